@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     // Integration tests open real sockets, PTYs and SQLite files; give them room on a 2-core box.
     testTimeout: 30_000,
     hookTimeout: 30_000,
