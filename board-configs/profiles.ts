@@ -1,19 +1,29 @@
-// Loads device profiles (register maps as data) by name.
+// Loads device profiles (register maps as data) by name. A broken profile is reported like a broken
+// board config: every problem with file:line:column and the field path.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { type ConfigIssue, formatIssue, sortIssues } from '../edge/config/config-error.js';
+import { validateWithSchema } from '../edge/config/schema-issues.js';
+import { readYamlSource } from '../edge/config/yaml-source.js';
 import { profilesDir } from './paths.js';
 import { type Profile, ProfileSchema } from './profile-schema.js';
 
 const cache = new Map<string, Profile>();
 
+export type ProfileErrorCode = 'PROFILE_NOT_FOUND' | 'PROFILE_INVALID';
+
 export class ProfileError extends Error {
+  readonly issues: ConfigIssue[];
+
   constructor(
-    message: string,
+    readonly code: ProfileErrorCode,
     readonly file: string,
+    issues: readonly ConfigIssue[],
   ) {
-    super(message);
+    const sorted = sortIssues(issues);
+    super(sorted.map(formatIssue).join('\n'));
     this.name = 'ProfileError';
+    this.issues = sorted;
   }
 }
 
@@ -25,17 +35,35 @@ export function loadProfile(name: string, dir: string = profilesDir()): Profile 
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ProfileError(`${file}: no such profile "${name}"`, file);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ProfileError('PROFILE_NOT_FOUND', file, [
+      { file, line: 0, column: 0, path: '(file)', message: `no such profile "${name}" (${why})` },
+    ]);
   }
-  const parsed = ProfileSchema.safeParse(parse(text));
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    throw new ProfileError(`${file}: ${first.path.join('.') || '(root)'}: ${first.message}`, file);
+  const profile = parseProfileText(text, file, name);
+  cache.set(file, profile);
+  return profile;
+}
+
+/**
+ * Validate profile YAML text. `expectedName` (the file's base name) must equal the profile's
+ * `name`, so a copied file that was not renamed inside cannot masquerade as another device kind.
+ */
+export function parseProfileText(text: string, file: string, expectedName?: string): Profile {
+  const source = readYamlSource(text, file);
+  if (source.issues.length > 0) throw new ProfileError('PROFILE_INVALID', file, source.issues);
+  const result = validateWithSchema(ProfileSchema, source);
+  if (!result.ok) throw new ProfileError('PROFILE_INVALID', file, result.issues);
+  if (expectedName !== undefined && result.value.name !== expectedName) {
+    throw new ProfileError('PROFILE_INVALID', file, [
+      {
+        file,
+        ...source.locate(['name']),
+        path: 'name',
+        message: `"${result.value.name}" does not match the file name "${expectedName}"`,
+      },
+    ]);
   }
-  if (parsed.data.name !== name) {
-    throw new ProfileError(`${file}: name: "${parsed.data.name}" does not match the file name "${name}"`, file);
-  }
-  cache.set(file, parsed.data);
-  return parsed.data;
+  return result.value;
 }

@@ -1,0 +1,113 @@
+// YAML text → plain data plus a map back to the source, so any later check (schema, cross-reference)
+// can name the line and column of the node it complains about. Uses the yaml package's Document
+// API: the plain `parse()` would throw away positions and silently keep the last duplicate key.
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type ConfigIssue, formatPath } from './config-error.js';
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface YamlSource {
+  readonly file: string;
+  /** The document as plain data; undefined when YAML errors make the structure untrustworthy. */
+  readonly data: unknown;
+  /** YAML syntax errors and duplicate keys (each with its position and the path it sits under). */
+  readonly issues: ConfigIssue[];
+  /**
+   * Position of the node at `path`. A missing key or index resolves to its nearest existing parent
+   * (the mapping that lacks the key). With `key: true` the last segment's key is located instead of
+   * its value, which is what an "unknown key" message should point at.
+   */
+  locate(path: readonly PropertyKey[], opts?: { key?: boolean }): SourcePosition;
+}
+
+type AnyNode = Node | null | undefined;
+
+export function readYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  // uniqueKeys: a duplicated key is an error, never "last one wins" (a silently ignored line in a
+  // safety config is worse than a refusal to start).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+
+  const positionAt = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const startOf = (node: AnyNode): SourcePosition | undefined =>
+    node && node.range ? positionAt(node.range[0]) : undefined;
+
+  const issues: ConfigIssue[] = [];
+  for (const problem of [...doc.errors, ...doc.warnings]) {
+    const offset = problem.pos[0];
+    issues.push({
+      file,
+      ...positionAt(offset),
+      path: formatPath(pathAtOffset(doc, offset)),
+      message: `YAML: ${problem.message.split('\n')[0]}`,
+    });
+  }
+
+  const data = issues.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+
+  const locate = (path: readonly PropertyKey[], opts: { key?: boolean } = {}): SourcePosition => {
+    let node: AnyNode = resolve(doc, doc.contents as AnyNode);
+    let best = startOf(node) ?? { line: 1, column: 1 };
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return best;
+        const keyPos = startOf(pair.key as AnyNode);
+        if (last && opts.key) return keyPos ?? best;
+        node = resolve(doc, pair.value as AnyNode);
+        // `key:` with nothing after it: point at the key.
+        best = startOf(node) ?? keyPos ?? best;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment] as AnyNode;
+        if (!item) return best;
+        node = resolve(doc, item);
+        best = startOf(node) ?? best;
+      } else {
+        return best;
+      }
+    }
+    return best;
+  };
+
+  return { file, data, issues, locate };
+}
+
+/** Follow an alias (`*name`) to the node it stands for, so locations work through anchors. */
+function resolve(doc: Document, node: AnyNode): AnyNode {
+  return isAlias(node) ? (node.resolve(doc) as AnyNode) : node;
+}
+
+/** The document path of the deepest node containing `offset` (for naming where a YAML error is). */
+function pathAtOffset(doc: Document, offset: number): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  const contains = (node: unknown): boolean => {
+    const range = (node as Node | null)?.range;
+    return !!range && offset >= range[0] && offset < Math.max(range[1], range[0] + 1);
+  };
+  let node: unknown = doc.contents;
+  for (let depth = 0; depth < 64 && node; depth++) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && (contains(p.key) || contains(p.value)));
+      if (!pair) break;
+      if (isScalar(pair.key)) path.push(String(pair.key.value));
+      if (contains(pair.key)) break;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const index = node.items.findIndex((item) => contains(item));
+      if (index < 0) break;
+      path.push(index);
+      node = node.items[index];
+    } else {
+      break;
+    }
+  }
+  return path;
+}
