@@ -1,4 +1,5 @@
 // Typed errors of the simulator: callers (tests, the CLI) branch on `code`, not on message text.
+import { type ConfigIssue, formatIssue, sortIssues } from '../edge/config/config-error.js';
 
 export type SimulatorErrorCode =
   /** A channel name that the device's profile does not define. */
@@ -35,25 +36,23 @@ export class SimulatorError extends Error {
   }
 }
 
-/** One problem in a scenario file, located for a human (line/column, 1-based) and for code (path). */
-export interface ScenarioIssue {
-  /** Dotted field path, e.g. "buses.0.devices.2.profile"; "" for the whole document. */
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-}
+export type ScenarioErrorCode = 'SCENARIO_NOT_FOUND' | 'SCENARIO_INVALID';
 
-export type ScenarioErrorCode = 'scenario-unreadable' | 'scenario-syntax' | 'scenario-invalid';
-
-/** A scenario file that cannot be used. The message lists every issue as file:line:column: path: problem. */
+/**
+ * A scenario file that cannot be used. Issues have the same shape (and printed form) as board-config
+ * issues: file:line:column, field path, message; every problem at once, in reading order.
+ */
 export class ScenarioError extends Error {
+  readonly issues: ConfigIssue[];
+
   constructor(
     readonly code: ScenarioErrorCode,
     readonly file: string,
-    readonly issues: readonly ScenarioIssue[],
+    issues: readonly ConfigIssue[],
   ) {
-    super(issues.map((i) => `${file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
+    const sorted = sortIssues(issues);
+    super(sorted.map(formatIssue).join('\n'));
     this.name = 'ScenarioError';
+    this.issues = sorted;
   }
 }
