@@ -56,8 +56,14 @@ function toConfigIssues(issue: z.core.$ZodIssue, schema: z.ZodType, source: Yaml
   }
 }
 
+/**
+ * Append the offending value. The schema's own hints are noun phrases ("the 12-digit mine code",
+ * "one of 1200, 2400, …"), which read as "expected <hint>; got <value>".
+ */
 function withValue(message: string, value: unknown): string {
-  return isScalar(value) ? `${message}; got ${describe(value)}` : message;
+  if (!isScalar(value)) return message;
+  const isHint = /^[a-z]/.test(message) && !/\bmust\b/.test(message);
+  return `${isHint ? `expected ${message}` : message}; got ${describe(value)}`;
 }
 
 function isScalar(value: unknown): boolean {

@@ -39,14 +39,17 @@ export function readYamlSource(text: string, file: string): YamlSource {
     node && node.range ? positionAt(node.range[0]) : undefined;
 
   const issues: ConfigIssue[] = [];
-  for (const problem of [...doc.errors, ...doc.warnings]) {
+  // Every duplicate key is its own mistake; after the first syntax error the rest of the text is
+  // read out of step, so later syntax errors are mostly echoes of it and only the first is shown.
+  const problems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
+  const firstSyntaxError = problems.find((p) => p.code !== 'DUPLICATE_KEY');
+  for (const problem of problems) {
+    if (problem.code !== 'DUPLICATE_KEY' && problem !== firstSyntaxError) continue;
     const offset = problem.pos[0];
-    issues.push({
-      file,
-      ...positionAt(offset),
-      path: formatPath(pathAtOffset(doc, offset)),
-      message: `YAML: ${problem.message.split('\n')[0]}`,
-    });
+    const path = pathAtOffset(doc, offset);
+    // "a: b: c" is parsed as a nested key b inside a's value; the field the person wrote is a.
+    if (problem.code === 'BLOCK_AS_IMPLICIT_KEY' || problem.code === 'MULTILINE_IMPLICIT_KEY') path.pop();
+    issues.push({ file, ...positionAt(offset), path: formatPath(path), message: yamlMessage(problem.code, problem.message, path) });
   }
 
   const data = issues.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
@@ -78,6 +81,23 @@ export function readYamlSource(text: string, file: string): YamlSource {
   };
 
   return { file, data, issues, locate };
+}
+
+/** The yaml package's message, made actionable for the mistakes people actually make. */
+function yamlMessage(code: string, message: string, path: readonly PropertyKey[]): string {
+  const text = message.split('\n')[0]!;
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return `duplicate key "${String(path[path.length - 1] ?? '')}": each key may appear once in a mapping`;
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return `YAML syntax: ${text} (a value that contains ": " must be quoted)`;
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return `YAML syntax: ${text} (look for an unclosed bracket, brace or quote on this or an earlier line)`;
+    default:
+      return `YAML syntax: ${text}`;
+  }
 }
 
 /** Follow an alias (`*name`) to the node it stands for, so locations work through anchors. */
