@@ -137,7 +137,7 @@ function pickOption(def: SchemaDef, value: unknown): z.ZodType | undefined {
   return options.find((o) => o.safeParse(value).success) ?? options[0];
 }
 
-/** The allowed key a typo most likely meant: same letters ignoring case, or at most 2 edits away. */
+/** The allowed key a typo most likely meant: same letters ignoring case, or a few edits away (≤ 1 per 3 letters, max 2). */
 export function closestKey(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
@@ -152,14 +152,16 @@ export function closestKey(key: string, allowed: readonly string[]): string | un
   return bestDistance <= Math.min(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and swapped neighbours. */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return d[a.length]![b.length]!;
 }

@@ -18,7 +18,8 @@ export interface YamlSource {
   /**
    * Position of the node at `path`. A missing key or index resolves to its nearest existing parent
    * (the mapping that lacks the key). With `key: true` the last segment's key is located instead of
-   * its value, which is what an "unknown key" message should point at.
+   * its value, which is what an "unknown key" message should point at. A path through an alias
+   * (`*name`) resolves to the alias: that is the use that went wrong, the anchor may be fine elsewhere.
    */
   locate(path: readonly PropertyKey[], opts?: { key?: boolean }): SourcePosition;
 }
@@ -55,7 +56,7 @@ export function readYamlSource(text: string, file: string): YamlSource {
   const data = issues.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
 
   const locate = (path: readonly PropertyKey[], opts: { key?: boolean } = {}): SourcePosition => {
-    let node: AnyNode = resolve(doc, doc.contents as AnyNode);
+    let node: AnyNode = doc.contents as AnyNode;
     let best = startOf(node) ?? { line: 1, column: 1 };
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
@@ -65,14 +66,16 @@ export function readYamlSource(text: string, file: string): YamlSource {
         if (!pair) return best;
         const keyPos = startOf(pair.key as AnyNode);
         if (last && opts.key) return keyPos ?? best;
-        node = resolve(doc, pair.value as AnyNode);
+        node = pair.value as AnyNode;
         // `key:` with nothing after it: point at the key.
         best = startOf(node) ?? keyPos ?? best;
+        if (isAlias(node)) return best;
       } else if (isSeq(node) && typeof segment === 'number') {
         const item = node.items[segment] as AnyNode;
         if (!item) return best;
-        node = resolve(doc, item);
+        node = item;
         best = startOf(node) ?? best;
+        if (isAlias(node)) return best;
       } else {
         return best;
       }
@@ -98,11 +101,6 @@ function yamlMessage(code: string, message: string, path: readonly PropertyKey[]
     default:
       return `YAML syntax: ${text}`;
   }
-}
-
-/** Follow an alias (`*name`) to the node it stands for, so locations work through anchors. */
-function resolve(doc: Document, node: AnyNode): AnyNode {
-  return isAlias(node) ? (node.resolve(doc) as AnyNode) : node;
 }
 
 /** The document path of the deepest node containing `offset` (for naming where a YAML error is). */
