@@ -75,7 +75,10 @@ export class ModbusDevice {
         if (!channel) throw new TypeError(`point ${point.code}: channel "${point.channel}" is not in profile ${profile.name}`);
         return { point, channel };
       });
-    const spans = this.bound.map(({ channel }) => ({ table: channel.table, address: channel.address, width: widthOf(channel.type) }));
+    // A device with no configured points (a relay module) is still read in full, so that
+    // "online" always means it really answered.
+    const channels = this.bound.length > 0 ? this.bound.map((b) => b.channel) : Object.values(profile.channels);
+    const spans = channels.map((channel) => ({ table: channel.table, address: channel.address, width: widthOf(channel.type) }));
     if (profile.status) spans.push({ table: profile.status.table, address: profile.status.address, width: 1 });
     this.blocks = planBlocks(spans);
   }

@@ -77,3 +77,11 @@ describe('register codec', () => {
     }
   });
 });
+
+describe('ModbusDevice without points (relay module)', () => {
+  it('still reads its channels so that online means it answered', () => {
+    const dev = new ModbusDevice(device('relay-module', 'relay'), loadProfile('relay-module'), []);
+    expect(dev.blocks).toEqual([{ table: 'coil', address: 0, count: 8 }]);
+    expect(dev.decode([[1, 0, 0, 0, 0, 0, 0, 0]], 0, 0)).toEqual([]);
+  });
+});
