@@ -222,6 +222,14 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     return [...this.bitSlots.keys(), ...this.wordSlots.keys()];
   }
 
+  /** Engineering values a channel's registers can hold (bit channels: 0..1). */
+  channelLimits(channel: string): { low: number; high: number } {
+    if (this.bitSlots.has(channel)) return { low: 0, high: 1 };
+    const slot = this.wordSlots.get(channel);
+    if (!slot) throw this.unknownChannel(channel);
+    return engineeringLimits(slot);
+  }
+
   /** Set status flags the profile has bits for. Over-range is automatic (value outside the profile range). */
   setStatus(flags: { sensorFault?: boolean; calibrating?: boolean }): void {
     for (const key of ['sensorFault', 'calibrating'] as const) {
