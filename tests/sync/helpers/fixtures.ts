@@ -1,0 +1,67 @@
+// Shared set-up for sync tests: temp dirs, a real outbox database file, a key pair, and two small
+// JSON Lines streams (one routine, one critical) so outbox behaviour is tested apart from MT/T 1201.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../../../edge/store/database.js';
+import { syncMigrations } from '../../../sync/migrations.js';
+import { Outbox, type OutboxOptions } from '../../../sync/outbox.js';
+import { DAY_MS } from '../../../sync/stream.js';
+import { defineJsonlStream } from '../../../sync/streams/jsonl.js';
+
+export const MINE = '150622000001';
+export const MINE_NAME = '测试煤矿';
+export const SUBSTATION = 'FZ01';
+
+export interface TestReading {
+  point: string;
+  value: number;
+  at: number;
+}
+export interface TestAlarm {
+  point: string;
+  kind: string;
+  at: number;
+}
+
+export const readingStream = defineJsonlStream<TestReading>({
+  name: 'test-rt',
+  type: 'TESTRT',
+  lane: 'realtime',
+  criticality: 'routine',
+  historyRetentionMs: null,
+  timeOf: (r) => r.at,
+});
+
+export const alarmStream = defineJsonlStream<TestAlarm>({
+  name: 'test-ev',
+  type: 'TESTEV',
+  lane: 'event',
+  criticality: 'critical',
+  historyRetentionMs: 400 * DAY_MS,
+  timeOf: (r) => r.at,
+});
+
+export function tempDir(prefix = 'minegate-sync-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ed25519');
+}
+
+export function openOutboxDb(file: string): Database.Database {
+  return openDatabase(file, { sync: syncMigrations });
+}
+
+export function makeOutbox(db: Database.Database, key: KeyObject, extra: Partial<OutboxOptions> = {}): Outbox {
+  return new Outbox({ db, mineCode: MINE, mineName: MINE_NAME, substation: SUBSTATION, signingKey: key, autoFlush: false, ...extra });
+}
+
+/** Rows of sync_batches, oldest first, without payloads. */
+export function batchRows(db: Database.Database): { id: number; stream: string; first_seq: number; last_seq: number; critical: number; bytes: number }[] {
+  return db.prepare('SELECT id, stream, first_seq, last_seq, critical, bytes FROM sync_batches ORDER BY id').all() as never;
+}
