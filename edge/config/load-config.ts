@@ -72,9 +72,10 @@ export function parseConfigText(text: string, file: string, opts: LoadConfigOpti
 
   const issues: ConfigIssue[] = [];
   const { profiles, problems } = loadProfiles(config, profileDirs(file, opts), issues);
-  const ctx = checkContext(file, config, profiles, problems, (path, message) =>
-    issues.push({ file, ...source.locate(path), path: formatPath(path), message }),
-  (path) => source.locate(path).line);
+  const report = (path: ConfigPath, message: string): void => {
+    issues.push({ file, ...source.locate(path), path: formatPath(path), message });
+  };
+  const ctx = checkContext(file, config, profiles, problems, report, (path) => source.locate(path).line);
   runChecks(crossChecks, ctx);
   if (issues.length > 0) throw new ConfigError(issues);
 
