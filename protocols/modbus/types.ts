@@ -53,4 +53,6 @@ export interface SlaveDevice {
   handle(request: SlaveRequest): SlaveResponse;
   /** Consulted before each reply; null means answer normally. */
   wireFault?(): WireFault | null;
+  /** Extra processing time before the reply, in ms (a slow device); consulted per request. */
+  responseDelayMs?(): number;
 }
