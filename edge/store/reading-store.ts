@@ -98,6 +98,7 @@ export class ReadingWriter {
   private droppingSince: number | undefined;
   private pruneFailing = false;
   private closedDropLogged = false;
+  private malformedLogged = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -154,7 +155,10 @@ export class ReadingWriter {
     } catch (err) {
       // Only a malformed reading can get here (toRow); count it rather than break the caller.
       this.dropped++;
-      this.log.error({ err }, 'unstorable reading dropped');
+      if (!this.malformedLogged) {
+        this.malformedLogged = true;
+        this.log.error({ error: messageOf(err) }, 'malformed reading dropped (further ones are only counted)');
+      }
     }
   }
 
@@ -306,11 +310,19 @@ export class ReadingWriter {
   }
 }
 
+/**
+ * Validated here, at enqueue: a row the database would reject (NULL in a NOT NULL column) would
+ * otherwise fail its whole batch on every retry and block every reading queued behind it.
+ */
 function toRow(r: Reading): Row {
+  if (typeof r.point !== 'string' || r.point === '') throw new TypeError(`reading has no point code: ${String(r.point)}`);
+  if (typeof r.quality !== 'string' || (r.quality as string) === '') throw new TypeError(`reading ${r.point} has no quality`);
+  if (!Number.isFinite(r.wallTime)) throw new TypeError(`reading ${r.point} has wallTime ${String(r.wallTime)}`);
+  if (!Number.isFinite(r.monoTime)) throw new TypeError(`reading ${r.point} has monoTime ${String(r.monoTime)}`);
   return [
-    String(r.point),
+    r.point,
     typeof r.value === 'number' ? r.value : null, // NaN is stored as NULL by SQLite
-    String(r.quality),
+    r.quality,
     Math.round(r.wallTime),
     r.monoTime,
     JSON.stringify(Array.isArray(r.raw) ? r.raw : []),

@@ -96,11 +96,22 @@ describe('ReadingWriter', () => {
     expect(storedValues()).toEqual([3, 4, 5, 6, 7]);
   });
 
-  it('never throws into the caller for a malformed reading', () => {
+  it('drops malformed readings at enqueue, without throwing and without blocking the good ones', () => {
     const w = writer(quiet);
-    expect(() => w.enqueue(null as unknown as Reading)).not.toThrow();
-    w.enqueue(reading(1));
-    expect(w.stats()).toMatchObject({ dropped: 1, queued: 1 });
+    const bad = [
+      null,
+      { ...reading(1), wallTime: Number.NaN },
+      { ...reading(2), monoTime: undefined },
+      { ...reading(3), point: '' },
+      { ...reading(4), quality: undefined },
+    ] as unknown as Reading[];
+    for (const r of bad) expect(() => w.enqueue(r)).not.toThrow();
+    w.enqueue(reading(5));
+    w.enqueue({ ...reading(6), value: Number.NaN }); // an unusable value is still a record: stored as NULL
+    expect(w.stats()).toMatchObject({ dropped: 5, queued: 2 });
+    expect(w.flush()).toBe(2);
+    expect(db.prepare('SELECT value FROM readings ORDER BY id').pluck().all()).toEqual([5, null]);
+    expect(w.stats()).toMatchObject({ failures: 0 });
   });
 
   it('close() writes what is queued, stops the timer, and counts later readings as dropped', () => {
