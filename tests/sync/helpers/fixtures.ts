@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../../edge/store/database.js';
+import type { CdssRecord, YcbjRecord } from '../../../sync/formats/records/index.js';
 import { syncMigrations } from '../../../sync/migrations.js';
 import { Outbox, type OutboxOptions } from '../../../sync/outbox.js';
 import { DAY_MS } from '../../../sync/stream.js';
@@ -64,4 +65,32 @@ export function makeOutbox(db: Database.Database, key: KeyObject, extra: Partial
 /** Rows of sync_batches, oldest first, without payloads. */
 export function batchRows(db: Database.Database): { id: number; stream: string; first_seq: number; last_seq: number; critical: number; bytes: number }[] {
   return db.prepare('SELECT id, stream, first_seq, last_seq, critical, bytes FROM sync_batches ORDER BY id').all() as never;
+}
+
+/** A CDSS snapshot record of methane point `point` (MT/T 1201 real-time). */
+export function cdssRecord(value: number, at: number, point = 'CH4-01'): CdssRecord {
+  return { pointCode: point, sensorTypeName: '环境瓦斯', location: '3101回风巷', value, unit: '%CH4', status: 0, dataTime: at };
+}
+
+/** A YCBJ alarm record (abnormality 001 over-limit) started at `at`. */
+export function ycbjRecord(at: number, point = 'CH4-01', reason: string | null = null): YcbjRecord {
+  return {
+    pointCode: point,
+    typeName: '环境瓦斯',
+    location: '3101回风巷',
+    unit: '%CH4',
+    abnormalityType: '001',
+    startTime: at,
+    endTime: null,
+    maxValue: 1.2,
+    maxTime: at,
+    minValue: 1.2,
+    minTime: at,
+    averageValue: 1.2,
+    reason,
+    measures: null,
+    enteredAt: null,
+    enteredBy: null,
+    dataTime: at,
+  };
 }

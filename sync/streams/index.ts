@@ -1,0 +1,27 @@
+// Registry of upstream streams. Adding a record type = one file in this folder + one line here.
+import type { StreamDef } from '../stream.js';
+import { cdssStream } from './cdss.js';
+import { commandAckStream } from './command-ack.js';
+import { fzssStream } from './fzss.js';
+import { gapStream } from './gap.js';
+import { jzssStream } from './jzss.js';
+import { securityStream } from './security.js';
+import { tjsjStream } from './tjsj.js';
+import { ycbjStream } from './ycbj.js';
+
+export const STREAMS: readonly StreamDef<any>[] = Object.freeze([
+  ycbjStream,
+  cdssStream,
+  fzssStream,
+  tjsjStream,
+  jzssStream,
+  gapStream,
+  securityStream,
+  commandAckStream,
+]);
+
+export function streamByName(name: string): StreamDef<any> | undefined {
+  return STREAMS.find((s) => s.name === name);
+}
+
+export { cdssStream, commandAckStream, fzssStream, gapStream, jzssStream, securityStream, tjsjStream, ycbjStream };

@@ -1,0 +1,488 @@
+// The MQTT uplink: drains sealed batches from the outbox to the national platform's broker.
+//
+// Rules (see sync/README.md for the delivery contract):
+// - QoS 1, MQTT 5; a batch is deleted from the outbox only after its PUBACK;
+// - strictly in order per stream: lanes are drained event → realtime → backlog, and within a lane
+//   in outbox id order; after any reconnect everything unacked is sent again from the oldest;
+// - never publish while disconnected: mqtt.js's in-memory offline queue and its own re-send of
+//   unacked packets are never used (each connection is a fresh client, auto-reconnect is off);
+// - half-open links are detected by keepalive and by a PUBACK timeout that forces a reconnect;
+// - reconnect with exponential backoff and jitter; in-flight cap (count and bytes); optional
+//   bandwidth cap; the drain yields to the event loop after every publish.
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from './backoff.js';
+import type { Outbox, StoredBatch } from './outbox.js';
+import { LANES, type Lane } from './stream.js';
+import { SyncError, messageOf, silentLogger, type SyncLogger } from './sync-error.js';
+import { TokenBucket } from './token-bucket.js';
+import { BATCH_FORMAT_VERSION, batchTopic, type BatchProperties } from './topics.js';
+
+export interface TlsFiles {
+  /** CA bundle that signed the broker's certificate (PEM). */
+  caPath?: string;
+  /** This substation's client certificate and key (PEM), for brokers that require mutual TLS. */
+  certPath?: string;
+  keyPath?: string;
+  /** Default true; false only for lab setups. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface UplinkOptions {
+  outbox: Outbox;
+  /** mqtt://host:port or mqtts://host:port */
+  brokerUrl: string;
+  mineCode: string;
+  substation: string;
+  /** Default minegate-<mine>-<substation>; stable, so the broker keeps our command subscription while we are away. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  tls?: TlsFiles;
+  keepaliveSec?: number;
+  connectTimeoutMs?: number;
+  /** A PUBACK slower than this means the link is dead (half-open): reconnect. */
+  ackTimeoutMs?: number;
+  maxInFlight?: number;
+  maxInFlightBytes?: number;
+  /** Bandwidth cap in payload bytes per second; null = unlimited. */
+  bytesPerSecond?: number | null;
+  burstBytes?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  /** How long the broker keeps our session (and queues commands) while we are disconnected. */
+  sessionExpirySec?: number;
+  random?: () => number;
+  logger?: SyncLogger;
+}
+
+export const uplinkDefaults = {
+  keepaliveSec: 30,
+  connectTimeoutMs: 10_000,
+  ackTimeoutMs: 15_000,
+  maxInFlight: 32,
+  maxInFlightBytes: 2 * 1024 * 1024,
+  bytesPerSecond: null as number | null,
+  burstBytes: 256 * 1024,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+  sessionExpirySec: 7 * 86_400,
+} as const;
+
+export type UplinkState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+export interface UplinkStatus {
+  state: UplinkState;
+  connects: number;
+  disconnects: number;
+  published: number;
+  acked: number;
+  ackedRecords: number;
+  ackTimeouts: number;
+  publishErrors: number;
+  inFlight: number;
+  inFlightBytes: number;
+  lastError: string | null;
+  /** ms until the next connection attempt while in backoff. */
+  nextAttemptInMs: number | null;
+}
+
+export interface AckedBatch {
+  id: number;
+  stream: string;
+  firstSeq: number;
+  lastSeq: number;
+  records: number;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, userProperties: Record<string, string | string[]>) => void;
+
+export interface UplinkEvents {
+  connected: [];
+  disconnected: [reason: string];
+  acked: [batch: AckedBatch];
+}
+
+interface InFlight {
+  id: number;
+  bytes: number;
+  sentAt: number;
+}
+
+export class Uplink extends EventEmitter<UplinkEvents> {
+  private readonly outbox: Outbox;
+  private readonly o: Required<Omit<UplinkOptions, 'outbox' | 'tls' | 'username' | 'password' | 'random' | 'logger' | 'bytesPerSecond'>> & {
+    bytesPerSecond: number | null;
+  };
+  private readonly tls: TlsFiles | undefined;
+  private readonly log: SyncLogger;
+  private readonly backoff: Backoff;
+  private readonly bucket: TokenBucket | null;
+  private readonly subscriptions = new Map<string, MessageHandler>();
+
+  private client: MqttClient | null = null;
+  /** Bumped on every new connection: callbacks of an older client are ignored. */
+  private generation = 0;
+  private state: UplinkState = 'idle';
+  private cursors: Record<Lane, number> = { event: 0, realtime: 0, backlog: 0 };
+  private readonly inFlight = new Map<number, InFlight>();
+  private inFlightBytes = 0;
+  private pumping = false;
+  /** A claimed batch waiting for bandwidth tokens. */
+  private held: StoredBatch | null = null;
+  private pumpAgain = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectAt = 0;
+  private ackTimer: NodeJS.Timeout | null = null;
+  private bucketTimer: NodeJS.Timeout | null = null;
+  private readonly onBatches = (): void => this.pump();
+  private counters = { connects: 0, disconnects: 0, published: 0, acked: 0, ackedRecords: 0, ackTimeouts: 0, publishErrors: 0 };
+  private lastError: string | null = null;
+
+  constructor(options: UplinkOptions) {
+    super();
+    this.o = validateOptions(options);
+    this.outbox = options.outbox;
+    this.tls = options.tls;
+    this.log = options.logger ?? silentLogger;
+    this.backoff = new Backoff({ initialMs: this.o.reconnectInitialMs, maxMs: this.o.reconnectMaxMs, ...(options.random ? { random: options.random } : {}) });
+    this.bucket = this.o.bytesPerSecond === null ? null : new TokenBucket(this.o.bytesPerSecond, this.o.burstBytes);
+    this.credentials = { username: options.username, password: options.password };
+  }
+
+  private readonly credentials: { username: string | undefined; password: string | undefined };
+
+  /** Connects and keeps draining until stop(). */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.outbox.on('batches', this.onBatches);
+    this.connect();
+  }
+
+  /** Stops draining and closes the connection. Unacked batches stay in the outbox for next time. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.outbox.off('batches', this.onBatches);
+    for (const t of [this.reconnectTimer, this.ackTimer, this.bucketTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.ackTimer = this.bucketTimer = null;
+    const client = this.client;
+    this.client = null;
+    this.generation++;
+    this.dropInFlight();
+    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /**
+   * Subscribes to `topic` on every connection (used by the downlink for commands). Messages of a
+   * topic are handed to its handler in arrival order.
+   */
+  subscribe(topic: string, handler: MessageHandler): void {
+    this.subscriptions.set(topic, handler);
+    if (this.state === 'connected' && this.client) this.client.subscribe(topic, { qos: 1 });
+  }
+
+  status(): UplinkStatus {
+    return {
+      state: this.state,
+      ...this.counters,
+      inFlight: this.inFlight.size,
+      inFlightBytes: this.inFlightBytes,
+      lastError: this.lastError,
+      nextAttemptInMs: this.state === 'backoff' ? Math.max(0, this.reconnectAt - Date.now()) : null,
+    };
+  }
+
+  /** Drops the current connection and reconnects after the backoff delay (also used on a PUBACK timeout). */
+  forceReconnect(reason: string): void {
+    if (this.state === 'stopped' || this.state === 'idle') return;
+    this.lost(this.generation, reason);
+  }
+
+  // ---- connection ---------------------------------------------------------------------------
+
+  private connect(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'connecting';
+    const gen = ++this.generation;
+    let opts: IClientOptions;
+    try {
+      opts = this.clientOptions();
+    } catch (err) {
+      this.lastError = messageOf(err);
+      this.log.error({ err: this.lastError }, 'uplink cannot build its connection options');
+      this.scheduleReconnect();
+      return;
+    }
+    const client = mqtt.connect(this.o.brokerUrl, opts);
+    this.client = client;
+    client.on('connect', () => this.connected(gen));
+    client.on('message', (topic, payload, packet) => {
+      if (gen !== this.generation) return;
+      const handler = this.subscriptions.get(topic);
+      if (!handler) return;
+      try {
+        handler(topic, payload, packet.properties?.userProperties ?? {});
+      } catch (err) {
+        this.log.error({ topic, err: messageOf(err) }, 'message handler threw');
+      }
+    });
+    client.on('error', (err) => {
+      if (gen !== this.generation) return;
+      this.lastError = messageOf(err);
+      this.lost(gen, `error: ${this.lastError}`);
+    });
+    client.on('close', () => this.lost(gen, 'connection closed'));
+  }
+
+  private clientOptions(): IClientOptions {
+    const opts: IClientOptions = {
+      protocolVersion: 5,
+      clientId: this.o.clientId,
+      clean: false,
+      keepalive: this.o.keepaliveSec,
+      connectTimeout: this.o.connectTimeoutMs,
+      // We reconnect ourselves, with a fresh client, so mqtt.js never re-sends or queues anything.
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      resubscribe: false,
+      // The default provider wraps at 65535 without checking ids in use (libraries.md §6).
+      messageIdProvider: new mqtt.UniqueMessageIdProvider(),
+      properties: { sessionExpiryInterval: this.o.sessionExpirySec },
+    };
+    if (this.credentials.username !== undefined) opts.username = this.credentials.username;
+    if (this.credentials.password !== undefined) opts.password = this.credentials.password;
+    if (this.tls) {
+      if (this.tls.caPath) opts.ca = readTlsFile(this.tls.caPath, 'caPath');
+      if (this.tls.certPath) opts.cert = readTlsFile(this.tls.certPath, 'certPath');
+      if (this.tls.keyPath) opts.key = readTlsFile(this.tls.keyPath, 'keyPath');
+      opts.rejectUnauthorized = this.tls.rejectUnauthorized ?? true;
+    }
+    return opts;
+  }
+
+  private connected(gen: number): void {
+    if (gen !== this.generation || this.state === 'stopped') return;
+    this.state = 'connected';
+    this.counters.connects++;
+    this.backoff.reset();
+    // A new connection starts from the oldest unacked batch of every lane.
+    this.cursors = { event: 0, realtime: 0, backlog: 0 };
+    this.dropInFlight();
+    for (const topic of this.subscriptions.keys()) this.client?.subscribe(topic, { qos: 1 });
+    this.log.info({ broker: this.o.brokerUrl }, 'uplink connected');
+    this.startAckTimer();
+    this.emit('connected');
+    this.pump();
+  }
+
+  private lost(gen: number, reason: string): void {
+    if (gen !== this.generation || this.state === 'stopped') return;
+    const wasConnected = this.state === 'connected';
+    this.generation++;
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners('connect');
+      client.removeAllListeners('message');
+      client.on('error', () => {}); // late errors of a discarded client
+      client.end(true);
+    }
+    if (this.ackTimer) clearInterval(this.ackTimer);
+    this.ackTimer = null;
+    this.dropInFlight();
+    if (wasConnected) {
+      this.counters.disconnects++;
+      this.log.warn({ reason }, 'uplink disconnected; unacked batches stay in the outbox');
+      this.emit('disconnected', reason);
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'backoff';
+    const delay = this.backoff.next();
+    this.reconnectAt = Date.now() + delay;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private dropInFlight(): void {
+    this.held = null;
+    this.inFlight.clear();
+    this.inFlightBytes = 0;
+    this.outbox.releaseAll();
+  }
+
+  private startAckTimer(): void {
+    if (this.ackTimer) clearInterval(this.ackTimer);
+    const gen = this.generation;
+    this.ackTimer = setInterval(() => {
+      if (gen !== this.generation) return;
+      const now = performance.now();
+      for (const f of this.inFlight.values()) {
+        if (now - f.sentAt > this.o.ackTimeoutMs) {
+          this.counters.ackTimeouts++;
+          this.lastError = `no PUBACK for batch ${f.id} within ${this.o.ackTimeoutMs} ms`;
+          this.log.warn({ batch: f.id, ackTimeoutMs: this.o.ackTimeoutMs }, 'PUBACK timeout: treating the link as dead');
+          this.lost(gen, 'puback-timeout');
+          return;
+        }
+        break; // in-flight entries are in send order: the oldest decides
+      }
+    }, Math.max(50, Math.floor(this.o.ackTimeoutMs / 4)));
+    this.ackTimer.unref();
+  }
+
+  // ---- drain --------------------------------------------------------------------------------
+
+  /** Publishes batches until the window is full, the outbox is empty, or the bandwidth cap says wait. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pumpLoop().finally(() => {
+      this.pumping = false;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.pump();
+      }
+    });
+  }
+
+  private async pumpLoop(): Promise<void> {
+    for (;;) {
+      this.pumpAgain = false;
+      if (this.state !== 'connected' || !this.client || !this.client.connected) return;
+      if (this.inFlight.size >= this.o.maxInFlight || this.inFlightBytes >= this.o.maxInFlightBytes) return;
+      const batch = this.held ?? this.nextBatch();
+      this.held = null;
+      if (!batch) return;
+      if (this.bucket) {
+        const wait = this.bucket.take(batch.bytes);
+        if (wait > 0) {
+          // Over the bandwidth cap: keep this batch (claimed, so it stays first) until tokens accrue.
+          this.held = batch;
+          if (!this.bucketTimer) {
+            this.bucketTimer = setTimeout(() => {
+              this.bucketTimer = null;
+              this.pump();
+            }, wait);
+          }
+          return;
+        }
+      }
+      this.publish(batch);
+      // Let polling and interlocks run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private nextBatch(): StoredBatch | undefined {
+    for (const lane of LANES) {
+      const batch = this.outbox.claimNext(lane, this.cursors[lane]);
+      if (batch) {
+        this.cursors[lane] = batch.id;
+        return batch;
+      }
+    }
+    return undefined;
+  }
+
+  private publish(batch: StoredBatch): void {
+    const client = this.client!;
+    const gen = this.generation;
+    const props: BatchProperties = {
+      v: BATCH_FORMAT_VERSION,
+      stream: batch.stream,
+      firstSeq: String(batch.firstSeq),
+      lastSeq: String(batch.lastSeq),
+      records: String(batch.records),
+      name: batch.name,
+      prevHash: batch.prevHash,
+      hash: batch.hash,
+      signature: batch.signature,
+    };
+    this.inFlight.set(batch.id, { id: batch.id, bytes: batch.bytes, sentAt: performance.now() });
+    this.inFlightBytes += batch.bytes;
+    this.counters.published++;
+    client.publish(
+      batchTopic(this.o.mineCode, this.o.substation, batch.type),
+      batch.payload,
+      { qos: 1, properties: { userProperties: props as unknown as Record<string, string> } },
+      (err) => this.published(gen, batch, err),
+    );
+  }
+
+  private published(gen: number, batch: StoredBatch, err: Error | undefined): void {
+    if (gen !== this.generation) return; // a discarded connection: the batch is still in the outbox
+    const f = this.inFlight.get(batch.id);
+    if (!f) return;
+    if (err) {
+      this.counters.publishErrors++;
+      this.lastError = `broker refused batch ${batch.id} (${batch.stream} ${batch.firstSeq}..${batch.lastSeq}): ${messageOf(err)}`;
+      this.log.error({ batch: batch.id, err: messageOf(err) }, 'broker refused a batch; reconnecting to retry in order');
+      this.lost(gen, 'publish refused');
+      return;
+    }
+    this.inFlight.delete(batch.id);
+    this.inFlightBytes -= f.bytes;
+    this.outbox.ack(batch.id);
+    this.counters.acked++;
+    this.counters.ackedRecords += batch.records;
+    this.emit('acked', { id: batch.id, stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records });
+    this.pump();
+  }
+}
+
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new SyncError('bad-tls-file', `uplink tls.${what} ${path}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+function validateOptions(o: UplinkOptions): Uplink['o'] {
+  if (!o || typeof o !== 'object') throw new TypeError(`Uplink: options must be an object, got ${String(o)}`);
+  if (!o.outbox || typeof o.outbox.claimNext !== 'function') throw new TypeError('Uplink: outbox must be an Outbox');
+  if (typeof o.brokerUrl !== 'string' || !/^(mqtts?|tcp|ssl):\/\/[^/]+/.test(o.brokerUrl)) {
+    throw new TypeError(`Uplink: brokerUrl must look like mqtt://host:port or mqtts://host:port, got ${JSON.stringify(o.brokerUrl)}`);
+  }
+  if (typeof o.mineCode !== 'string' || !/^\d{12}$/.test(o.mineCode)) throw new TypeError(`Uplink: mineCode must be 12 digits, got ${JSON.stringify(o.mineCode)}`);
+  if (typeof o.substation !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(o.substation)) throw new TypeError(`Uplink: substation must be 1-16 letters/digits, got ${JSON.stringify(o.substation)}`);
+  const d = uplinkDefaults;
+  const merged = {
+    brokerUrl: o.brokerUrl,
+    mineCode: o.mineCode,
+    substation: o.substation,
+    clientId: o.clientId ?? `minegate-${o.mineCode}-${o.substation}`,
+    keepaliveSec: o.keepaliveSec ?? d.keepaliveSec,
+    connectTimeoutMs: o.connectTimeoutMs ?? d.connectTimeoutMs,
+    ackTimeoutMs: o.ackTimeoutMs ?? d.ackTimeoutMs,
+    maxInFlight: o.maxInFlight ?? d.maxInFlight,
+    maxInFlightBytes: o.maxInFlightBytes ?? d.maxInFlightBytes,
+    bytesPerSecond: o.bytesPerSecond === undefined ? d.bytesPerSecond : o.bytesPerSecond,
+    burstBytes: o.burstBytes ?? d.burstBytes,
+    reconnectInitialMs: o.reconnectInitialMs ?? d.reconnectInitialMs,
+    reconnectMaxMs: o.reconnectMaxMs ?? d.reconnectMaxMs,
+    sessionExpirySec: o.sessionExpirySec ?? d.sessionExpirySec,
+  };
+  for (const k of ['keepaliveSec', 'connectTimeoutMs', 'ackTimeoutMs', 'maxInFlight', 'maxInFlightBytes', 'burstBytes', 'reconnectInitialMs', 'reconnectMaxMs', 'sessionExpirySec'] as const) {
+    const v = merged[k];
+    if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`Uplink: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (merged.reconnectMaxMs < merged.reconnectInitialMs) throw new TypeError(`Uplink: reconnectMaxMs (${merged.reconnectMaxMs}) must be ≥ reconnectInitialMs (${merged.reconnectInitialMs})`);
+  if (merged.bytesPerSecond !== null && !(Number.isFinite(merged.bytesPerSecond) && merged.bytesPerSecond > 0)) {
+    throw new TypeError(`Uplink: bytesPerSecond must be a positive number or null, got ${String(merged.bytesPerSecond)}`);
+  }
+  if (typeof merged.clientId !== 'string' || merged.clientId === '') throw new TypeError(`Uplink: clientId must be a non-empty string, got ${JSON.stringify(o.clientId)}`);
+  return merged;
+}
