@@ -120,6 +120,9 @@ export class ReadingWriter {
       );
     }
     this.log = (opts.logger ?? createLogger()).child({ module: 'reading-store' });
+    if (opts.clock !== undefined && (typeof opts.clock?.wall !== 'function' || typeof opts.clock?.mono !== 'function')) {
+      throw new TypeError('ReadingWriter: clock must have wall() and mono() functions');
+    }
     this.clock = opts.clock ?? { wall: Date.now, mono: () => performance.now() };
     this.queue = new BoundedQueue<Row>(this.opts.maxQueued);
 
