@@ -1,0 +1,170 @@
+// The runtime: config → one master and poller per bus → point table → store.
+// The safety path (reading → rules → actuation) runs synchronously on each poll result and never
+// waits on disk or network; the store and upstream consume readings through bounded queues.
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { ModbusDevice } from '../drivers/modbus-device.js';
+import type { ModbusMaster } from '../protocols/modbus/master.js';
+import { createMaster } from './bus-factory.js';
+import { type Clock, systemClock } from './clock.js';
+import type { LoadedConfig } from './config/load-config.js';
+import type { Logger } from './log.js';
+import { PointTable } from './point-table.js';
+import { BusPoller, type DeviceStatus, type PollerOptions } from './poller.js';
+import type { Quality, Reading } from './readings.js';
+import { openDatabase } from './store/database.js';
+import { ReadingWriter, readingMigrations } from './store/reading-store.js';
+
+export interface GatewayOptions {
+  /** Folder for the SQLite store and logs. */
+  dataDir: string;
+  logger: Logger;
+  clock?: Clock;
+  poller?: Partial<PollerOptions>;
+}
+
+export interface PointStatus {
+  code: string;
+  name: string;
+  device: string;
+  value: number | null;
+  unit: string;
+  quality: Quality;
+  ageMs: number;
+}
+
+export interface BusStatus {
+  id: string;
+  open: boolean;
+  stats: ReturnType<ModbusMaster['stats']>;
+}
+
+export interface GatewayStatus {
+  points: PointStatus[];
+  devices: DeviceStatus[];
+  buses: BusStatus[];
+  store: ReturnType<ReadingWriter['stats']>;
+}
+
+export type ReadingListener = (readings: readonly Reading[], device: DeviceStatus) => void;
+
+export class Gateway {
+  readonly points: PointTable;
+  readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly masters = new Map<string, ModbusMaster>();
+  private readonly pollers = new Map<string, BusPoller>();
+  private readonly devices = new Map<string, ModbusDevice>();
+  private readonly listeners: ReadingListener[] = [];
+  private db: Database.Database | undefined;
+  private writer: ReadingWriter | undefined;
+  private started = false;
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly opts: GatewayOptions,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger.child({ module: 'gateway' });
+    const { config } = loaded;
+    this.points = new PointTable(
+      config.points.map((p) => ({ code: p.code, unit: p.unit, freshnessMs: loaded.freshnessMs(p.code) })),
+      this.clock,
+    );
+    for (const d of config.devices) {
+      const profile = loaded.profiles.get(d.profile);
+      if (!profile) throw new Error(`device ${d.id}: profile ${d.profile} was not loaded`);
+      this.devices.set(d.id, new ModbusDevice(d, profile, config.points));
+    }
+  }
+
+  /** Subscribe to every batch of readings (one device poll), on the polling path: keep it cheap. */
+  onReadings(listener: ReadingListener): void {
+    this.listeners.push(listener);
+  }
+
+  get database(): Database.Database {
+    if (!this.db) throw new Error('gateway not started');
+    return this.db;
+  }
+
+  master(busId: string): ModbusMaster {
+    const m = this.masters.get(busId);
+    if (!m) throw new RangeError(`unknown bus ${busId}`);
+    return m;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { config } = this.loaded;
+    this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), { store: readingMigrations });
+    this.writer = new ReadingWriter(this.db);
+    for (const bus of config.buses) {
+      const master = createMaster(bus);
+      const busLog = this.log.child({ bus: bus.id });
+      master.on('close', (err?: Error) => busLog.warn({ err: err?.message }, 'bus link closed; reopening in the background'));
+      master.on('discard', (d: { bytes: number; reason: string }) => busLog.debug(d, 'discarded bytes on the line'));
+      this.masters.set(bus.id, master);
+      const devices = config.devices.filter((d) => d.bus === bus.id).map((d) => this.devices.get(d.id)!);
+      const poller = new BusPoller(bus.id, master, devices, this.clock, {
+        onReadings: (readings, device) => this.dispatch(readings, device),
+        onDeviceState: (device, reason) =>
+          (device.state === 'offline' ? busLog.warn.bind(busLog) : busLog.info.bind(busLog))({ device: device.id, unit: device.unit, state: device.state }, reason),
+      }, this.opts.poller);
+      master.on('open', () => {
+        busLog.info('bus link open');
+        poller.probeOfflineNow();
+      });
+      this.pollers.set(bus.id, poller);
+      // A bus that is down at start is not fatal: the master keeps reopening, devices show comm-fault.
+      await master.open().catch((err: Error) => busLog.warn({ err: err.message }, 'bus link not available yet; retrying in the background'));
+      poller.start();
+    }
+    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length }, 'gateway started');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    await Promise.all([...this.masters.values()].map((m) => m.close()));
+    this.writer?.close();
+    this.db?.close();
+    this.log.info('gateway stopped');
+  }
+
+  /** Poll at the alarm interval while a device has a point in alarm. */
+  setAccelerated(deviceId: string, on: boolean): void {
+    const bus = this.loaded.devicesById.get(deviceId)?.bus;
+    if (bus) this.pollers.get(bus)?.setAccelerated(deviceId, on);
+  }
+
+  status(): GatewayStatus {
+    const { config } = this.loaded;
+    return {
+      points: config.points.map((p) => {
+        const r = this.points.current(p.code);
+        return { code: p.code, name: p.name ?? p.location, device: p.device, value: r.value, unit: p.unit, quality: r.quality, ageMs: this.points.ageMs(p.code) };
+      }),
+      devices: [...this.pollers.values()].flatMap((p) => p.statuses()),
+      buses: [...this.masters.entries()].map(([id, m]) => ({ id, open: m.isOpen, stats: m.stats() })),
+      store: this.writer?.stats() ?? { written: 0, dropped: 0, queued: 0, failures: 0 },
+    };
+  }
+
+  private dispatch(readings: Reading[], device: DeviceStatus): void {
+    for (const r of readings) {
+      this.points.update(r);
+      this.writer?.enqueue(r);
+    }
+    for (const l of this.listeners) {
+      try {
+        l(readings, device);
+      } catch (err) {
+        // A consumer bug must never stop polling.
+        this.log.error({ err: (err as Error).message, device: device.id }, 'reading listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// The live status screen of `npm start` / `minegate run`: what a technician checks first.
+import type { GatewayStatus } from './gateway.js';
+import { renderTable } from './text-table.js';
+
+export interface StatusSection {
+  title: string;
+  body: string;
+}
+
+function formatValue(value: number | null): string {
+  if (value === null) return '—';
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+function formatAge(ms: number): string {
+  if (!Number.isFinite(ms)) return 'never';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+}
+
+export function renderStatus(status: GatewayStatus, extra: readonly StatusSection[] = []): string {
+  const deviceState = new Map(status.devices.map((d) => [d.id, d.state]));
+  const points = renderTable(
+    [{ header: 'point' }, { header: 'location' }, { header: 'value', right: true }, { header: 'unit' }, { header: 'quality' }, { header: 'age', right: true }, { header: 'device' }],
+    status.points.map((p) => [p.code, p.name, formatValue(p.value), p.unit, p.quality, formatAge(p.ageMs), `${p.device} (${deviceState.get(p.device) ?? 'unknown'})`]),
+  );
+  const devices = renderTable(
+    [{ header: 'device' }, { header: 'bus' }, { header: 'unit', right: true }, { header: 'state' }, { header: 'polls', right: true }, { header: 'fails', right: true }, { header: 'latency', right: true }, { header: 'last error' }],
+    status.devices.map((d) => [d.id, d.bus, String(d.unit), d.state, String(d.polls), String(d.failures), d.lastLatencyMs === null ? '—' : `${d.lastLatencyMs.toFixed(1)}ms`, d.lastError ?? '']),
+  );
+  const s = status.store;
+  const store = `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}`;
+  return [points, '', devices, '', store, ...extra.flatMap((x) => ['', x.title, x.body])].join('\n');
+}

@@ -1,0 +1,89 @@
+// The foundation commands as a technician uses them: config check, read, demo (npm start).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait-for.js';
+import { repoRoot } from '../helpers/built.js';
+import { runCli, startCli } from './run-cli.js';
+
+const examples = join(repoRoot, 'board-configs/examples');
+const shipped = readdirSync(examples).filter((f) => f.endsWith('.yaml')).map((f) => join(examples, f));
+const broken = readdirSync(join(examples, 'broken')).filter((f) => f.endsWith('.yaml')).map((f) => join(examples, 'broken', f));
+const tmp = mkdtempSync(join(tmpdir(), 'minegate-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('minegate config check', () => {
+  it('exits 0 on every shipped example', async () => {
+    const r = await runCli(['config', 'check', ...shipped]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const f of shipped) expect(r.stdout).toContain(`OK ${f}`);
+  });
+
+  it('ships at least 6 broken examples', () => {
+    expect(broken.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(broken)('exits 1 on %s and prints file:line and the field path', async (file) => {
+    const r = await runCli(['config', 'check', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+  });
+});
+
+describe('minegate usage', () => {
+  it('--help exits 0 and lists the commands', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'config', 'read', 'sim', 'demo']) expect(r.stdout).toContain(c);
+  });
+
+  it('an unknown command exits 2 with help', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+});
+
+// The demo and `read` both use the demo scenario's fixed ports, so they run one after the other.
+describe('npm start demo and one-shot read', () => {
+  it('the demo shows live good values of every simulated point within 10 s and stops cleanly on Ctrl-C', async () => {
+    const demo = startCli(['demo', '--data-dir', join(tmp, 'demo'), '--refresh-ms', '500']);
+    try {
+      const codes = ['F001A01', 'F001A02'];
+      await waitFor(() => {
+        const blocks = demo.output().split('[status ');
+        const last = blocks.at(-1) ?? '';
+        const pointLines = last.split('\n').filter((l) => /^F001/.test(l));
+        return pointLines.length >= 9 && pointLines.every((l) => /\bgood\b/.test(l)) && codes.every((c) => last.includes(c));
+      }, { timeoutMs: 10_000, what: 'every point good in the demo status table' });
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    expect(await demo.exited).toBe(0);
+    expect(demo.output()).toContain('stopped cleanly');
+  });
+
+  it('read prints one point straight from the bus, and --json parses', async () => {
+    const sim = startCli(['sim']);
+    try {
+      await waitFor(() => /substation running/.test(sim.output()), { what: 'simulator up' });
+      const config = join(examples, 'demo-substation.yaml');
+      const human = await runCli(['read', 'F001A01', '-c', config]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/F001A01\s+\d+\.\d+\s+%CH4\s+good/);
+      const json = await runCli(['read', 'fan-1', '-c', config, '--json']);
+      expect(json.code).toBe(0);
+      const readings = JSON.parse(json.stdout) as { point: string; quality: string }[];
+      expect(readings.length).toBe(2);
+      expect(readings.every((r) => r.quality === 'good')).toBe(true);
+      const missing = await runCli(['read', 'NOPE', '-c', config]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/neither a point code nor a device id/);
+    } finally {
+      sim.child.kill('SIGINT');
+      await sim.exited;
+    }
+  });
+});
