@@ -1,0 +1,1082 @@
+// The offline safety interlock engine: evaluated once per poll cycle with the latest readings and a
+// monotonic time, it returns the desired state of every output and the events raised. It keeps all
+// functions of a methane cut-off instrument and a methane-wind-power interlock device without the
+// host (煤矿安全规程, AQ 6201-2019 §3.1). Every rule is fail-safe: a reading that is missing, stale,
+// faulty or over-range is dangerous, and only positive evidence (a good reading) releases a hold.
+// Pure logic: no I/O, no timers. Durability goes through an optional journal that never blocks.
+import { loadPresets, type PresetLibrary } from '../../board-configs/presets/load-presets.js';
+import type { OutputKind } from '../../board-configs/safety-schema.js';
+import type { Reading } from '../readings.js';
+import { type Alarm, type AlarmInput, AlarmSet } from './alarms.js';
+import { ABNORMALITY, type AbnormalityCode, CLAUSES } from './clauses.js';
+import type { SafetyConfigView } from './config-view.js';
+import { SafetyCommandError } from './errors.js';
+import type { SafetyEvent, SafetyJournalLike } from './events.js';
+import { type Hold, type HoldInput, HoldSet, holdKey, type PersistedHold, type RuleId, toPersistedHold } from './holds.js';
+import { IntegrityMonitor } from './integrity.js';
+import { buildSafetyPlan, type PlannedFan, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
+
+/** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
+export type ReadingSource = (point: string) => Reading | undefined;
+
+export interface OutputDecision {
+  output: string;
+  device: string;
+  channel: string;
+  kind: OutputKind;
+  /** Coil/pin on. For power outputs: power permitted (no hold). */
+  energize: boolean;
+  /** Keys of the holds keeping a power output cut. */
+  holds: string[];
+}
+
+export interface SafetyEvaluation {
+  now: number;
+  outputs: OutputDecision[];
+  /** Events raised since the previous evaluation (commands included), already sent to the journal. */
+  events: SafetyEvent[];
+  alarms: Alarm[];
+  /** Devices that should poll at their alarmPollMs (accelerated patrol of a gas-abnormal area). */
+  fastPollDevices: string[];
+}
+
+export interface RemoteCutCommand {
+  /** Command id, unique while active (the release names it). */
+  id: string;
+  zones?: string[];
+  outputs?: string[];
+  /** Who holds the authority (e.g. "dispatch"): only the same authority may release it. */
+  authority: string;
+  /** The person who ordered it. */
+  operator: string;
+  reason: string;
+  /** It expires on its own after this long (bounded by safety.remoteCut.maxDurationMs). */
+  durationMs: number;
+}
+
+export interface RemoteReleaseCommand {
+  id: string;
+  authority: string;
+  operator: string;
+}
+
+export interface ManualUnlockCommand {
+  fan: string;
+  /** Operator identity (password software user or key-switch id); must be in safety.unlockOperators. */
+  operator: string;
+}
+
+/** What the actuator did with one decision. */
+export interface ActuationReport {
+  output: string;
+  energize: boolean;
+  confirmed: boolean;
+  error?: string;
+}
+
+export interface SafetyEngineOptions {
+  config: SafetyConfigView;
+  /** Threshold presets (default: the shipped board-configs/presets). */
+  presets?: PresetLibrary;
+  /** Wall clock for event times (default Date.now); rule timing uses only the monotonic `now`. */
+  wallClock?: () => number;
+  /** Durable sink for events and the hold snapshot; appended to without waiting. */
+  journal?: SafetyJournalLike;
+  /** Cut every power output at start until its governing points are freshly read (default true). */
+  startupHold?: boolean;
+  /** Run the sensor-integrity detectors (default true). */
+  integrity?: boolean;
+}
+
+export const safetyEngineDefaults = {
+  startupHold: true,
+  integrity: true,
+  wallClock: (): number => Date.now(),
+} as const;
+
+/** The persisted state SafetyEngine.restore() reads (SafetyStore implements it). */
+export interface SafetyStateSource {
+  loadHolds(): PersistedHold[];
+  lastCalibrations?(): Map<string, number>;
+}
+
+interface Cycle {
+  now: number;
+  wallNow: number;
+  read: (code: string) => Reading | undefined;
+}
+
+interface PointState {
+  /** Freshly acquired since start (startup release, fault-lockout grace). */
+  seen: boolean;
+  faulty: boolean;
+  goodSince: number | undefined;
+  cutActive: boolean;
+}
+
+interface FanState {
+  stopped: boolean;
+  ductLow: boolean;
+  locked: boolean;
+  /** After a manual unlock the lock re-arms only once its condition has cleared. */
+  suppressed: boolean;
+  /** Last cycle showed the lock condition on good readings (manual unlock is refused then). */
+  conditionProven: boolean;
+  restartBlocked: boolean;
+}
+
+interface FeedState {
+  cutSince: number | undefined;
+  energisedSince: number | undefined;
+  abnormal: 'live' | 'unverified' | undefined;
+  escalated: boolean;
+  deadReported: boolean;
+}
+
+interface RemoteCut {
+  id: string;
+  outputs: string[];
+  authority: string;
+  operator: string;
+  reason: string;
+  expiresAt: number;
+}
+
+const STARTUP_KEY = holdKey('startup', 'restart');
+
+export class SafetyEngine {
+  readonly plan: SafetyPlan;
+  private readonly holdSet = new HoldSet();
+  private readonly alarmSet = new AlarmSet();
+  private readonly integrity: IntegrityMonitor | undefined;
+  private readonly wall: () => number;
+  private readonly journal: SafetyJournalLike | undefined;
+  private readonly startupHold: boolean;
+  private startedAt: number | undefined;
+  private seq = 0;
+  private pending: SafetyEvent[] = [];
+  private savedHoldVersion = -1;
+  private heartbeat = false;
+  private evacuating = false;
+  private readonly pointState = new Map<string, PointState>();
+  private readonly fanState = new Map<string, FanState>();
+  private readonly feedState = new Map<string, FeedState>();
+  private readonly remoteCuts = new Map<string, RemoteCut>();
+  private readonly lastEnergize = new Map<string, boolean>();
+  private readonly pointsByZone = new Map<string, PlannedPoint[]>();
+
+  constructor(opts: SafetyEngineOptions) {
+    if (!opts || typeof opts !== 'object' || !opts.config) throw new TypeError(`SafetyEngine: options.config is required, got ${String(opts?.config)}`);
+    if (opts.wallClock !== undefined && typeof opts.wallClock !== 'function') throw new TypeError(`SafetyEngine: wallClock must be a function, got ${typeof opts.wallClock}`);
+    if (opts.journal !== undefined && (typeof opts.journal.record !== 'function' || typeof opts.journal.saveHolds !== 'function')) {
+      throw new TypeError('SafetyEngine: journal must have record(events) and saveHolds(holds)');
+    }
+    this.plan = buildSafetyPlan(opts.config, opts.presets ?? loadPresets());
+    this.wall = opts.wallClock ?? safetyEngineDefaults.wallClock;
+    this.journal = opts.journal;
+    this.startupHold = opts.startupHold ?? safetyEngineDefaults.startupHold;
+    if (opts.integrity ?? safetyEngineDefaults.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
+    for (const p of this.plan.points.values()) {
+      this.pointState.set(p.code, { seen: false, faulty: false, goodSince: undefined, cutActive: false });
+      for (const z of p.zones) this.pointsByZone.set(z, [...(this.pointsByZone.get(z) ?? []), p]);
+    }
+    for (const f of this.plan.fans) {
+      this.fanState.set(f.id, { stopped: false, ductLow: false, locked: false, suppressed: false, conditionProven: false, restartBlocked: false });
+    }
+    for (const o of this.plan.outputs.values()) {
+      if (o.feedPoint !== undefined) this.feedState.set(o.id, { cutSince: undefined, energisedSince: undefined, abnormal: undefined, escalated: false, deadReported: false });
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Reload the holds persisted before a restart (call once, before the first evaluate). Outputs
+   * stay cut by the startup hold until their governing points are freshly read, and reloaded
+   * holds (methane cut, fan lock, fault lockout, remote cut …) release only by their own rule.
+   */
+  restore(source: SafetyStateSource, now: number): void {
+    assertTime('restore', now);
+    if (this.startedAt !== undefined) throw new Error('SafetyEngine.restore must be called before the first evaluate()');
+    if (!source || typeof source.loadHolds !== 'function') throw new TypeError('SafetyEngine.restore: source must have loadHolds()');
+    this.begin(now);
+    const cycle = this.commandCycle(now);
+    const byKey = new Map<string, PersistedHold[]>();
+    for (const h of source.loadHolds()) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h]);
+    for (const [key, holds] of byKey) this.restoreHold(cycle, key, holds);
+    const calibrations = source.lastCalibrations?.();
+    if (calibrations && this.integrity) for (const [point, wall] of calibrations) this.integrity.noteCalibration(point, wall);
+    this.flushCommandEvents();
+  }
+
+  /** Evaluate every rule once. `reading` must apply staleness; `now` is monotonic ms. */
+  evaluate(reading: ReadingSource, now: number): SafetyEvaluation {
+    assertTime('evaluate', now);
+    if (typeof reading !== 'function') throw new TypeError(`SafetyEngine.evaluate: reading must be a function, got ${typeof reading}`);
+    if (this.startedAt === undefined) this.begin(now);
+    const memo = new Map<string, Reading | undefined>();
+    const cycle: Cycle = {
+      now,
+      wallNow: this.wall(),
+      read: (code) => {
+        if (memo.has(code)) return memo.get(code);
+        let r: Reading | undefined;
+        try {
+          r = reading(code);
+        } catch {
+          // An unreadable point is a missing point: dangerous, handled by fault lockout.
+          r = undefined;
+        }
+        if (r !== undefined && (typeof r !== 'object' || r.point !== code)) r = undefined;
+        memo.set(code, r);
+        return r;
+      },
+    };
+
+    this.expireRemoteCuts(cycle);
+    for (const point of this.plan.points.values()) if (point.monitored) this.evaluatePoint(cycle, point);
+    for (const fan of this.plan.fans) this.evaluateFan(cycle, fan);
+    this.releaseStartup(cycle);
+    this.evaluateIntegrity(cycle);
+    // Escalation holds change which outputs are cut, which feeds the next feed check: settle.
+    for (let i = 0; i <= this.plan.outputs.size && this.verifyFeeds(cycle); i++);
+    this.heartbeat = !this.heartbeat;
+    const outputs = this.decide(cycle);
+    const fastPollDevices = this.fastPollDevices();
+    const events = this.pending;
+    this.pending = [];
+    this.persist(events);
+    return { now, outputs, events, alarms: this.alarmSet.list(), fastPollDevices };
+  }
+
+  /**
+   * What to drive when evaluation itself failed (a bug or an exception from a caller's reading
+   * source): every power output cut, alarms on, heartbeat not toggled so the watchdog trips too.
+   */
+  failSafeOutputs(): OutputDecision[] {
+    return [...this.plan.outputs.values()].map((o) => ({
+      output: o.id,
+      device: o.device,
+      channel: o.channel,
+      kind: o.kind,
+      energize: o.kind === 'siren' || o.kind === 'beacon' ? true : o.kind === 'heartbeat' ? this.heartbeat : false,
+      holds: o.kind === 'power' ? ['engine-failure'] : [],
+    }));
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** 异地断电: cut zones/outputs on a remote order. Throws SafetyCommandError (nothing changes) when refused. */
+  remoteCut(cmd: RemoteCutCommand, now: number): void {
+    assertTime('remoteCut', now);
+    const cycle = this.commandCycle(now);
+    const settings = this.plan.settings.remoteCut;
+    const refuse = (code: SafetyCommandError['code'], message: string): never => {
+      this.event(cycle, { type: 'remote-refused', rule: 'remote-cut', operator: strOrUndef(cmd?.operator), authority: strOrUndef(cmd?.authority), reason: message, message: `remote cut refused: ${message}` });
+      this.flushCommandEvents();
+      throw new SafetyCommandError(code, message);
+    };
+    if (!cmd || typeof cmd !== 'object') return refuse('INVALID_COMMAND', 'no command');
+    for (const field of ['id', 'authority', 'operator', 'reason'] as const) {
+      if (typeof cmd[field] !== 'string' || cmd[field].trim() === '') refuse('INVALID_COMMAND', `${field} must be a non-empty string, got ${JSON.stringify(cmd[field])}`);
+    }
+    if (!Number.isInteger(cmd.durationMs) || cmd.durationMs <= 0 || cmd.durationMs > settings.maxDurationMs) {
+      refuse('INVALID_COMMAND', `durationMs must be a positive integer up to ${settings.maxDurationMs}, got ${String(cmd.durationMs)}`);
+    }
+    if (settings.authorities.length > 0 && !settings.authorities.includes(cmd.authority)) {
+      refuse('UNKNOWN_AUTHORITY', `authority "${cmd.authority}" may not order remote cuts (allowed: ${settings.authorities.join(', ')})`);
+    }
+    if (this.remoteCuts.has(cmd.id)) refuse('DUPLICATE_COMMAND', `remote cut "${cmd.id}" is already active`);
+    const outputs: string[] = [];
+    for (const zone of cmd.zones ?? []) {
+      const ids = this.plan.zones.get(zone);
+      if (!ids) refuse('UNKNOWN_TARGET', `no zone "${zone}"`);
+      else outputs.push(...ids);
+    }
+    for (const id of cmd.outputs ?? []) {
+      if (this.plan.outputs.get(id)?.kind !== 'power') refuse('UNKNOWN_TARGET', `no power output "${id}"`);
+      outputs.push(id);
+    }
+    const targets = [...new Set(outputs)];
+    if (targets.length === 0) refuse('INVALID_COMMAND', 'a remote cut needs at least one zone or output');
+
+    const wallNow = cycle.wallNow;
+    const cut: RemoteCut = { id: cmd.id, outputs: targets, authority: cmd.authority, operator: cmd.operator, reason: cmd.reason, expiresAt: now + cmd.durationMs };
+    this.remoteCuts.set(cmd.id, cut);
+    this.holdSet.place(
+      targets,
+      {
+        rule: 'remote-cut',
+        subject: cmd.id,
+        reason: cmd.reason,
+        clause: CLAUSES.remoteCut,
+        operator: cmd.operator,
+        authority: cmd.authority,
+        expiresAt: cut.expiresAt,
+        expiresWall: wallNow + cmd.durationMs,
+      },
+      now,
+      wallNow,
+    );
+    this.event(cycle, {
+      type: 'remote-cut',
+      rule: 'remote-cut',
+      key: holdKey('remote-cut', cmd.id),
+      outputs: targets,
+      operator: cmd.operator,
+      authority: cmd.authority,
+      reason: cmd.reason,
+      clause: CLAUSES.remoteCut,
+      message: `remote cut "${cmd.id}" by ${cmd.operator} (${cmd.authority}) for ${Math.round(cmd.durationMs / 1000)} s: ${cmd.reason}`,
+    });
+    this.flushCommandEvents();
+  }
+
+  /** Release a remote cut: only the authority that ordered it may. */
+  remoteRelease(cmd: RemoteReleaseCommand, now: number): void {
+    assertTime('remoteRelease', now);
+    const cycle = this.commandCycle(now);
+    const refuse = (code: SafetyCommandError['code'], message: string): never => {
+      this.event(cycle, { type: 'remote-refused', rule: 'remote-cut', operator: strOrUndef(cmd?.operator), authority: strOrUndef(cmd?.authority), reason: message, message: `remote release refused: ${message}` });
+      this.flushCommandEvents();
+      throw new SafetyCommandError(code, message);
+    };
+    if (!cmd || typeof cmd.id !== 'string' || typeof cmd.authority !== 'string' || typeof cmd.operator !== 'string' || cmd.operator.trim() === '') {
+      return refuse('INVALID_COMMAND', 'id, authority and operator are required');
+    }
+    const cut = this.remoteCuts.get(cmd.id);
+    if (!cut) return refuse('UNKNOWN_COMMAND', `no active remote cut "${cmd.id}"`);
+    if (cut.authority !== cmd.authority) return refuse('WRONG_AUTHORITY', `remote cut "${cmd.id}" was ordered by "${cut.authority}"; "${cmd.authority}" may not release it`);
+    this.remoteCuts.delete(cmd.id);
+    const lifted = this.holdSet.lift(holdKey('remote-cut', cmd.id));
+    this.event(cycle, {
+      type: 'remote-release',
+      rule: 'remote-cut',
+      key: holdKey('remote-cut', cmd.id),
+      outputs: lifted.map((h) => h.output),
+      operator: cmd.operator,
+      authority: cmd.authority,
+      clause: CLAUSES.remoteCut,
+      message: `remote cut "${cmd.id}" released by ${cmd.operator} (${cmd.authority})`,
+    });
+    this.flushCommandEvents();
+  }
+
+  /** Authorised manual unlock of a fan lock (clause e). The restart permit still applies. */
+  manualUnlock(cmd: ManualUnlockCommand, now: number): void {
+    assertTime('manualUnlock', now);
+    const cycle = this.commandCycle(now);
+    const refuse = (code: SafetyCommandError['code'], message: string): never => {
+      this.event(cycle, { type: 'unlock-refused', rule: 'fan-lock', operator: strOrUndef(cmd?.operator), reason: message, clause: CLAUSES.interlockE, message: `fan unlock refused: ${message}` });
+      this.flushCommandEvents();
+      throw new SafetyCommandError(code, message);
+    };
+    if (!cmd || typeof cmd.operator !== 'string' || cmd.operator.trim() === '') return refuse('INVALID_COMMAND', 'operator identity is required');
+    const fan = this.plan.fans.find((f) => f.id === cmd.fan);
+    if (!fan) return refuse('UNKNOWN_TARGET', `no local fan "${String(cmd.fan)}"`);
+    if (!this.plan.settings.unlockOperators.includes(cmd.operator)) return refuse('NOT_AUTHORISED', `operator "${cmd.operator}" is not authorised to unlock fans`);
+    const st = this.fanState.get(fan.id)!;
+    if (!st.locked) return refuse('NOT_LOCKED', `local fan "${fan.id}" is not locked`);
+    if (st.conditionProven) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}" is stopped with CH4 above ${fan.lockAbove} %: the lock condition still holds`);
+    st.locked = false;
+    st.suppressed = true;
+    const lifted = this.holdSet.lift(holdKey('fan-lock', fan.id));
+    this.clearAlarm(cycle, `fan-lock:${fan.id}`, `fan lock of ${fan.id} unlocked by ${cmd.operator}`);
+    this.event(cycle, {
+      type: 'unlock',
+      rule: 'fan-lock',
+      key: holdKey('fan-lock', fan.id),
+      outputs: lifted.map((h) => h.output),
+      operator: cmd.operator,
+      clause: CLAUSES.interlockE,
+      message: `fan lock of local fan ${fan.id} released by hand by ${cmd.operator}`,
+    });
+    this.flushCommandEvents();
+  }
+
+  /** Silence the audible alarm for every alarm active now (the beacon stays on). */
+  acknowledge(operator: string, now: number): void {
+    assertTime('acknowledge', now);
+    if (typeof operator !== 'string' || operator.trim() === '') throw new SafetyCommandError('INVALID_COMMAND', 'operator identity is required');
+    const cycle = this.commandCycle(now);
+    const keys = this.alarmSet.acknowledge();
+    this.event(cycle, { type: 'acknowledge', operator, message: `${keys.length} alarm(s) acknowledged by ${operator}${keys.length ? `: ${keys.join(', ')}` : ''}` });
+    this.flushCommandEvents();
+  }
+
+  /** Feed back what the actuator achieved: an unconfirmed command is an alarm until confirmed. */
+  reportActuation(reports: readonly ActuationReport[], now: number): void {
+    assertTime('reportActuation', now);
+    const cycle = this.commandCycle(now);
+    for (const r of reports) {
+      if (!this.plan.outputs.has(r.output)) continue;
+      const key = `actuation:${r.output}`;
+      if (r.confirmed) {
+        this.clearAlarm(cycle, key, `${r.output}: command confirmed`);
+        continue;
+      }
+      // An unconfirmed cut is dangerous; an unconfirmed energise only costs production.
+      const severity = r.energize ? 'warning' : 'danger';
+      const existing = this.alarmSet.list().find((a) => a.key === key);
+      if (existing && existing.severity !== severity) this.clearAlarm(cycle, key, `${r.output}: command changed`);
+      this.raiseAlarm(cycle, {
+        key,
+        kind: 'actuation',
+        severity,
+        output: r.output,
+        clause: CLAUSES.actuation,
+        message: `${r.output}: ${r.energize ? 'energise' : 'cut'} command not confirmed${r.error ? ` (${r.error})` : ''}`,
+      });
+    }
+    this.flushCommandEvents();
+  }
+
+  // ---------------------------------------------------------------- views
+
+  holds(): Hold[] {
+    return this.holdSet.all();
+  }
+
+  alarms(): Alarm[] {
+    return this.alarmSet.list();
+  }
+
+  /** Holds as they are persisted (startup holds are not: they are re-created at every start). */
+  persistedHolds(): PersistedHold[] {
+    return this.holdSet
+      .all()
+      .filter((h) => h.rule !== 'startup')
+      .map(toPersistedHold);
+  }
+
+  fanLocked(fanId: string): boolean {
+    return this.fanState.get(fanId)?.locked ?? false;
+  }
+
+  activeRemoteCuts(): { id: string; outputs: string[]; authority: string; operator: string; reason: string; remainingMs: number }[] {
+    const now = this.lastNow;
+    return [...this.remoteCuts.values()].map((c) => ({ id: c.id, outputs: [...c.outputs], authority: c.authority, operator: c.operator, reason: c.reason, remainingMs: c.expiresAt - now }));
+  }
+
+  // ---------------------------------------------------------------- rules
+
+  private lastNow = 0;
+
+  private begin(now: number): void {
+    this.startedAt = now;
+    this.lastNow = now;
+    if (!this.startupHold) return;
+    const power = [...this.plan.outputs.values()].filter((o) => o.kind === 'power').map((o) => o.id);
+    this.holdSet.place(power, { rule: 'startup', subject: 'restart', reason: 'gateway started: waiting for a fresh reading of every governing point', clause: CLAUSES.startup }, now, this.wall());
+  }
+
+  /** Threshold alarms and cut-off, then fault lockout, for one point. */
+  private evaluatePoint(cycle: Cycle, point: PlannedPoint): void {
+    const st = this.pointState.get(point.code)!;
+    const r = cycle.read(point.code);
+    if (r !== undefined && r.quality !== 'stale' && r.monoTime >= this.startedAt!) st.seen = true;
+    const valid = isValid(point, r);
+    if (point.thresholds) this.applyThresholds(cycle, point, r, valid, st);
+    this.applyFaultLockout(cycle, point, r, valid, st);
+  }
+
+  private applyThresholds(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, valid: boolean, st: PointState): void {
+    const t = point.thresholds!;
+    // An over-range value may still prove danger (never safety): it can raise, never clear.
+    const measured = valid ? r!.value! : r?.quality === 'over-range' && r.value !== null && Number.isFinite(r.value) ? r.value : undefined;
+    if (measured === undefined) return;
+    const unit = t.unit ? ` ${t.unit}` : '';
+    if (t.alarm !== undefined) {
+      const key = `over-limit:${point.code}`;
+      if (measured >= t.alarm) {
+        this.raiseAlarm(
+          cycle,
+          { key, kind: 'over-limit', severity: 'danger', point: point.code, value: measured, threshold: t.alarm, clause: t.source, message: `${point.code} ${measured}${unit} ≥ alarm ${t.alarm}${unit}` },
+          ABNORMALITY.overLimitAlarm,
+        );
+      } else if (valid) this.clearAlarm(cycle, key, `${point.code} ${measured}${unit} below alarm ${t.alarm}${unit}`, measured);
+    }
+    if (t.alarmLow !== undefined && valid) {
+      const key = `under-limit:${point.code}`;
+      if (measured < t.alarmLow) {
+        this.raiseAlarm(cycle, {
+          key,
+          kind: 'under-limit',
+          severity: 'danger',
+          point: point.code,
+          value: measured,
+          threshold: t.alarmLow,
+          clause: t.source,
+          message: `${point.code} ${measured}${unit} < minimum ${t.alarmLow}${unit}`,
+        });
+      } else this.clearAlarm(cycle, key, `${point.code} ${measured}${unit} back above ${t.alarmLow}${unit}`, measured);
+    }
+    if (t.cutoff !== undefined) {
+      const key = holdKey('over-limit', point.code);
+      if (measured >= t.cutoff && !st.cutActive) {
+        st.cutActive = true;
+        this.placeHold(
+          cycle,
+          point.cutOutputs,
+          { rule: 'over-limit', subject: point.code, point: point.code, value: measured, threshold: t.cutoff, clause: t.source, reason: `${point.code} ${measured}${unit} ≥ cutoff ${t.cutoff}${unit}` },
+          'cut',
+          ABNORMALITY.cutoffAlarm,
+        );
+      } else if (st.cutActive && valid && measured < t.restore!) {
+        st.cutActive = false;
+        this.liftHold(cycle, key, `${point.code} ${measured}${unit} below restore ${t.restore}${unit}`, { point: point.code, value: measured, threshold: t.restore! });
+      }
+    }
+  }
+
+  /** Interlock clause f: unreadable → hold its range; release after N s of continuous good readings. */
+  private applyFaultLockout(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, valid: boolean, st: PointState): void {
+    const settings = this.plan.settings;
+    const key = holdKey('fault-lockout', point.code);
+    if (!valid) {
+      // Not yet read since start: the startup hold covers it for one patrol cycle.
+      if (!st.seen && cycle.now - this.startedAt! < settings.startupGraceMs) return;
+      st.goodSince = undefined;
+      if (st.faulty) return;
+      st.faulty = true;
+      const fault = describeFault(r, st.seen);
+      this.raiseAlarm(
+        cycle,
+        { key: `fault:${point.code}`, kind: 'fault', severity: 'danger', point: point.code, value: r?.value ?? null, clause: CLAUSES.interlockF, message: `${point.code}: ${fault.text}` },
+        fault.abnormality,
+      );
+      this.placeHold(
+        cycle,
+        point.faultOutputs,
+        { rule: 'fault-lockout', subject: point.code, point: point.code, value: r?.value ?? null, clause: CLAUSES.interlockF, reason: `${point.code}: ${fault.text}` },
+        'lockout',
+        fault.abnormality,
+      );
+      return;
+    }
+    if (!st.faulty) return;
+    st.goodSince ??= cycle.now;
+    const holdMs = this.holdSet.has(key) ? settings.faultLockoutHoldMs : 0;
+    if (cycle.now - st.goodSince < holdMs) return;
+    st.faulty = false;
+    st.goodSince = undefined;
+    const why = holdMs > 0 ? `${point.code} read normally for ${Math.round(holdMs / 1000)} s` : `${point.code} reads normally again`;
+    this.liftHold(cycle, key, why, { point: point.code, value: r!.value });
+    this.clearAlarm(cycle, `fault:${point.code}`, why, r!.value);
+  }
+
+  /** Methane-wind-power interlock for one local fan: clauses d and e, and the restart permit. */
+  private evaluateFan(cycle: Cycle, fan: PlannedFan): void {
+    const st = this.fanState.get(fan.id)!;
+    const runPoint = this.plan.points.get(fan.runPoint)!;
+    const run = cycle.read(fan.runPoint);
+    const state = isValid(runPoint, run) ? (run!.value === 1 ? 'running' : 'stopped') : 'unknown';
+
+    // Clause d: fan stopped → cut the ventilated area; auto release when it runs again.
+    const stopKey = holdKey('fan-stopped', fan.id);
+    if (state === 'stopped' && !st.stopped) {
+      st.stopped = true;
+      this.raiseAlarm(cycle, { key: `fan-stopped:${fan.id}`, kind: 'fan-stopped', severity: 'danger', point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, message: `local fan ${fan.id} stopped` });
+      this.placeHold(cycle, fan.ventilatedOutputs, { rule: 'fan-stopped', subject: fan.id, point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, reason: `local fan ${fan.id} stopped` }, 'cut');
+    } else if (state === 'running' && st.stopped) {
+      st.stopped = false;
+      this.liftHold(cycle, stopKey, `local fan ${fan.id} running again`, { point: fan.runPoint, value: 1 });
+      this.clearAlarm(cycle, `fan-stopped:${fan.id}`, `local fan ${fan.id} running again`, 1);
+    }
+
+    // Clause d: duct airflow below its set value.
+    if (fan.airflowPoint !== undefined) {
+      const airPoint = this.plan.points.get(fan.airflowPoint)!;
+      const air = cycle.read(fan.airflowPoint);
+      const min = fan.ductAirflowMin!;
+      if (isValid(airPoint, air)) {
+        const flow = air!.value!;
+        const unit = airPoint.unit ? ` ${airPoint.unit}` : '';
+        if (flow < min && !st.ductLow) {
+          st.ductLow = true;
+          const reason = `duct airflow of local fan ${fan.id} ${flow}${unit} < ${min}${unit}`;
+          this.raiseAlarm(cycle, { key: `duct-airflow-low:${fan.id}`, kind: 'duct-airflow-low', severity: 'danger', point: fan.airflowPoint, value: flow, threshold: min, clause: CLAUSES.interlockD, message: reason });
+          this.placeHold(cycle, fan.ventilatedOutputs, { rule: 'duct-airflow-low', subject: fan.id, point: fan.airflowPoint, value: flow, threshold: min, clause: CLAUSES.interlockD, reason }, 'cut');
+        } else if (flow >= min && st.ductLow) {
+          st.ductLow = false;
+          const why = `duct airflow of local fan ${fan.id} back to ${flow}${unit}`;
+          this.liftHold(cycle, holdKey('duct-airflow-low', fan.id), why, { point: fan.airflowPoint, value: flow, threshold: min });
+          this.clearAlarm(cycle, `duct-airflow-low:${fan.id}`, why, flow);
+        }
+      }
+    }
+
+    // Clause e: fan stopped and T1/T2 above 3.0 % → fan lock; auto release below 1.5 %.
+    const gas = fan.gasPoints.map((code) => {
+      const r = cycle.read(code);
+      return { code, r, valid: isValid(this.plan.points.get(code)!, r) };
+    });
+    const over = gas.filter((g) => g.valid && g.r!.value! > fan.lockAbove);
+    const unknown = gas.filter((g) => !g.valid);
+    st.conditionProven = state === 'stopped' && over.length > 0;
+    const condition = state === 'stopped' && (over.length > 0 || (fan.lockOnUnknownGas && unknown.length > 0));
+    if (!condition) st.suppressed = false;
+    const lockKey = holdKey('fan-lock', fan.id);
+    if (condition && !st.locked && !st.suppressed) {
+      st.locked = true;
+      const cause =
+        over.length > 0
+          ? over.map((g) => `${g.code} ${g.r!.value} %`).join(', ') + ` > ${fan.lockAbove} %`
+          : `${unknown.map((g) => g.code).join(', ')} unreadable (treated as above ${fan.lockAbove} %)`;
+      const reason = `local fan ${fan.id} stopped and ${cause}: fan locked`;
+      const first = over[0] ?? unknown[0]!;
+      this.raiseAlarm(cycle, { key: `fan-lock:${fan.id}`, kind: 'fan-lock', severity: 'danger', point: first.code, value: first.r?.value ?? null, threshold: fan.lockAbove, clause: CLAUSES.interlockE, message: reason });
+      const placed = this.placeHold(
+        cycle,
+        fan.fanOutput === undefined ? [] : [fan.fanOutput],
+        { rule: 'fan-lock', subject: fan.id, point: first.code, value: first.r?.value ?? null, threshold: fan.lockAbove, clause: CLAUSES.interlockE, reason },
+        'lockout',
+      );
+      if (placed.length === 0) {
+        this.event(cycle, { type: 'lockout', rule: 'fan-lock', key: lockKey, point: first.code, clause: CLAUSES.interlockE, outputs: [], message: `${reason} (no fanOutput configured: the lock is alarm only)` });
+      }
+    } else if (st.locked && gas.every((g) => g.valid && g.r!.value! < fan.unlockBelow)) {
+      st.locked = false;
+      const why = `CH4 below ${fan.unlockBelow} % at ${fan.gasPoints.join(', ')}: fan lock of ${fan.id} released`;
+      this.liftHold(cycle, lockKey, why, { threshold: fan.unlockBelow });
+      this.clearAlarm(cycle, `fan-lock:${fan.id}`, why);
+    }
+
+    // Restart permit: a stopped fan may restart only with ≤ 0.5 % at the fan and its switch.
+    if (fan.fanOutput === undefined) return;
+    const restartKey = holdKey('fan-restart', fan.id);
+    if (state === 'stopped') {
+      const bad = fan.restartPoints
+        .map((code) => ({ code, r: cycle.read(code) }))
+        .filter(({ code, r }) => !(isValid(this.plan.points.get(code)!, r) && r!.value! <= fan.restartMax));
+      if (bad.length > 0 && !st.restartBlocked) {
+        st.restartBlocked = true;
+        const where = bad.map(({ code, r }) => `${code} ${isValid(this.plan.points.get(code)!, r) ? `${r!.value} %` : 'unreadable'}`).join(', ');
+        this.placeHold(
+          cycle,
+          [fan.fanOutput],
+          { rule: 'fan-restart', subject: fan.id, point: bad[0]!.code, value: bad[0]!.r?.value ?? null, threshold: fan.restartMax, clause: CLAUSES.fanRestart, reason: `restart of local fan ${fan.id} not permitted: ${where} (needs ≤ ${fan.restartMax} %)` },
+          'cut',
+        );
+      } else if (bad.length === 0 && st.restartBlocked) {
+        st.restartBlocked = false;
+        this.liftHold(cycle, restartKey, `CH4 ≤ ${fan.restartMax} % at fan ${fan.id} and its switch: restart permitted`, { threshold: fan.restartMax });
+      }
+    } else if (state === 'running' && st.restartBlocked) {
+      st.restartBlocked = false;
+      this.liftHold(cycle, restartKey, `local fan ${fan.id} running`);
+    }
+  }
+
+  /** Release the startup hold of each output whose governing points have all been read fresh. */
+  private releaseStartup(cycle: Cycle): void {
+    const held = this.holdSet.outputsOf(STARTUP_KEY);
+    if (held.length === 0) return;
+    const ready = held.filter((id) => this.plan.outputs.get(id)!.governing.every((code) => this.pointState.get(code)?.seen === true));
+    if (ready.length === 0) return;
+    this.holdSet.lift(STARTUP_KEY, ready);
+    this.event(cycle, {
+      type: 'release',
+      rule: 'startup',
+      key: STARTUP_KEY,
+      outputs: ready,
+      clause: CLAUSES.startup,
+      message: `governing points of ${ready.join(', ')} read fresh since start`,
+    });
+  }
+
+  private evaluateIntegrity(cycle: Cycle): void {
+    if (!this.integrity) return;
+    let result;
+    try {
+      result = this.integrity.evaluate(cycle.read, cycle.now, cycle.wallNow);
+    } catch (err) {
+      // The detectors only add alarms; their failure must not stop protection, but must be seen.
+      this.raiseAlarm(cycle, { key: 'integrity:monitor-failed', kind: 'integrity', severity: 'warning', clause: CLAUSES.integrity, message: `integrity checks failed: ${(err as Error).message}` });
+      return;
+    }
+    for (const c of result.calibrated) {
+      this.event(cycle, { type: 'calibration', point: c.point, clause: CLAUSES.calibration, message: `${c.point} left calibration mode: calibration date recorded` });
+    }
+    for (const f of result.cleared) this.clearAlarm(cycle, f.key, `${f.kind} on ${f.point} cleared`);
+    for (const f of result.raised) {
+      this.raiseAlarm(cycle, { key: f.key, kind: 'integrity', severity: 'warning', point: f.point, value: f.value ?? null, clause: f.clause, message: f.message });
+    }
+  }
+
+  /** 馈电 verification of every output with a feed point. Returns true when escalation holds changed. */
+  private verifyFeeds(cycle: Cycle): boolean {
+    let changed = false;
+    for (const [id, st] of this.feedState) {
+      const output = this.plan.outputs.get(id)!;
+      const feedPoint = this.plan.points.get(output.feedPoint!)!;
+      const pointSt = this.pointState.get(feedPoint.code)!;
+      const r = cycle.read(feedPoint.code);
+      const feed = isValid(feedPoint, r) ? (r!.value === 1 ? 'live' : 'dead') : 'unknown';
+
+      if (!this.holdSet.isCut(id)) {
+        st.cutSince = undefined;
+        if (st.abnormal !== undefined || st.escalated) {
+          changed = this.endFeedAbnormality(cycle, output, st, `${id} energised again`) || changed;
+        }
+        st.energisedSince ??= cycle.now;
+        // Dead load side while power is permitted: the switch may be open by hand. Report only.
+        if (!st.deadReported && feed === 'dead' && cycle.now - st.energisedSince >= output.feedTimeoutMs) {
+          st.deadReported = true;
+          this.event(cycle, { type: 'feed-dead', point: feedPoint.code, value: 0, outputs: [id], clause: CLAUSES.feed, message: `${id}: power permitted but load side dead (${feedPoint.code} = 0)` });
+        }
+        continue;
+      }
+      st.energisedSince = undefined;
+      st.deadReported = false;
+      st.cutSince ??= cycle.now;
+      if (cycle.now - st.cutSince < output.feedTimeoutMs) continue;
+      if (feed === 'dead') {
+        // Proof of the cut. After escalation, though, the dead feed may be the upstream cut's doing.
+        if (st.abnormal !== undefined && !st.escalated) this.endFeedAbnormality(cycle, output, st, `${feedPoint.code} shows the load side dead`);
+        continue;
+      }
+      // Not yet read since start: give the poller its patrol cycle before calling it unverifiable.
+      if (feed === 'unknown' && !pointSt.seen && cycle.now - this.startedAt! < this.plan.settings.startupGraceMs) continue;
+      const kind = feed === 'live' ? 'live' : 'unverified';
+      if (st.abnormal === undefined || (st.abnormal === 'unverified' && kind === 'live')) {
+        st.abnormal = kind;
+        const text =
+          kind === 'live'
+            ? `${id} cut ${Math.round(cycle.now - st.cutSince)} ms ago but ${feedPoint.code} still shows power on the load side`
+            : `${id} cut ${Math.round(cycle.now - st.cutSince)} ms ago but ${feedPoint.code} is unreadable: the cut cannot be verified`;
+        this.clearAlarm(cycle, `feed:${id}`, 'feed state changed');
+        this.raiseAlarm(cycle, { key: `feed:${id}`, kind: 'feed-abnormal', severity: 'danger', point: feedPoint.code, output: id, value: r?.value ?? null, clause: CLAUSES.feed, message: `馈电异常: ${text}` });
+        this.event(cycle, {
+          type: 'feed-abnormal',
+          point: feedPoint.code,
+          value: r?.value ?? null,
+          outputs: [id],
+          clause: CLAUSES.feed,
+          abnormality: ABNORMALITY.feedAbnormal,
+          message: `馈电异常 (003): ${text}`,
+        });
+      }
+      if (output.feedEscalation !== undefined && !st.escalated && (kind === 'live' || output.escalateWhenUnverified)) {
+        st.escalated = true;
+        this.placeHold(
+          cycle,
+          [output.feedEscalation],
+          { rule: 'feed-escalation', subject: id, point: feedPoint.code, value: r?.value ?? null, clause: CLAUSES.feed, reason: `cut of ${id} not confirmed by ${feedPoint.code}: cutting upstream ${output.feedEscalation}` },
+          'cut',
+          ABNORMALITY.feedAbnormal,
+        );
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private endFeedAbnormality(cycle: Cycle, output: PlannedOutput, st: FeedState, why: string): boolean {
+    const escalated = st.escalated;
+    st.abnormal = undefined;
+    st.escalated = false;
+    if (escalated) this.liftHold(cycle, holdKey('feed-escalation', output.id), `${why}: upstream ${output.feedEscalation} no longer needed`);
+    this.clearAlarm(cycle, `feed:${output.id}`, why);
+    this.event(cycle, { type: 'feed-restored', point: output.feedPoint!, outputs: [output.id], clause: CLAUSES.feed, message: `${output.id}: feed abnormality over (${why})` });
+    return escalated;
+  }
+
+  private expireRemoteCuts(cycle: Cycle): void {
+    for (const cut of [...this.remoteCuts.values()]) {
+      if (cycle.now < cut.expiresAt) continue;
+      this.remoteCuts.delete(cut.id);
+      const lifted = this.holdSet.lift(holdKey('remote-cut', cut.id));
+      this.event(cycle, {
+        type: 'remote-expired',
+        rule: 'remote-cut',
+        key: holdKey('remote-cut', cut.id),
+        outputs: lifted.map((h) => h.output),
+        operator: cut.operator,
+        authority: cut.authority,
+        clause: CLAUSES.remoteCut,
+        message: `remote cut "${cut.id}" (${cut.authority}) expired`,
+      });
+    }
+  }
+
+  /** Desired state of every output, plus power-on/off and evacuation events for changes. */
+  private decide(cycle: Cycle): OutputDecision[] {
+    const triggers = new Set<RuleId>(this.plan.settings.evacuation.triggers);
+    const evacuate = this.holdSet.all().some((h) => triggers.has(h.rule));
+    if (evacuate !== this.evacuating) {
+      this.evacuating = evacuate;
+      const causes = [...new Set(this.holdSet.all().filter((h) => triggers.has(h.rule)).map((h) => h.key))];
+      this.event(cycle, {
+        type: evacuate ? 'evacuation-on' : 'evacuation-off',
+        clause: CLAUSES.evacuation,
+        message: evacuate ? `evacuation link on: ${causes.join(', ')}` : 'evacuation link off: no cut-off needing evacuation remains',
+      });
+    }
+    const decisions: OutputDecision[] = [];
+    for (const o of this.plan.outputs.values()) {
+      const holds = o.kind === 'power' ? this.holdSet.on(o.id) : [];
+      let energize: boolean;
+      switch (o.kind) {
+        case 'power':
+          energize = holds.length === 0;
+          break;
+        case 'siren':
+          energize = this.alarmSet.unacknowledged;
+          break;
+        case 'beacon':
+          energize = this.alarmSet.size > 0;
+          break;
+        case 'heartbeat':
+          energize = this.heartbeat;
+          break;
+        case 'evacuation':
+          energize = this.evacuating;
+          break;
+      }
+      if (o.kind === 'power') {
+        const previous = this.lastEnergize.get(o.id) ?? !this.startupHold;
+        if (previous !== energize) {
+          this.event(cycle, {
+            type: energize ? 'power-on' : 'power-off',
+            outputs: [o.id],
+            ...(holds[0] ? { rule: holds[0].rule, key: holds[0].key, clause: holds[0].clause } : {}),
+            message: energize ? `${o.id} power permitted: no hold remains` : `${o.id} power cut: ${holds.map((h) => h.key).join(', ')}`,
+          });
+        }
+        this.lastEnergize.set(o.id, energize);
+      }
+      decisions.push({ output: o.id, device: o.device, channel: o.channel, kind: o.kind, energize, holds: holds.map((h) => h.key) });
+    }
+    return decisions;
+  }
+
+  /** Devices of points in a gas alarm and of the same-type points sharing their zones. */
+  private fastPollDevices(): string[] {
+    const devices = new Set<string>();
+    for (const alarm of this.alarmSet.list()) {
+      if ((alarm.kind !== 'over-limit' && alarm.kind !== 'under-limit') || alarm.point === undefined) continue;
+      const point = this.plan.points.get(alarm.point);
+      if (!point) continue;
+      devices.add(point.device);
+      for (const z of point.zones) for (const mate of this.pointsByZone.get(z) ?? []) if (mate.sensorType === point.sensorType) devices.add(mate.device);
+    }
+    for (const [code, st] of this.pointState) if (st.cutActive) devices.add(this.plan.points.get(code)!.device);
+    return [...devices].sort();
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  private restoreHold(cycle: Cycle, key: string, persisted: PersistedHold[]): void {
+    const first = persisted[0]!;
+    const outputs = persisted.map((h) => h.output).filter((o) => this.plan.outputs.get(o)?.kind === 'power');
+    const dropped = persisted.map((h) => h.output).filter((o) => !outputs.includes(o));
+    const restoreOn = (targets: string[], extra: Partial<HoldInput> = {}) => {
+      const input: HoldInput = { rule: first.rule, subject: first.subject, reason: first.reason, clause: first.clause, ...extra };
+      if (first.point !== undefined) input.point = first.point;
+      if (first.value !== undefined) input.value = first.value;
+      if (first.threshold !== undefined) input.threshold = first.threshold;
+      if (first.operator !== undefined) input.operator = first.operator;
+      if (first.authority !== undefined) input.authority = first.authority;
+      this.holdSet.place(targets, input, cycle.now, cycle.wallNow, first.sinceWall);
+      this.event(cycle, { type: 'restored', rule: first.rule, key, outputs: targets, point: first.point, clause: first.clause, message: `hold ${key} reloaded after restart: ${first.reason}` });
+    };
+    if (dropped.length > 0) {
+      this.event(cycle, { type: 'restored', rule: first.rule, key, outputs: dropped, message: `hold ${key} on ${dropped.join(', ')} dropped: no such power output in the config any more` });
+    }
+    if (outputs.length === 0) return;
+    const point = first.point !== undefined ? this.plan.points.get(first.point) : undefined;
+    const fanSt = this.fanState.get(first.subject);
+    switch (first.rule) {
+      case 'over-limit':
+        if (!point?.thresholds?.cutoff) break;
+        this.pointState.get(point.code)!.cutActive = true;
+        return restoreOn(outputs);
+      case 'fault-lockout':
+        if (!point) break;
+        this.pointState.get(point.code)!.faulty = true;
+        this.raiseAlarm(cycle, { key: `fault:${point.code}`, kind: 'fault', severity: 'danger', point: point.code, clause: CLAUSES.interlockF, message: `${point.code}: fault lockout reloaded after restart` });
+        return restoreOn(outputs);
+      case 'fan-stopped':
+      case 'duct-airflow-low':
+      case 'fan-lock':
+      case 'fan-restart':
+        if (!fanSt) break;
+        if (first.rule === 'fan-stopped') fanSt.stopped = true;
+        if (first.rule === 'duct-airflow-low') fanSt.ductLow = true;
+        if (first.rule === 'fan-restart') fanSt.restartBlocked = true;
+        if (first.rule === 'fan-lock') {
+          fanSt.locked = true;
+          this.raiseAlarm(cycle, { key: `fan-lock:${first.subject}`, kind: 'fan-lock', severity: 'danger', clause: CLAUSES.interlockE, message: `fan lock of ${first.subject} reloaded after restart: ${first.reason}` });
+        }
+        return restoreOn(outputs);
+      case 'feed-escalation': {
+        const st = this.feedState.get(first.subject);
+        if (!st || this.plan.outputs.get(first.subject)?.feedEscalation === undefined) break;
+        st.abnormal = 'live';
+        st.escalated = true;
+        this.raiseAlarm(cycle, { key: `feed:${first.subject}`, kind: 'feed-abnormal', severity: 'danger', output: first.subject, clause: CLAUSES.feed, message: `馈电异常 of ${first.subject} reloaded after restart` });
+        return restoreOn(outputs);
+      }
+      case 'remote-cut': {
+        const remaining = (first.expiresWall ?? 0) - cycle.wallNow;
+        if (remaining <= 0) {
+          this.event(cycle, { type: 'remote-expired', rule: 'remote-cut', key, outputs, operator: first.operator, authority: first.authority, clause: CLAUSES.remoteCut, message: `remote cut "${first.subject}" expired while the gateway was down` });
+          return;
+        }
+        this.remoteCuts.set(first.subject, {
+          id: first.subject,
+          outputs,
+          authority: first.authority ?? '',
+          operator: first.operator ?? '',
+          reason: first.reason,
+          expiresAt: cycle.now + remaining,
+        });
+        return restoreOn(outputs, { expiresAt: cycle.now + remaining, expiresWall: first.expiresWall! });
+      }
+      case 'startup':
+        return;
+    }
+    this.event(cycle, { type: 'restored', rule: first.rule, key, outputs, message: `hold ${key} dropped: its rule no longer applies in this config` });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private commandCycle(now: number): Cycle {
+    this.lastNow = Math.max(this.lastNow, now);
+    return { now, wallNow: this.wall(), read: () => undefined };
+  }
+
+  /** Commands and restore raise events outside a cycle: journal them at once, report them next cycle. */
+  private flushCommandEvents(): void {
+    this.persist(this.pending.filter((e) => !this.journaled.has(e)));
+  }
+
+  private readonly journaled = new WeakSet<SafetyEvent>();
+
+  private persist(events: readonly SafetyEvent[]): void {
+    if (!this.journal) return;
+    const fresh = events.filter((e) => !this.journaled.has(e));
+    for (const e of fresh) this.journaled.add(e);
+    try {
+      if (fresh.length > 0) this.journal.record(fresh);
+      if (this.holdSet.version !== this.savedHoldVersion) {
+        this.savedHoldVersion = this.holdSet.version;
+        this.journal.saveHolds(this.persistedHolds());
+      }
+    } catch {
+      // The journal must never take down the safety path; its own stats report the failure.
+    }
+  }
+
+  private event(cycle: Cycle, e: Omit<SafetyEvent, 'seq' | 'wallTime' | 'monoTime'>): void {
+    const clean = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Omit<SafetyEvent, 'seq' | 'wallTime' | 'monoTime'>;
+    this.pending.push({ seq: ++this.seq, wallTime: cycle.wallNow, monoTime: cycle.now, ...clean });
+    this.lastNow = Math.max(this.lastNow, cycle.now);
+  }
+
+  private raiseAlarm(cycle: Cycle, input: AlarmInput, abnormality?: AbnormalityCode): void {
+    const alarm = this.alarmSet.raise(input, cycle.now, cycle.wallNow);
+    if (!alarm) return;
+    this.event(cycle, {
+      type: 'alarm-on',
+      key: input.key,
+      alarm: input.kind,
+      severity: input.severity,
+      point: input.point,
+      value: input.value,
+      threshold: input.threshold,
+      clause: input.clause,
+      outputs: input.output === undefined ? undefined : [input.output],
+      abnormality,
+      message: input.message,
+    });
+  }
+
+  private clearAlarm(cycle: Cycle, key: string, why: string, value?: number | null): void {
+    const alarm = this.alarmSet.clear(key);
+    if (!alarm) return;
+    this.event(cycle, {
+      type: 'alarm-off',
+      key,
+      alarm: alarm.kind,
+      severity: alarm.severity,
+      point: alarm.point,
+      value,
+      threshold: alarm.threshold,
+      clause: alarm.clause,
+      outputs: alarm.output === undefined ? undefined : [alarm.output],
+      message: why,
+    });
+  }
+
+  private placeHold(cycle: Cycle, outputs: readonly string[], input: HoldInput, type: 'cut' | 'lockout', abnormality?: AbnormalityCode): string[] {
+    const added = this.holdSet.place(outputs, input, cycle.now, cycle.wallNow);
+    if (added.length > 0) {
+      this.event(cycle, {
+        type,
+        rule: input.rule,
+        key: holdKey(input.rule, input.subject),
+        point: input.point,
+        value: input.value,
+        threshold: input.threshold,
+        clause: input.clause,
+        outputs: added,
+        abnormality,
+        message: input.reason,
+      });
+    }
+    return added;
+  }
+
+  private liftHold(cycle: Cycle, key: string, why: string, extra: { point?: string; value?: number | null; threshold?: number } = {}): Hold[] {
+    const removed = this.holdSet.lift(key);
+    if (removed.length > 0) {
+      const stillCut = removed.filter((h) => this.holdSet.isCut(h.output)).map((h) => h.output);
+      this.event(cycle, {
+        type: 'release',
+        rule: removed[0]!.rule,
+        key,
+        point: extra.point ?? removed[0]!.point,
+        value: extra.value,
+        threshold: extra.threshold,
+        clause: removed[0]!.clause,
+        outputs: removed.map((h) => h.output),
+        message: stillCut.length > 0 ? `${why} (still held by other rules: ${stillCut.join(', ')})` : why,
+      });
+    }
+    return removed;
+  }
+}
+
+/** A reading that proves something: fresh, measured (calibrating counts), and a legal switch value. */
+function isValid(point: PlannedPoint, r: Reading | undefined): boolean {
+  if (r === undefined || r.value === null || !Number.isFinite(r.value)) return false;
+  if (r.quality !== 'good' && r.quality !== 'calibrating') return false;
+  return !point.isSwitch || r.value === 0 || r.value === 1;
+}
+
+function describeFault(r: Reading | undefined, seen: boolean): { text: string; abnormality: AbnormalityCode } {
+  if (r === undefined) return { text: seen ? 'no reading' : 'never read since start', abnormality: ABNORMALITY.stationCommLoss };
+  switch (r.quality) {
+    case 'comm-fault':
+      return { text: 'device not answering (comm fault)', abnormality: ABNORMALITY.stationCommLoss };
+    case 'sensor-fault':
+      return { text: 'sensor fault or broken wire', abnormality: ABNORMALITY.sensorBrokenWire };
+    case 'over-range':
+      return { text: `over range (${r.value ?? 'no value'})`, abnormality: ABNORMALITY.overRange };
+    case 'stale':
+      return { text: seen ? 'no fresh reading (stale)' : 'never read since start', abnormality: ABNORMALITY.stationCommLoss };
+    default:
+      if (r.value === null || !Number.isFinite(r.value)) return { text: 'no value', abnormality: ABNORMALITY.sensorBrokenWire };
+      return { text: `invalid switch value ${r.value} (expected 0 or 1)`, abnormality: ABNORMALITY.sensorBrokenWire };
+  }
+}
+
+function assertTime(what: string, now: number): void {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`SafetyEngine.${what}: now must be a finite monotonic time in ms, got ${String(now)}`);
+}
+
+function strOrUndef(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -1,0 +1,129 @@
+// Cross-reference checks of the interlock settings (safety.localFans, feed escalation, evacuation,
+// integrity). The engine refuses a config that fails them; the config loader reports them with
+// file:line through `checkSafetyInterlocks`.
+import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
+import { loadPresets } from '../../board-configs/presets/load-presets.js';
+import type { CheckContext, ConfigCheck } from '../config/cross-checks.js';
+import { type SafetyConfigView, safetySettingsOf } from './config-view.js';
+import type { SafetyProblem } from './errors.js';
+import { resolveThresholds } from './thresholds.js';
+
+/** MT/T 1201 switch type of a local fan's on/off sensor. */
+export const LOCAL_FAN_SENSOR_TYPE = '1001';
+
+export function interlockProblems(config: SafetyConfigView, presets: PresetLibrary): SafetyProblem[] {
+  const problems: SafetyProblem[] = [];
+  const report = (path: (string | number)[], message: string) => problems.push({ path, message });
+  let settings;
+  try {
+    settings = safetySettingsOf(config);
+  } catch (err) {
+    return [{ path: ['safety'], message: (err as Error).message }];
+  }
+  const points = new Map(config.points.map((p) => [p.code, p]));
+  const zones = new Map(config.zones.map((z) => [z.id, z]));
+  const outputs = new Map(config.outputs.map((o) => [o.id, o]));
+  const methaneTypes = new Set(presets.byName('methane')?.sensorTypes ?? []);
+
+  const needPoint = (path: (string | number)[], code: string, what: string, types?: ReadonlySet<string>) => {
+    const point = points.get(code);
+    if (!point) report(path, `no point "${code}" (${what})`);
+    else if (types && !types.has(point.sensorType)) report(path, `point "${code}" has sensorType ${point.sensorType}; ${what} must be one of ${[...types].join(', ')}`);
+    return point;
+  };
+
+  settings.localFans.forEach((fan, i) => {
+    const base = ['safety', 'localFans', i];
+    needPoint([...base, 'runPoint'], fan.runPoint, 'the fan on/off sensor', new Set([LOCAL_FAN_SENSOR_TYPE]));
+    if (fan.airflowPoint !== undefined) {
+      const airflow = needPoint([...base, 'airflowPoint'], fan.airflowPoint, 'the duct airflow point');
+      if (airflow && resolveThresholds(airflow, presets).thresholds?.alarmLow === undefined) {
+        report([...base, 'airflowPoint'], `point "${airflow.code}" has no alarmLow threshold: the duct airflow limit of clause d would be undefined`);
+      }
+    }
+    fan.gasPoints.forEach((code, j) => needPoint([...base, 'gasPoints', j], code, 'a heading T1/T2 methane point', methaneTypes));
+    fan.restartPoints.forEach((code, j) => needPoint([...base, 'restartPoints', j], code, 'a methane point at the fan or its switch', methaneTypes));
+    const ventilatedOutputs = new Set<string>();
+    fan.ventilates.forEach((zoneId, j) => {
+      const zone = zones.get(zoneId);
+      if (!zone) report([...base, 'ventilates', j], `no zone "${zoneId}"`);
+      else zone.outputs.forEach((o) => ventilatedOutputs.add(o));
+    });
+    if (fan.fanOutput !== undefined) {
+      const output = outputs.get(fan.fanOutput);
+      if (!output) report([...base, 'fanOutput'], `no output "${fan.fanOutput}"`);
+      else if (output.kind !== 'power') report([...base, 'fanOutput'], `output "${fan.fanOutput}" is a ${output.kind}; a fan output must be a power output`);
+      // A fan that cuts its own supply when it stops could never be restarted.
+      if (ventilatedOutputs.has(fan.fanOutput)) {
+        report([...base, 'fanOutput'], `output "${fan.fanOutput}" is inside a zone the fan ventilates: a stopped fan would lock its own supply off`);
+      }
+    }
+  });
+  const fanOutputs = new Set(settings.localFans.flatMap((f) => (f.fanOutput === undefined ? [] : [f.fanOutput])));
+  settings.localFans.forEach((fan, i) => {
+    if (fan.fanOutput !== undefined && settings.localFans.findIndex((f) => f.fanOutput === fan.fanOutput) !== i) {
+      report(['safety', 'localFans', i, 'fanOutput'], `output "${fan.fanOutput}" already feeds another local fan`);
+    }
+  });
+
+  config.outputs.forEach((output, i) => {
+    if (output.feedEscalation === undefined) return;
+    const path = ['outputs', i, 'feedEscalation'];
+    const upstream = outputs.get(output.feedEscalation);
+    if (!upstream) report(path, `no output "${output.feedEscalation}"`);
+    else if (upstream.kind !== 'power') report(path, `output "${upstream.id}" is a ${upstream.kind}; escalation must cut a power output`);
+    else if (upstream.id === output.id) report(path, 'an output cannot escalate to itself');
+    else if (fanOutputs.has(upstream.id)) report(path, `output "${upstream.id}" feeds a local fan, which is never cut for a fault (interlock clause f)`);
+    if (output.feedPoint === undefined) report(path, 'escalation needs a feedPoint to detect the failed cut');
+    // Escalation chains must end: a loop would keep each other cut for ever.
+    const seen = new Set([output.id]);
+    let next: string | undefined = output.feedEscalation;
+    while (next !== undefined && outputs.has(next)) {
+      if (seen.has(next)) {
+        report(path, `feed escalation loops back to "${next}"`);
+        break;
+      }
+      seen.add(next);
+      next = outputs.get(next)!.feedEscalation;
+    }
+  });
+
+  // A preset row that cuts power needs somewhere to cut: no zones means the cut-off range is not wired.
+  config.points.forEach((point, i) => {
+    const thresholds = resolveThresholds(point, presets).thresholds;
+    if (thresholds?.cutoff !== undefined && (point.zones ?? []).length === 0) {
+      const what = thresholds.cutoffRange ? `"${thresholds.cutoffRange}"` : 'its cut-off range';
+      report(['points', i, 'zones'], `cuts ${what} at ${thresholds.cutoff} ${thresholds.unit} (${thresholds.source}) but governs no zone: list the zones it must cut`);
+    }
+  });
+
+  const integrity = settings.integrity;
+  for (const [section, keys] of [
+    ['calibrations', Object.keys(integrity.calibrations)],
+    ['neighbours', Object.keys(integrity.neighbours)],
+    ['resolution', Object.keys(integrity.resolution)],
+  ] as const) {
+    for (const code of keys) if (!points.has(code)) report(['safety', 'integrity', section, code], `no point "${code}"`);
+  }
+  for (const [code, list] of Object.entries(integrity.neighbours)) {
+    list.forEach((n, j) => {
+      if (!points.has(n)) report(['safety', 'integrity', 'neighbours', code, j], `no point "${n}"`);
+    });
+  }
+  for (const [code, date] of Object.entries(integrity.calibrations)) {
+    if (!Number.isFinite(Date.parse(date))) report(['safety', 'integrity', 'calibrations', code], `"${date}" is not a date`);
+  }
+  return problems;
+}
+
+/** Config check (edge/config cross-checks): the interlock settings refer to what exists, sensibly. */
+export const checkSafetyInterlocks: ConfigCheck = (ctx: CheckContext) => {
+  let presets: PresetLibrary;
+  try {
+    presets = loadPresets();
+  } catch (err) {
+    ctx.report(['safety'], `cannot check interlocks: ${(err as Error).message}`);
+    return;
+  }
+  for (const problem of interlockProblems(ctx.config, presets)) ctx.report(problem.path, problem.message);
+};

@@ -1,0 +1,161 @@
+// Threshold resolution: a point's sensor type selects a preset, its role selects the row, and the
+// config's `thresholds` may only tighten that row. A looser value is refused unless it carries an
+// approvedException with a reason (and is then recorded in every event it causes).
+import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
+import { loadPresets } from '../../board-configs/presets/load-presets.js';
+import type { PresetTag, ThresholdField } from '../../board-configs/presets/preset-schema.js';
+import type { PointConfig } from '../../board-configs/schema.js';
+import type { CheckContext, ConfigCheck } from '../config/cross-checks.js';
+import { CLAUSES } from './clauses.js';
+import type { SafetyConfigView } from './config-view.js';
+import type { SafetyProblem } from './errors.js';
+
+/** The limits that apply to one point after preset + config. */
+export interface ResolvedThresholds {
+  preset?: string;
+  role?: string;
+  unit: string;
+  alarm?: number;
+  alarmLow?: number;
+  cutoff?: number;
+  restore?: number;
+  /** The requirement these numbers implement, cited in holds and events. */
+  source: string;
+  tag?: PresetTag;
+  cutoffRange?: string;
+  /** Fields set looser than the preset under an approvedException. */
+  loosened: ThresholdField[];
+  approvedBy?: string;
+}
+
+export interface ThresholdResolution {
+  thresholds?: ResolvedThresholds;
+  /** Problems with paths relative to the point, e.g. ['thresholds', 'cutoff']. */
+  problems: SafetyProblem[];
+}
+
+const FIELDS: readonly ThresholdField[] = ['alarm', 'alarmLow', 'cutoff', 'restore'];
+const EPSILON = 1e-9;
+
+/** Upper limits are looser when higher; the lower alarm is looser when lower. */
+function isLooser(field: ThresholdField, value: number, preset: number): boolean {
+  return field === 'alarmLow' ? value < preset - EPSILON : value > preset + EPSILON;
+}
+
+/** 2 → "2.0", 0.75 → "0.75": limits always read as measurements. */
+export function formatLimit(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+function withUnit(value: number, unit: string): string {
+  return unit ? `${formatLimit(value)} ${unit}` : formatLimit(value);
+}
+
+/** Resolve the thresholds of one point. Pure; never throws. */
+export function resolveThresholds(point: PointConfig, presets: PresetLibrary): ThresholdResolution {
+  const problems: SafetyProblem[] = [];
+  const preset = presets.forSensorType(point.sensorType);
+  const override = point.thresholds;
+  const roles = preset ? Object.keys(preset.roles).join(', ') : '';
+
+  if (point.role !== undefined && !preset) {
+    problems.push({ path: ['role'], message: `role "${point.role}" selects nothing: no threshold preset covers sensorType ${point.sensorType}` });
+  }
+  const row = preset && point.role !== undefined ? preset.roles[point.role] : undefined;
+  if (preset && point.role !== undefined && !row) {
+    problems.push({ path: ['role'], message: `"${point.role}" is not a role of the ${preset.name} preset (roles: ${roles})` });
+    return { problems };
+  }
+  const hasOwnLimits = override !== undefined && (override.alarm !== undefined || override.cutoff !== undefined || override.alarmLow !== undefined);
+  if (preset && point.role === undefined && preset.requireRole && !hasOwnLimits) {
+    problems.push({
+      path: ['role'],
+      message: `a ${preset.name} point needs a role from the ${preset.name} preset (roles: ${roles}) or its own thresholds; without one it protects nothing`,
+    });
+    return { problems };
+  }
+  if (preset && preset.unit !== '' && point.unit !== preset.unit) {
+    problems.push({
+      path: ['unit'],
+      message: `"${point.unit}" differs from the ${preset.name} preset unit "${preset.unit}": its limits would not mean what they say`,
+    });
+    return { problems };
+  }
+
+  const unit = preset?.unit || point.unit;
+  const resolved: ResolvedThresholds = {
+    unit,
+    source: row ? `${row.source}, ${point.role} [${row.tag}]` : CLAUSES.customThreshold,
+    loosened: [],
+  };
+  if (preset && row) {
+    resolved.preset = preset.name;
+    resolved.role = point.role!;
+    resolved.tag = row.tag;
+    if (row.cutoffRange !== undefined) resolved.cutoffRange = row.cutoffRange;
+  }
+
+  for (const field of FIELDS) {
+    const standard = row?.[field];
+    const local = override?.[field];
+    let value = local ?? standard;
+    if (local !== undefined && standard !== undefined && isLooser(field, local, standard)) {
+      if (override?.approvedException) {
+        resolved.loosened.push(field);
+        resolved.approvedBy = override.approvedException.approvedBy;
+      } else {
+        problems.push({
+          path: ['thresholds', field],
+          message: `${withUnit(local, unit)} is looser than the ${point.role} preset ${withUnit(standard, unit)} (${row!.source}); mark an approvedException with a reason to override`,
+        });
+        value = standard;
+      }
+    }
+    if (value === undefined && row?.requires.includes(field)) {
+      problems.push({
+        path: ['thresholds', field],
+        message: `the ${point.role} row of the ${preset!.name} preset has no national value: set thresholds.${field} from the local design (${row.source})`,
+      });
+    }
+    if (value !== undefined) resolved[field] = value;
+  }
+  if (resolved.loosened.length > 0) resolved.source += ` — loosened (${resolved.loosened.join(', ')}) under an exception approved by ${resolved.approvedBy}`;
+
+  const { alarm, alarmLow, cutoff, restore } = resolved;
+  if (cutoff !== undefined && restore === undefined) {
+    problems.push({ path: ['thresholds', 'restore'], message: `a cutoff of ${withUnit(cutoff, unit)} needs a restore value (power returns below it)` });
+  }
+  if (cutoff !== undefined && restore !== undefined && restore > cutoff + EPSILON) {
+    problems.push({
+      path: ['thresholds', 'restore'],
+      message: `restore ${withUnit(restore, unit)} is above cutoff ${withUnit(cutoff, unit)}: power would return while the cut condition still holds`,
+    });
+  }
+  if (alarm !== undefined && cutoff !== undefined && alarm > cutoff + EPSILON) {
+    problems.push({ path: ['thresholds', 'alarm'], message: `alarm ${withUnit(alarm, unit)} is above cutoff ${withUnit(cutoff, unit)}: the alarm must sound no later than the cut` });
+  }
+  if (alarm !== undefined && alarmLow !== undefined && alarmLow >= alarm) {
+    problems.push({ path: ['thresholds', 'alarmLow'], message: `alarmLow ${withUnit(alarmLow, unit)} is not below alarm ${withUnit(alarm, unit)}` });
+  }
+  const any = FIELDS.some((f) => resolved[f] !== undefined);
+  return any ? { thresholds: resolved, problems } : { problems };
+}
+
+/** Threshold problems of every point of a config, with full paths. */
+export function thresholdProblems(config: SafetyConfigView, presets: PresetLibrary): SafetyProblem[] {
+  return config.points.flatMap((point, i) =>
+    resolveThresholds(point, presets).problems.map((p) => ({ path: ['points', i, ...p.path], message: p.message })),
+  );
+}
+
+/** Config check (edge/config cross-checks): every point's thresholds are the preset's or tighter. */
+export const checkSafetyThresholds: ConfigCheck = (ctx: CheckContext) => {
+  let presets: PresetLibrary;
+  try {
+    presets = loadPresets();
+  } catch (err) {
+    ctx.report(['points'], `cannot check safety thresholds: ${(err as Error).message}`);
+    return;
+  }
+  for (const problem of thresholdProblems(ctx.config, presets)) ctx.report(problem.path, problem.message);
+};
