@@ -399,25 +399,12 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private publish(batch: StoredBatch): void {
     const client = this.client!;
     const gen = this.generation;
-    const props: BatchProperties = {
-      v: BATCH_FORMAT_VERSION,
-      stream: batch.stream,
-      firstSeq: String(batch.firstSeq),
-      lastSeq: String(batch.lastSeq),
-      records: String(batch.records),
-      name: batch.name,
-      prevHash: batch.prevHash,
-      hash: batch.hash,
-      signature: batch.signature,
-    };
+    const message = batchMessage(this.o.mineCode, this.o.substation, batch);
     this.inFlight.set(batch.id, { id: batch.id, bytes: batch.bytes, sentAt: performance.now() });
     this.inFlightBytes += batch.bytes;
     this.counters.published++;
-    client.publish(
-      batchTopic(this.o.mineCode, this.o.substation, batch.type),
-      batch.payload,
-      { qos: 1, properties: { userProperties: props as unknown as Record<string, string> } },
-      (err) => this.published(gen, batch, err),
+    client.publish(message.topic, message.payload, { qos: 1, properties: { userProperties: { ...message.properties } } }, (err) =>
+      this.published(gen, batch, err),
     );
   }
 
@@ -440,6 +427,25 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.emit('acked', { id: batch.id, stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records });
     this.pump();
   }
+}
+
+/** Topic, payload and MQTT 5 user properties of a stored batch, exactly as the uplink publishes it. */
+export function batchMessage(mineCode: string, substation: string, batch: StoredBatch): { topic: string; payload: Buffer; properties: BatchProperties } {
+  return {
+    topic: batchTopic(mineCode, substation, batch.type),
+    payload: batch.payload,
+    properties: {
+      v: BATCH_FORMAT_VERSION,
+      stream: batch.stream,
+      firstSeq: String(batch.firstSeq),
+      lastSeq: String(batch.lastSeq),
+      records: String(batch.records),
+      name: batch.name,
+      prevHash: batch.prevHash,
+      hash: batch.hash,
+      signature: batch.signature,
+    },
+  };
 }
 
 function readTlsFile(path: string, what: string): Buffer {
