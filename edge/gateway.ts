@@ -99,7 +99,7 @@ export class Gateway {
     this.started = true;
     const { config } = this.loaded;
     this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), { store: readingMigrations });
-    this.writer = new ReadingWriter(this.db);
+    this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: "store" }) });
     for (const bus of config.buses) {
       const master = createMaster(bus);
       const busLog = this.log.child({ bus: bus.id });
