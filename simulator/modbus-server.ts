@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { SerialPort } from 'serialport';
+import { deviceIdentity, watchDevicePresence } from '../protocols/links/device-presence.js';
 import { ModbusError } from '../protocols/modbus/errors.js';
 import { lineTimeMs, type SerialCharacterFormat } from '../protocols/modbus/line-timing.js';
 import { encodeMbapFrame, MbapReader } from '../protocols/modbus/mbap-framing.js';
@@ -22,6 +23,8 @@ export const SERVER_DEFAULTS = {
   parity: 'none',
   dataBits: 8,
   stopBits: 1,
+  /** A killed PTY does not always wake a pending read; the path is checked this often. */
+  presenceCheckMs: 200,
 } as const;
 
 /** Emitted as 'request' for every well-framed request, before the reply (if any) is scheduled. */
@@ -55,6 +58,7 @@ export class ModbusSlaveServer extends EventEmitter {
   private readonly sockets = new Set<net.Socket>();
   private port: SerialPort | null = null;
   private serialSink: Sink | null = null;
+  private serialIdentity: { rdev: number; ino: number } | null = null;
   private readonly replyTimers = new Set<NodeJS.Timeout>();
   private requestCount = 0;
 
@@ -99,6 +103,7 @@ export class ModbusSlaveServer extends EventEmitter {
   }
 
   async start(): Promise<{ port?: number }> {
+    await this.dropVanishedSerialPort();
     if (this.isRunning) throw new Error(`server on ${describeEndpoint(this.endpoint)} is already running`);
     const ep = this.endpoint;
     if (ep.type === 'rtu-serial') {
@@ -136,6 +141,18 @@ export class ModbusSlaveServer extends EventEmitter {
     }
   }
 
+  /** A replug can come faster than the presence check: if the path names another device now, let go of the old one. */
+  private async dropVanishedSerialPort(): Promise<void> {
+    const port = this.port;
+    if (port === null || this.endpoint.type !== 'rtu-serial' || this.serialIdentity === null) return;
+    const was = this.serialIdentity;
+    const now = await deviceIdentity(this.endpoint.path).catch(() => null);
+    if (now !== null && now.rdev === was.rdev && now.ino === was.ino) return;
+    const closed = new Promise<void>((resolve) => port.once('close', () => resolve()));
+    if (port.isOpen) port.close(() => undefined);
+    await closed;
+  }
+
   /** Puts raw bytes on the line (garbage, foreign frames): to every connected client on TCP endpoints. */
   inject(bytes: Buffer): void {
     if (this.serialSink) this.serialSink.write(bytes);
@@ -160,32 +177,50 @@ export class ModbusSlaveServer extends EventEmitter {
           reject(new Error(`cannot open ${ep.path}: ${err.message}`, { cause: err }));
           return;
         }
-        const sink: Sink = {
-          write: (bytes) => {
-            if (port.isOpen) port.write(bytes);
+        deviceIdentity(ep.path).then(
+          (identity) => {
+            this.attachSerial(port, ep.path, identity);
+            resolve();
           },
-          get alive() {
-            return port.isOpen;
+          (statErr: Error) => {
+            port.close(() => undefined);
+            reject(new Error(`cannot stat ${ep.path}: ${statErr.message}`, { cause: statErr }));
           },
-        };
-        const reader = new RtuRequestReader((unit, pdu) => this.onRequest(unit, pdu, sink, 0));
-        port.on('data', (chunk: Buffer) => reader.push(chunk));
-        port.on('error', () => {
-          if (port.isOpen) port.close(() => undefined);
-        });
-        port.once('close', (closeErr?: Error | null) => {
-          if (this.port !== port) return;
-          this.port = null;
-          this.serialSink = null;
-          for (const t of this.replyTimers) clearTimeout(t);
-          this.replyTimers.clear();
-          this.emit('close', closeErr ?? undefined);
-        });
-        this.port = port;
-        this.serialSink = sink;
-        resolve();
+        );
       });
     });
+  }
+
+  private attachSerial(port: SerialPort, path: string, identity: { rdev: number; ino: number }): void {
+    let closeReason: Error | undefined;
+    const fail = (e: Error) => {
+      closeReason ??= e;
+      if (port.isOpen) port.close(() => undefined);
+    };
+    const stopWatching = watchDevicePresence(path, identity, SERVER_DEFAULTS.presenceCheckMs, fail);
+    const sink: Sink = {
+      write: (bytes) => {
+        if (port.isOpen) port.write(bytes);
+      },
+      get alive() {
+        return port.isOpen;
+      },
+    };
+    const reader = new RtuRequestReader((unit, pdu) => this.onRequest(unit, pdu, sink, 0));
+    port.on('data', (chunk: Buffer) => reader.push(chunk));
+    port.on('error', fail);
+    port.once('close', (closeErr?: Error | null) => {
+      stopWatching();
+      if (this.port !== port) return;
+      this.port = null;
+      this.serialSink = null;
+      for (const t of this.replyTimers) clearTimeout(t);
+      this.replyTimers.clear();
+      this.emit('close', closeReason ?? closeErr ?? undefined);
+    });
+    this.port = port;
+    this.serialSink = sink;
+    this.serialIdentity = identity;
   }
 
   private acceptSocket(socket: net.Socket): void {

@@ -3,6 +3,7 @@
 // Never calls SerialPort.list(): it spawns udevadm and crashes the process where that is missing.
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
+import { deviceIdentity, watchDevicePresence } from './device-presence.js';
 import { LinkError, type Link } from './link.js';
 
 export type Parity = 'none' | 'even' | 'odd';
@@ -16,6 +17,8 @@ export interface SerialLinkOptions {
   stopBits?: 1 | 2;
   /** Exclusive open, so a second process cannot share the bus by accident. */
   lock?: boolean;
+  /** How often to check that the path still leads to the opened device (unplug detection); 0 = never. */
+  presenceCheckMs?: number;
 }
 
 export const SERIAL_LINK_DEFAULTS = {
@@ -23,6 +26,7 @@ export const SERIAL_LINK_DEFAULTS = {
   dataBits: 8,
   stopBits: 1,
   lock: true,
+  presenceCheckMs: 500,
 } as const satisfies Partial<SerialLinkOptions>;
 
 const PARITY_LETTER: Record<Parity, string> = { none: 'N', even: 'E', odd: 'O' };
@@ -42,6 +46,9 @@ export class SerialLink extends EventEmitter implements Link {
     if (!(o.parity in PARITY_LETTER)) throw new TypeError(`SerialLink parity must be none, even or odd, got ${String(o.parity)}`);
     if (o.dataBits !== 7 && o.dataBits !== 8) throw new TypeError(`SerialLink dataBits must be 7 or 8, got ${String(o.dataBits)}`);
     if (o.stopBits !== 1 && o.stopBits !== 2) throw new TypeError(`SerialLink stopBits must be 1 or 2, got ${String(o.stopBits)}`);
+    if (!Number.isFinite(o.presenceCheckMs) || o.presenceCheckMs < 0) {
+      throw new TypeError(`SerialLink presenceCheckMs must be >= 0, got ${String(o.presenceCheckMs)}`);
+    }
     this.options = o;
     this.description = `serial ${o.path} ${o.baudRate} ${o.dataBits}${PARITY_LETTER[o.parity]}${o.stopBits}`;
   }
@@ -67,32 +74,47 @@ export class SerialLink extends EventEmitter implements Link {
     port.on('error', () => undefined);
     this.opening = new Promise<void>((resolve, reject) => {
       port.open((err) => {
-        this.opening = null;
         if (err) {
+          this.opening = null;
           reject(new LinkError('open-failed', this.description, err.message, err));
           return;
         }
-        this.attach(port);
-        resolve();
+        // Identify the device right after opening, so a later replug under the same path is noticed.
+        deviceIdentity(o.path).then(
+          (identity) => {
+            this.opening = null;
+            this.attach(port, identity);
+            resolve();
+          },
+          (statErr: Error) => {
+            this.opening = null;
+            port.close(() => undefined);
+            reject(new LinkError('open-failed', this.description, `opened but cannot stat: ${statErr.message}`, statErr));
+          },
+        );
       });
     });
     return this.opening;
   }
 
-  private attach(port: SerialPort): void {
+  private attach(port: SerialPort, identity: { rdev: number; ino: number }): void {
     this.port = port;
     let lastError: Error | undefined;
-    port.on('data', (chunk: Buffer) => this.emit('data', chunk));
-    port.on('error', (err: Error) => {
-      // Read/write errors leave the port in an unknown state: close it so the master reopens cleanly.
-      lastError = err;
+    // Read/write errors leave the port in an unknown state: close it so the master reopens cleanly.
+    const fail = (err: Error) => {
+      lastError ??= err;
       if (port.isOpen) port.close(() => undefined);
-    });
+    };
+    const stopWatching =
+      this.options.presenceCheckMs > 0 ? watchDevicePresence(this.options.path, identity, this.options.presenceCheckMs, fail) : () => undefined;
+    port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    port.on('error', fail);
     port.once('close', (err?: Error | null) => {
+      stopWatching();
       if (this.port !== port) return;
       this.port = null;
       port.removeAllListeners('data');
-      this.emit('close', err ?? lastError);
+      this.emit('close', lastError ?? err ?? undefined);
     });
   }
 
