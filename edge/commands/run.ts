@@ -1,0 +1,84 @@
+// `minegate run` and `minegate demo`: the gateway with a live status table until Ctrl-C.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
+import { runSimulator } from '../../simulator/run.js';
+import { loadConfig } from '../config/load-config.js';
+import { Gateway } from '../gateway.js';
+import { closeLogger, createLogger } from '../log.js';
+import { renderStatus } from '../status-view.js';
+import { out } from './output.js';
+
+interface RunOptions {
+  dataDir: string;
+  duration?: number;
+  refreshMs: number;
+  logLevel: string;
+}
+
+/** Run the gateway until Ctrl-C (or --duration), redrawing the status table. */
+async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>): Promise<void> {
+  const loaded = loadConfig(configFile);
+  const dataDir = resolve(opts.dataDir);
+  const logger = createLogger({ dataDir, level: opts.logLevel });
+  const stopExtra = before ? await before() : async () => {};
+  const gateway = new Gateway(loaded, { dataDir, logger });
+  await gateway.start();
+  const tty = process.stdout.isTTY;
+  out(`minegate: ${loaded.config.substation.name} (${loaded.config.mine.name} ${loaded.config.mine.code}); data in ${dataDir}; Ctrl-C to stop`);
+  const draw = (): void => {
+    const text = renderStatus(gateway.status());
+    // On a terminal redraw in place; in a pipe (CI, logs) print each refresh as its own block.
+    if (tty) process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  minegate ${loaded.config.substation.code}\n\n${text}\n`);
+    else out(`[status ${new Date().toISOString()}]\n${text}`);
+  };
+  const timer = setInterval(draw, opts.refreshMs);
+  let stopping = false;
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (opts.duration) setTimeout(stop, opts.duration * 1000).unref();
+  });
+  clearInterval(timer);
+  draw();
+  await gateway.stop();
+  await stopExtra();
+  await closeLogger(logger);
+  out('minegate: stopped cleanly');
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the gateway from a board config')
+    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .option('-d, --data-dir <dir>', 'data directory (SQLite store, logs)', './data')
+    .option('--duration <seconds>', 'stop after this many seconds (tests, demos)', Number)
+    .option('--refresh-ms <ms>', 'status refresh interval', Number, 1000)
+    .option('--log-level <level>', 'log level for the JSON log file', 'info')
+    .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate')
+    .action(async (o: RunOptions & { config: string }) => runGateway(o.config, o));
+
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('the built-in simulated substation and the gateway, in one process (what `npm start` runs)')
+    .option('-d, --data-dir <dir>', 'data directory', './data/demo')
+    .option('--duration <seconds>', 'stop after this many seconds', Number)
+    .option('--refresh-ms <ms>', 'status refresh interval', Number, 1000)
+    .option('--log-level <level>', 'log level for the JSON log file', 'info')
+    .action(async (o: RunOptions) => {
+      const scenario = `${packageRoot()}/simulator/scenarios/demo.yaml`;
+      await runGateway(`${boardConfigsDir()}/examples/demo-substation.yaml`, o, async () => {
+        const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`));
+        return () => sim.stop();
+      });
+    });
+}
