@@ -13,7 +13,7 @@ import { GENESIS_HASH, loadPublicKey, verifyBatch, type BatchIdentity } from './
 import { parseJsonlBatch } from './streams/jsonl.js';
 import type { GapMarker, GapReason } from './streams/gap.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
-import { ALL_BATCHES, parseTopic } from './topics.js';
+import { ALL_BATCHES, COMMAND_SUFFIX, parseTopic } from './topics.js';
 import type { TlsFiles } from './uplink.js';
 
 export interface ReceiverOptions {
@@ -209,6 +209,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.emit('failure', failure);
     };
 
+    if (where?.suffix === COMMAND_SUFFIX) return; // the platform's own commands to the substation, not a batch
     if (!where) return fail('malformed', `topic ${topic} is not minegate/<mine>/<substation>/<TYPE>`);
     const name = prop('name');
     const prevHash = prop('prevHash');
