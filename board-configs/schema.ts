@@ -1,6 +1,7 @@
 // Schema of a substation board config (one YAML file per substation). Shape and types only;
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
+import { PersonnelSchema } from './personnel-schema.js';
 import { OutputSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
@@ -91,5 +92,7 @@ export const SubstationConfigSchema = z.strictObject({
   points: z.array(PointSchema).default([]),
   zones: z.array(ZoneSchema).default([]),
   outputs: z.array(OutputSchema).default([]),
+  /** Personnel positioning: roster, areas, reader stations (board-configs/personnel-schema.ts). */
+  personnel: PersonnelSchema.optional(),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;
