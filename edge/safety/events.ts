@@ -88,6 +88,8 @@ export interface SafetyJournalOptions {
   /** First retry delay after a failed write; doubles up to maxRetryMs. */
   retryMs: number;
   maxRetryMs: number;
+  /** How long close() waits for a last flush before giving up (a hung store must not block shutdown). */
+  closeTimeoutMs: number;
 }
 
 export const safetyJournalDefaults: SafetyJournalOptions = {
@@ -95,6 +97,7 @@ export const safetyJournalDefaults: SafetyJournalOptions = {
   batchSize: 500,
   retryMs: 250,
   maxRetryMs: 30_000,
+  closeTimeoutMs: 5_000,
 };
 
 export interface SafetyJournalStats {
@@ -126,7 +129,7 @@ export class SafetyJournal implements SafetyJournalLike {
   ) {
     if (!sink || typeof sink.write !== 'function') throw new TypeError(`SafetyJournal: sink must have a write(batch) method, got ${String(sink)}`);
     this.opts = { ...safetyJournalDefaults, ...opts };
-    for (const key of ['capacity', 'batchSize', 'retryMs', 'maxRetryMs'] as const) {
+    for (const key of ['capacity', 'batchSize', 'retryMs', 'maxRetryMs', 'closeTimeoutMs'] as const) {
       const v = this.opts[key];
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`SafetyJournal: ${key} must be a positive integer, got ${String(opts[key])}`);
     }
@@ -160,6 +163,7 @@ export class SafetyJournal implements SafetyJournalLike {
 
   /** Resolves once everything queued so far is written, or a write failed (see stats().lastError). */
   async flush(): Promise<void> {
+    if (this.closed) return;
     if (this.queue.length === 0 && this.pendingHolds === undefined && this.droppedUnreported === 0 && !this.writing) return;
     const before = this.counters.failures;
     for (;;) {
@@ -169,15 +173,21 @@ export class SafetyJournal implements SafetyJournalLike {
         this.scheduled = setImmediate(() => this.drain());
       });
       const done = this.queue.length === 0 && this.pendingHolds === undefined && this.droppedUnreported === 0;
-      if (done || this.counters.failures > before) return;
+      if (done || this.closed || this.counters.failures > before) return;
     }
   }
 
-  /** Try a last flush, then stop. Events recorded afterwards are ignored. */
+  /** Try a last flush (at most closeTimeoutMs), then stop. Events recorded afterwards are ignored. */
   async close(): Promise<void> {
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.opts.closeTimeoutMs);
+    });
+    await Promise.race([this.flush(), timeout]);
+    clearTimeout(timer);
     this.closed = true;
     this.cancelTimers();
+    this.wakeIdle();
   }
 
   private cancelTimers(): void {
