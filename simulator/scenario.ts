@@ -91,7 +91,7 @@ export type ScenarioBus = z.infer<typeof ScenarioBusSchema>;
 export const FAULT_KINDS = ['no-response', 'garbage', 'crc-error', 'wrong-unit', 'wrong-function', 'device-failure', 'stuck'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-const EVENT_ACTIONS = ['fault', 'set', 'status', 'down'] as const;
+const EVENT_ACTIONS = ['fault', 'set', 'status', 'responseDelayMs', 'down'] as const;
 
 export const ScenarioEventSchema = z
   .strictObject({
@@ -106,6 +106,8 @@ export const ScenarioEventSchema = z
     /** Channel values to force (engineering units); they hold over the channel's signal program. */
     set: z.record(z.string(), ChannelValueSchema).optional(),
     status: StatusFlagsSchema.optional(),
+    /** The device answers this many ms late (a slow board; set it near the gateway's timeout). */
+    responseDelayMs: z.number().int().min(1).max(60_000).optional(),
     /** The whole bus goes away: TCP listener closed, or the PTY pair removed (an unplugged adapter). */
     down: z.literal(true).optional(),
     /** Free text written to the simulator log when the event fires. */

@@ -108,6 +108,7 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
   private readonly flags = { sensorFault: false, calibrating: false };
   private fault: WireFault | null = null;
   private failed = false;
+  private delayMs = 0;
 
   constructor(profile: Profile | string, options: ProfileDeviceOptions) {
     super();
@@ -259,6 +260,19 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
 
   get deviceFailure(): boolean {
     return this.failed;
+  }
+
+  /** Extra processing time before every reply, ms (a slow board); 0 answers at once. */
+  setResponseDelay(ms: number): void {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new TypeError(`${this.label}: response delay must be a finite number of ms >= 0, got ${String(ms)}`);
+    }
+    this.delayMs = ms;
+  }
+
+  /** Consulted by the server before each reply. */
+  responseDelayMs(): number {
+    return this.delayMs;
   }
 
   /** Current engineering value of a board parameter. */

@@ -127,7 +127,7 @@ describe('scenario validation names file:line:column and the field path', () => 
     );
     expect(err.issues.map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
       '8 events[0].until: must be after at (20); got 15 (number)',
-      '9 events[1]: an event needs exactly one of fault, set, status, down, or only a note (found set, status)',
+      '9 events[1]: an event needs exactly one of fault, set, status, responseDelayMs, down, or only a note (found set, status)',
       expect.stringMatching(/^10 events\[2\]\.unit: missing required key "unit"/),
       expect.stringMatching(/^11 events\[3\]\.fault: .*no-response.*smoke/),
     ]);
