@@ -144,6 +144,82 @@ describe('demo scenario over real Modbus', () => {
   });
 });
 
+describe('faults scenario', () => {
+  it('plays every fault of faults.yaml on the wire, and each one clears', async () => {
+    const faults = loadScenario(join(packageRoot(), 'simulator', 'scenarios', 'faults.yaml'));
+    for (const bus of faults.buses) if (bus.listen.type !== 'rtu-pty') bus.listen.port = 0;
+    const { sim, endpoints } = await started(faults);
+    // A client that saw garbage or a late reply may be out of step (that is the gateway's problem to
+    // solve, not the oracle's): take a fresh connection after each such fault.
+    const fresh = (bus: string): Promise<Client> => tcpClient(endpoints.get(bus)!, 250);
+    let field = await fresh('field-bus');
+    let rs485 = await fresh('rs485-tcp');
+    const read = (client: Client, unit: number, count = 1): Promise<number[]> => inputs(client, unit, 0, count);
+    const healthy = async (): Promise<void> => {
+      for (const unit of [1, 2, 3, 4, 5, 6]) expect((await read(field, unit, 2))[1]).toBe(0);
+      for (const unit of [2, 3]) expect(await read(rs485, unit)).toHaveLength(1);
+    };
+    await healthy();
+
+    await sim.advanceTo(20);
+    await expect(read(field, 1)).rejects.toThrow(/timed out/i); // no-response
+    await sim.advanceTo(40);
+    expect(await read(field, 1)).toHaveLength(1);
+    await expect(read(field, 2)).rejects.toThrow(); // garbage
+    field = await fresh('field-bus');
+    await sim.advanceTo(60);
+    await expect(read(rs485, 3)).rejects.toThrow(/CRC/); // crc-error on the RTU line
+    rs485 = await fresh('rs485-tcp');
+    await sim.advanceTo(80);
+    await expect(read(field, 4)).rejects.toThrow(); // wrong-unit
+    field = await fresh('field-bus');
+    await sim.advanceTo(100);
+    await expect(read(field, 5)).rejects.toThrow(); // wrong-function
+    field = await fresh('field-bus');
+    await sim.advanceTo(112);
+    const patient = await tcpClient(endpoints.get('field-bus')!, 2000);
+    const asked = performance.now();
+    expect(await read(patient, 4)).toHaveLength(1); // slow board: answers, 250 ms late
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(245);
+    await sim.advanceTo(120);
+    await expect(read(field, 5)).rejects.toMatchObject({ modbusCode: 4 }); // device-failure
+    await sim.advanceTo(140);
+    expect((await read(field, 1, 2))[1]).toBe(0b001); // sensorFault
+    await sim.advanceTo(170);
+    expect((await read(field, 1, 2))[1]).toBe(0);
+    expect((await read(field, 2, 2))[1]).toBe(0b010); // calibrating
+    await sim.advanceTo(190);
+    expect(await read(field, 3, 2)).toEqual([1200, 0b100]); // over-range
+    await sim.advanceTo(210);
+    expect((await read(field, 1))[0]! * 0.01).toBeCloseTo(1.6, 9); // over cut-off
+    await sim.advanceTo(250);
+    expect((await read(field, 1))[0]! * 0.01).toBeCloseTo(0.35, 1);
+
+    // The welded contactor: coil0 was never energised here, so the stuck feed stays dead while coil0 goes on.
+    rs485.setID(1);
+    await rs485.writeCoils(0, [true, true]);
+    await waitFor(async () => (await read(rs485, 3))[0] === 1, { timeoutMs: 3000, what: 'fan feed to follow coil1' });
+    expect(await read(rs485, 2)).toEqual([0]);
+    await sim.advanceTo(290);
+    await waitFor(async () => (await read(rs485, 2))[0] === 1, { timeoutMs: 3000, what: 'repaired contactor to follow coil0' });
+
+    await sim.advanceTo(300);
+    expect(await read(field, 6, 3)).toEqual([0, 0, 0]); // local fan stopped
+    await sim.advanceTo(330);
+    expect((await read(field, 6, 3))[0]).toBe(1);
+    await expect(read(rs485, 2)).rejects.toThrow(); // converter gone
+    const refused = new ModbusRTU();
+    clients.push(refused);
+    await expect(refused.connectTelnet('127.0.0.1', { port: endpoints.get('rs485-tcp')!.port! })).rejects.toThrow(/ECONNREFUSED/);
+    await sim.advanceTo(400);
+    rs485 = await fresh('rs485-tcp');
+    rs485.setID(1);
+    expect((await rs485.readCoils(0, 2)).data.slice(0, 2)).toEqual([true, true]);
+    await healthy();
+    expect(await read(rs485, 2)).toEqual([1]);
+  });
+});
+
 const timelineScenario = `name: timeline
 seed: 3
 buses:
