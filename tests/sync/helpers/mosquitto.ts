@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -52,6 +52,8 @@ export async function startMosquitto(): Promise<Mosquitto> {
       `persistence_location ${dir}/`,
       // 0 = unlimited: the default 1000 silently drops messages for an offline persistent client.
       'max_queued_messages 0',
+      // Started as root, mosquitto drops to user "mosquitto", which cannot write our temp dir: stay who we are.
+      `user ${userInfo().username}`,
       'log_dest stderr',
       'log_type error',
       'log_type warning',
