@@ -20,6 +20,8 @@ export type SimulatorErrorCode =
   | 'not-a-follower'
   /** An rtu-pty bus needs socat, which is not installed. */
   | 'socat-missing'
+  /** A bus could not be served (port in use, PTY not openable). */
+  | 'listen-failed'
   /** A call that needs a started (or stopped) simulator. */
   | 'bad-state'
   /** advanceTo() to a time before the current scenario time. */

@@ -9,7 +9,7 @@ import type { Profile } from '../board-configs/profile-schema.js';
 import { type ConfigIssue, formatPath } from '../edge/config/config-error.js';
 import { validateWithSchema } from '../edge/config/schema-issues.js';
 import { readYamlSource, type YamlSource } from '../edge/config/yaml-source.js';
-import { ScenarioError } from './errors.js';
+import { ScenarioError, SimulatorError } from './errors.js';
 import { SignalSchema } from './signals.js';
 import { ProfileDevice } from './virtual-device.js';
 
@@ -297,7 +297,18 @@ function checkDevice(device: ScenarioDevice, profile: Profile, bus: ScenarioBus,
   try {
     trial = new ProfileDevice(profile, { unit: device.unit, params, ...(bus.baudRate ? { baudRate: bus.baudRate } : {}) });
   } catch (err) {
-    issue(path('params'), (err as Error).message.replace(/^ProfileDevice\([^)]*\): /, ''));
+    const baudParam = Object.entries(profile.params).find(([, p]) => p.affects === 'baud-rate')?.[0];
+    if (err instanceof SimulatorError && err.code === 'not-encodable' && baudParam !== undefined && err.details.name === baudParam) {
+      // The line speed itself is fine; the profile's register for it is too narrow (e.g. uint16 for 115200).
+      const { low, high } = err.details as { low: number; high: number };
+      issue(
+        [...path().slice(0, 2), 'baudRate'],
+        `${bus.baudRate} baud cannot be stored in the ${baudParam} param of ${profile.name} (unit ${device.unit}), whose register holds ${low}..${high}; use a lower rate or fix the profile (e.g. scale: 100)`,
+        true,
+      );
+    } else {
+      issue(path('params'), (err as Error).message.replace(/^ProfileDevice\([^)]*\): /, ''));
+    }
     return;
   }
   for (const [name, value] of Object.entries(device.initial)) {

@@ -137,19 +137,22 @@ export class SubstationSimulator {
       }
       for (const d of bus.devices) if (d.config.follows) this.syncFollower(bus, d);
     }
-    this.evaluateAt(0);
+    this.driveSignals(0);
     try {
       for (const bus of this.buses.values()) await this.bringUp(bus);
     } catch (err) {
       await this.shutDown();
       throw err;
     }
+    // Events at t = 0 fire once the buses exist, so that even a bus-down at 0 has a bus to take down.
+    this.state = 'running';
+    this.evaluateAt(0);
     this.baseTime = 0;
     this.baseWall = performance.now();
     this.clockRunning = !options.paused;
     this.ticker = setInterval(() => this.tick(), this.options.tickMs);
     this.ticker.unref();
-    this.state = 'running';
+    await this.settled();
     return this.endpoints;
   }
 
@@ -258,6 +261,10 @@ export class SubstationSimulator {
       this.fire(this.timeline[this.nextEntry]!);
       this.nextEntry++;
     }
+    this.driveSignals(t);
+  }
+
+  private driveSignals(t: number): void {
     for (const bus of this.buses.values()) {
       for (const d of bus.devices) {
         for (const [channel, { signal, seed }] of d.programs) {
@@ -431,7 +438,7 @@ export class SubstationSimulator {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const where = info.type === 'rtu-pty' ? info.servedPath : `${info.host}:${info.port}`;
-      throw new SimulatorError('bad-state', `${bus.config.id}: cannot serve ${info.type} on ${where}: ${e.code ?? ''} ${e.message}`.replace(/ {2}/g, ' '), { busId: bus.config.id, cause: e });
+      throw new SimulatorError('listen-failed', `${bus.config.id}: cannot serve ${info.type} on ${where}: ${e.code ?? ''} ${e.message}`.replace(/ {2}/g, ' '), { busId: bus.config.id, cause: e });
     }
     if (started.port !== undefined) info.port = started.port;
     bus.server = server;

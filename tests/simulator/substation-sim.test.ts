@@ -1,6 +1,6 @@
 // End to end: the simulated substation over real sockets and PTYs, read and written with
 // modbus-serial's client (an implementation independent of ours).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
@@ -295,6 +295,43 @@ describe('scenario clock, signals and events', () => {
     expect(await inputs(client, 2, 0, 1)).toEqual([6]);
   });
 
+  it('a port in use fails start with listen-failed and leaves no bus of that simulator listening', async () => {
+    const { endpoints } = await started(parseScenario(timelineScenario, 'timeline.yaml'));
+    const taken = endpoints.get('field-bus')!.port!;
+    const clash = parseScenario(
+      `name: clash
+buses:
+  - { id: first, listen: { type: tcp, port: 0 }, devices: [{ unit: 1, profile: relay-module }] }
+  - { id: second, listen: { type: rtu-over-tcp, port: ${taken} }, devices: [{ unit: 1, profile: relay-module }] }
+`,
+      'clash.yaml',
+    );
+    const sim = new SubstationSimulator(clash);
+    sims.push(sim);
+    await expect(sim.start()).rejects.toMatchObject({ code: 'listen-failed', message: expect.stringMatching(new RegExp(`second: cannot serve rtu-over-tcp on 127\\.0\\.0\\.1:${taken}: EADDRINUSE`)) });
+    const first = sim.endpoints.find((e) => e.id === 'first')!;
+    const probe = new ModbusRTU();
+    clients.push(probe);
+    await expect(probe.connectTCP('127.0.0.1', { port: first.port! })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('a bus-down event at t = 0 takes the bus down right after start', async () => {
+    const { endpoints } = await started(
+      parseScenario(
+        `name: down-at-0
+buses:
+  - { id: b, listen: { type: tcp, port: 0 }, devices: [{ unit: 1, profile: relay-module }] }
+events:
+  - { at: 0, until: 5, bus: b, down: true }
+`,
+        'down.yaml',
+      ),
+    );
+    const probe = new ModbusRTU();
+    clients.push(probe);
+    await expect(probe.connectTCP('127.0.0.1', { port: endpoints.get('b')!.port! })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('pause holds hand-set values; the running clock drives the programs again after resume', async () => {
     const { sim, endpoints } = await started(parseScenario(timelineScenario, 'timeline.yaml'), { paused: false });
     const client = await tcpClient(endpoints.get('field-bus')!);
@@ -345,6 +382,36 @@ buses:
     expect(data[1]).toBe(0);
     // 8-byte request + 9-byte reply at 10 bits per character and 9600 baud: 17.7 ms on a real line.
     expect(elapsed).toBeGreaterThanOrEqual(17);
+  });
+
+  it('bus down removes the PTY (an unplugged adapter); back up, the same path serves again', async () => {
+    const dir = tempDir();
+    const link = join(dir, 'ttyUSB0');
+    const { sim } = await started(
+      parseScenario(
+        `name: unplug
+buses:
+  - { id: rs485, listen: { type: rtu-pty, link: ${link} }, baudRate: 38400, devices: [{ unit: 2, profile: feed-sensor, initial: { state: 1 } }] }
+`,
+        'unplug.yaml',
+      ),
+    );
+    const read = async (): Promise<number[]> => {
+      const client = new ModbusRTU();
+      clients.push(client);
+      await client.connectRTUBuffered(link, { baudRate: 38400 });
+      client.setTimeout(1000);
+      client.setID(2);
+      const { data } = await client.readInputRegisters(0, 2);
+      await new Promise<void>((done) => client.close(() => done()));
+      return data;
+    };
+    expect(await read()).toEqual([1, 0]);
+    await sim.setBusDown('rs485', true);
+    expect(existsSync(link)).toBe(false);
+    await sim.setBusDown('rs485', false);
+    expect(existsSync(link)).toBe(true);
+    expect(await read()).toEqual([1, 0]);
   });
 
   it('says clearly that socat is missing instead of failing obscurely', async () => {
