@@ -252,8 +252,17 @@ export class SubstationSimulator {
   private tick(): void {
     this.tickCount++;
     if (!this.clockRunning || this.state !== 'running') return;
-    this.evaluateAt(this.time);
+    try {
+      this.evaluateAt(this.time);
+    } catch (err) {
+      // The demo runs the simulator inside the gateway's process: a bad tick must never take it down.
+      const message = (err as Error).message;
+      if (message !== this.lastTickError) this.log(`tick at t=${this.time.toFixed(1)}s failed: ${message}`);
+      this.lastTickError = message;
+    }
   }
+
+  private lastTickError: string | undefined;
 
   /** Fire timeline entries up to t, then drive every programmed channel to its value at t. */
   private evaluateAt(t: number): void {

@@ -263,6 +263,23 @@ describe('Modbus behaviour', () => {
     expect(registers(ch4.handle({ fn: 0x04, address: 0, count: 2 }))).toHaveLength(2);
   });
 
+  it('reports the reply delay the server must add, and refuses a nonsensical one', () => {
+    const ch4 = new ProfileDevice('methane-sensor', { unit: 1 });
+    expect(ch4.responseDelayMs()).toBe(0);
+    ch4.setResponseDelay(250);
+    expect(ch4.responseDelayMs()).toBe(250);
+    expect(() => ch4.setResponseDelay(-1)).toThrow(/response delay must be a finite number of ms >= 0, got -1/);
+    expect(() => ch4.setResponseDelay(Number.NaN)).toThrow(TypeError);
+  });
+
+  it('tells what a channel can hold, for saturating signals', () => {
+    const ch4 = new ProfileDevice('methane-sensor', { unit: 1 });
+    expect(ch4.channelLimits('value')).toEqual({ low: 0, high: 655.35 });
+    const temp = new ProfileDevice('temperature-sensor', { unit: 1 });
+    expect(temp.channelLimits('value')).toEqual({ low: -3276.8, high: expect.closeTo(3276.7, 9) });
+    expect(new ProfileDevice('relay-module', { unit: 1 }).channelLimits('coil0')).toEqual({ low: 0, high: 1 });
+  });
+
   it('reports the wire fault the server must play', () => {
     const ch4 = new ProfileDevice('methane-sensor', { unit: 1 });
     expect(ch4.wireFault()).toBeNull();
