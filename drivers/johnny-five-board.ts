@@ -1,0 +1,273 @@
+// A Firmata board (johnny-five 2.1) as an output driver plus the operator inputs next to it:
+// relays for power outputs, an ACTIVE buzzer on a digital pin (never Piezo tones: they cost a full
+// core, libraries.md §3), LED beacons, an acknowledge button and a key switch for the manual fan
+// unlock. An explicit IO plugin is always passed (firmata-io in production, drivers/test-io.ts in
+// tests): without it johnny-five auto-detects ports with the serialport v8 API and throws.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import type { OutputDriver } from './relay-module.js';
+
+const require = createRequire(import.meta.url);
+
+/** What johnny-five needs from an IO plugin (firmata-io's Firmata, TestIO). */
+export interface IoPlugin extends EventEmitter {
+  isReady: boolean;
+  name?: string;
+}
+
+// Minimal typings of the johnny-five 2.1 classes used here (the package ships none).
+interface FiveBoard extends EventEmitter {
+  isReady: boolean;
+}
+interface FiveRelay {
+  close(): unknown;
+  open(): unknown;
+  readonly isClosed: boolean;
+}
+interface FiveLed {
+  on(): unknown;
+  off(): unknown;
+}
+interface FivePin {
+  high(): unknown;
+  low(): unknown;
+}
+type FiveButton = EventEmitter;
+interface FiveModule {
+  Board: new (opts: Record<string, unknown>) => FiveBoard;
+  Relay: new (opts: Record<string, unknown>) => FiveRelay;
+  Led: new (opts: Record<string, unknown>) => FiveLed;
+  Pin: new (opts: Record<string, unknown>) => FivePin;
+  Button: new (opts: Record<string, unknown>) => FiveButton;
+}
+
+let fiveModule: FiveModule | undefined;
+function five(): FiveModule {
+  fiveModule ??= require('johnny-five') as FiveModule;
+  return fiveModule;
+}
+
+export interface BoardOutputPin {
+  pin: number | string;
+  /** relay: Relay close()/open(); buzzer: active buzzer switched on a digital pin; led: beacon LED. */
+  type: 'relay' | 'buzzer' | 'led';
+  /** Relay contact type ('NC' inverts the pin level). */
+  relayType?: 'NO' | 'NC';
+}
+
+export interface BoardInputPin {
+  pin: number | string;
+  /** Input with the internal pull-up: pressed reads LOW. */
+  pullup?: boolean;
+}
+
+export interface JohnnyFiveBoardOptions {
+  id: string;
+  io: IoPlugin;
+  /** Channel name → pin. */
+  outputs: Record<string, BoardOutputPin>;
+  /** Silences the audible alarm ('acknowledge' event). */
+  acknowledgeButton?: BoardInputPin;
+  /** The special tool of interlock clause e: a key switch held for holdMs unlocks a fan lock ('unlock' event). */
+  unlockKey?: BoardInputPin & { holdMs?: number; fan: string; operator: string };
+  /** How long to wait for the board to report ready. */
+  readyTimeoutMs?: number;
+}
+
+export const johnnyFiveBoardDefaults = {
+  readyTimeoutMs: 10_000,
+  unlockHoldMs: 2_000,
+} as const;
+
+export interface JohnnyFiveBoardEvents {
+  acknowledge: [];
+  unlock: [{ fan: string; operator: string }];
+  offline: [Error];
+  online: [];
+}
+
+type Actuator = { type: 'relay'; part: FiveRelay } | { type: 'buzzer'; part: FivePin } | { type: 'led'; part: FiveLed };
+
+export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> implements OutputDriver {
+  readonly id: string;
+  private readonly board: FiveBoard;
+  private readonly parts = new Map<string, Actuator>();
+  private readonly states = new Map<string, boolean>();
+  private readonly buttons: FiveButton[] = [];
+  private readonly opts: JohnnyFiveBoardOptions;
+  private readonly readyPromise: Promise<void>;
+  private connected = false;
+  private closed = false;
+
+  constructor(opts: JohnnyFiveBoardOptions) {
+    super();
+    validate(opts);
+    this.id = opts.id;
+    this.opts = opts;
+    // repl/debug off (no console takeover); sigint off: johnny-five would otherwise install a
+    // SIGINT handler that force-exits the whole gateway.
+    this.board = new (five().Board)({ io: opts.io, repl: false, debug: false, sigint: false, timeout: opts.readyTimeoutMs ?? johnnyFiveBoardDefaults.readyTimeoutMs });
+    const timeoutMs = opts.readyTimeoutMs ?? johnnyFiveBoardDefaults.readyTimeoutMs;
+    this.readyPromise = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`board ${this.id}: not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onReady = () => {
+        cleanup();
+        try {
+          this.attach();
+          resolve();
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.board.removeListener('ready', onReady);
+        this.board.removeListener('error', onError);
+      };
+      this.board.once('ready', onReady);
+      this.board.once('error', onError);
+    });
+    // Never let an unhandled 'error' from johnny-five crash the process: it means offline.
+    this.board.on('error', (err: Error) => this.markOffline(err instanceof Error ? err : new Error(String(err))));
+    this.readyPromise.catch(() => undefined);
+  }
+
+  /** Resolves once the board is ready and every pin is set up; rejects on timeout or error. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  get online(): boolean {
+    return this.connected && !this.closed;
+  }
+
+  /**
+   * Firmata has no read-back of output pins, so "confirmed" means: the board is connected and the
+   * write was handed to it without error.
+   */
+  async set(channel: string, on: boolean): Promise<boolean> {
+    const actuator = this.parts.get(channel);
+    if (!actuator) {
+      if (!(channel in this.opts.outputs)) throw new TypeError(`JohnnyFiveBoard(${this.id}): no output channel "${channel}" (channels: ${Object.keys(this.opts.outputs).join(', ')})`);
+      return false;
+    }
+    if (!this.online) return false;
+    try {
+      switch (actuator.type) {
+        case 'relay':
+          if (on) actuator.part.close();
+          else actuator.part.open();
+          break;
+        case 'buzzer':
+          if (on) actuator.part.high();
+          else actuator.part.low();
+          break;
+        case 'led':
+          if (on) actuator.part.on();
+          else actuator.part.off();
+          break;
+      }
+      this.states.set(channel, on);
+      return true;
+    } catch (err) {
+      this.markOffline(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
+  }
+
+  state(channel: string): boolean | undefined {
+    return this.online ? this.states.get(channel) : undefined;
+  }
+
+  /** Stop listening to the board. Outputs are left as they are (the watchdog relay covers a dead gateway). */
+  close(): void {
+    this.closed = true;
+    for (const b of this.buttons) b.removeAllListeners();
+    this.removeAllListeners('acknowledge');
+    this.removeAllListeners('unlock');
+  }
+
+  private attach(): void {
+    const f = five();
+    const board = this.board;
+    for (const [channel, out] of Object.entries(this.opts.outputs)) {
+      if (out.type === 'relay') this.parts.set(channel, { type: 'relay', part: new f.Relay({ pin: out.pin, type: out.relayType ?? 'NO', board }) });
+      else if (out.type === 'buzzer') this.parts.set(channel, { type: 'buzzer', part: new f.Pin({ pin: out.pin, type: 'digital', board }) });
+      else this.parts.set(channel, { type: 'led', part: new f.Led({ pin: out.pin, board }) });
+    }
+    const ack = this.opts.acknowledgeButton;
+    if (ack) {
+      const button = new f.Button({ pin: ack.pin, isPullup: ack.pullup ?? false, board });
+      button.on('press', () => this.emit('acknowledge'));
+      this.buttons.push(button);
+    }
+    const key = this.opts.unlockKey;
+    if (key) {
+      const button = new f.Button({ pin: key.pin, isPullup: key.pullup ?? false, holdtime: key.holdMs ?? johnnyFiveBoardDefaults.unlockHoldMs, board });
+      // 'hold' repeats while the key stays turned: one unlock per turn of the key.
+      let fired = false;
+      button.on('hold', () => {
+        if (fired) return;
+        fired = true;
+        this.emit('unlock', { fan: key.fan, operator: key.operator });
+      });
+      button.on('release', () => {
+        fired = false;
+      });
+      this.buttons.push(button);
+    }
+    for (const type of ['close', 'disconnect'] as const) board.on(type, () => this.markOffline(new Error(`board ${this.id}: ${type}`)));
+    this.connected = true;
+    this.emit('online');
+  }
+
+  private markOffline(err: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.states.clear();
+    this.emit('offline', err);
+  }
+}
+
+/** The production IO: Firmata over a serial port (57600 baud StandardFirmata). */
+export function createFirmataIo(path: string, opts: { baudRate?: number; reportVersionTimeoutMs?: number } = {}): IoPlugin {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`createFirmataIo: path must be a serial device path, got ${String(path)}`);
+  const { SerialPort } = require('serialport') as { SerialPort: new (o: { path: string; baudRate: number }) => unknown };
+  const { Firmata } = require('firmata-io') as { Firmata: new (port: unknown, o: { reportVersionTimeout: number }) => IoPlugin };
+  return new Firmata(new SerialPort({ path, baudRate: opts.baudRate ?? 57600 }), { reportVersionTimeout: opts.reportVersionTimeoutMs ?? 200 });
+}
+
+function validate(opts: JohnnyFiveBoardOptions): void {
+  if (!opts || typeof opts.id !== 'string' || opts.id === '') throw new TypeError(`JohnnyFiveBoard: id must be a non-empty string, got ${String(opts?.id)}`);
+  if (!opts.io || typeof opts.io.on !== 'function') throw new TypeError(`JohnnyFiveBoard(${opts.id}): io must be a johnny-five IO plugin (firmata-io or TestIO), got ${String(opts.io)}`);
+  const outputs = Object.entries(opts.outputs ?? {});
+  if (outputs.length === 0) throw new TypeError(`JohnnyFiveBoard(${opts.id}): outputs must name at least one channel`);
+  const pins = new Map<string, string>();
+  const claim = (pin: number | string, what: string) => {
+    if ((typeof pin !== 'number' || !Number.isInteger(pin) || pin < 0) && (typeof pin !== 'string' || pin === '')) {
+      throw new TypeError(`JohnnyFiveBoard(${opts.id}): ${what}: pin must be a pin number or name, got ${String(pin)}`);
+    }
+    const key = String(pin);
+    if (pins.has(key)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): ${what}: pin ${key} is already used by ${pins.get(key)}`);
+    pins.set(key, what);
+  };
+  for (const [channel, out] of outputs) {
+    if (!out || !['relay', 'buzzer', 'led'].includes(out.type)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): output "${channel}": type must be relay, buzzer or led, got ${String(out?.type)}`);
+    claim(out.pin, `output "${channel}"`);
+  }
+  if (opts.acknowledgeButton) claim(opts.acknowledgeButton.pin, 'acknowledgeButton');
+  if (opts.unlockKey) {
+    claim(opts.unlockKey.pin, 'unlockKey');
+    if (!opts.unlockKey.fan || !opts.unlockKey.operator) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKey needs the fan it unlocks and the operator identity it records`);
+  }
+  if (opts.readyTimeoutMs !== undefined && (!Number.isInteger(opts.readyTimeoutMs) || opts.readyTimeoutMs < 1)) {
+    throw new TypeError(`JohnnyFiveBoard(${opts.id}): readyTimeoutMs must be a positive integer, got ${String(opts.readyTimeoutMs)}`);
+  }
+}

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
+import { TestIO } from '../../drivers/test-io.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+describe('johnny-five board driver (through the test IO plugin)', () => {
+  const boards: JohnnyFiveBoard[] = [];
+  afterEach(() => {
+    for (const b of boards.splice(0)) b.close();
+  });
+
+  async function open(io = new TestIO(), extra: Partial<ConstructorParameters<typeof JohnnyFiveBoard>[0]> = {}) {
+    const board = new JohnnyFiveBoard({
+      id: 'panel',
+      io,
+      outputs: {
+        power: { pin: 7, type: 'relay' },
+        inverted: { pin: 8, type: 'relay', relayType: 'NC' },
+        buzzer: { pin: 4, type: 'buzzer' },
+        beacon: { pin: 13, type: 'led' },
+      },
+      acknowledgeButton: { pin: 2 },
+      unlockKey: { pin: 12, holdMs: 50, fan: 'fan1', operator: 'key-switch:panel' },
+      readyTimeoutMs: 2000,
+      ...extra,
+    });
+    boards.push(board);
+    await board.ready();
+    return { board, io };
+  }
+
+  it('drives a relay with close()/open() and confirms while connected', async () => {
+    const { board, io } = await open();
+    expect(board.online).toBe(true);
+    expect(await board.set('power', true)).toBe(true);
+    expect(io.level(7)).toBe(1);
+    expect(board.state('power')).toBe(true);
+    expect(await board.set('power', false)).toBe(true);
+    expect(io.level(7)).toBe(0);
+    // A normally-closed relay inverts the pin level.
+    await board.set('inverted', true);
+    expect(io.level(8)).toBe(0);
+  });
+
+  it('switches an active buzzer on a digital pin (no tone generation) and an LED beacon', async () => {
+    const { board, io } = await open();
+    const before = io.writes.length;
+    await board.set('buzzer', true);
+    await board.set('beacon', true);
+    const writes = io.writes.slice(before);
+    // One write each: no Piezo toggling from the host.
+    expect(writes).toEqual([
+      { pin: 4, kind: 'digital', value: 1 },
+      { pin: 13, kind: 'digital', value: 1 },
+    ]);
+    await board.set('buzzer', false);
+    expect(io.level(4)).toBe(0);
+  });
+
+  it('emits acknowledge on a button press and one unlock per turn of the key switch', async () => {
+    const { board, io } = await open();
+    let acks = 0;
+    const unlocks: { fan: string; operator: string }[] = [];
+    board.on('acknowledge', () => acks++);
+    board.on('unlock', (u) => unlocks.push(u));
+    // johnny-five debounces presses (7 ms) and times holds with intervals: drive both with fake time.
+    vi.useFakeTimers();
+    try {
+      io.setInput(2, 1);
+      vi.advanceTimersByTime(20);
+      expect(acks).toBe(1);
+      io.setInput(2, 0);
+      vi.advanceTimersByTime(20);
+      io.setInput(12, 1);
+      vi.advanceTimersByTime(40);
+      expect(unlocks).toEqual([]);
+      vi.advanceTimersByTime(20);
+      expect(unlocks).toEqual([{ fan: 'fan1', operator: 'key-switch:panel' }]);
+      // Still held: no second unlock until the key is released and turned again.
+      vi.advanceTimersByTime(500);
+      expect(unlocks).toHaveLength(1);
+      io.setInput(12, 0);
+      vi.advanceTimersByTime(20);
+      io.setInput(12, 1);
+      vi.advanceTimersByTime(60);
+      expect(unlocks).toHaveLength(2);
+      io.setInput(12, 0);
+      vi.advanceTimersByTime(20);
+      expect(acks).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a disconnected board is offline: writes are not confirmed and state is unknown', async () => {
+    const { board, io } = await open();
+    await board.set('power', true);
+    const offline: Error[] = [];
+    board.on('offline', (e) => offline.push(e));
+    io.disconnect();
+    await waitFor(() => offline.length === 1, { what: 'offline event' });
+    expect(board.online).toBe(false);
+    expect(board.state('power')).toBeUndefined();
+    expect(await board.set('power', false)).toBe(false);
+  });
+
+  it('times out when the IO never becomes ready', async () => {
+    const board = new JohnnyFiveBoard({ id: 'dead', io: new TestIO({ autoConnect: false }), outputs: { p: { pin: 5, type: 'relay' } }, readyTimeoutMs: 50 });
+    boards.push(board);
+    await expect(board.ready()).rejects.toThrow(/board dead: not ready after 50 ms/);
+    expect(await board.set('p', true)).toBe(false);
+  });
+
+  it('validates its options', () => {
+    const io = new TestIO({ autoConnect: false });
+    expect(() => new JohnnyFiveBoard({ id: 'x', io, outputs: { a: { pin: 3, type: 'relay' }, b: { pin: 3, type: 'led' } } })).toThrow(/pin 3 is already used by output "a"/);
+    expect(() => new JohnnyFiveBoard({ id: 'x', io: undefined as never, outputs: { a: { pin: 3, type: 'relay' } } })).toThrow(/io must be a johnny-five IO plugin/);
+    expect(() => new JohnnyFiveBoard({ id: 'x', io, outputs: { a: { pin: 3, type: 'piezo' as never } } })).toThrow(/type must be relay, buzzer or led/);
+  });
+});
