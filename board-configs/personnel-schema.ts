@@ -12,6 +12,9 @@ const cardCode = z.string().regex(/^\d{17}$/, 'a 17-digit card code (12-digit mi
 /** Reader address on the reader bus. */
 const reader = z.number().int().min(0).max(65_535);
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+/** Text written into MT/T 1201 files, which have no escapes: the separators cannot appear in it. */
+const fileText = z.string().regex(/^[^;~|\r\n\uFF1B]*$/, 'must not contain ; ~ | or a line break (MT/T 1201 file separators)');
+const name = fileText.min(1);
 
 /** Defaults of the personnel settings, in one reviewable place. */
 export const PERSONNEL_DEFAULTS = {
@@ -58,17 +61,17 @@ export const RosterEntrySchema = z.strictObject({
   card: cardCode,
   /** Employee number: the same person on two cards shares it. */
   person: z.string().min(1),
-  name: z.string().min(1),
+  name,
   /** 工种 */
-  job: z.string().optional(),
+  job: fileText.optional(),
   /** 职务 */
-  position: z.string().optional(),
+  position: fileText.optional(),
   /** 队组/部门 */
-  team: z.string().optional(),
+  team: fileText.optional(),
   /** 出生年月, as the mine's HR system writes it (e.g. 1985-06). */
-  birth: z.string().optional(),
+  birth: fileText.optional(),
   /** 学历 */
-  education: z.string().optional(),
+  education: fileText.optional(),
   /** 是否矿领导 */
   leader: z.boolean().default(false),
   /** 是否特种人员 (special operator: blaster, gas inspector …). */
@@ -80,7 +83,7 @@ export const AreaSchema = z.strictObject({
   id,
   /** 区域编码: mine code + 4 digits. */
   code: z.string().regex(/^\d{16}$/, 'a 16-digit area code (12-digit mine code + 4 digits)'),
-  name: z.string().min(1),
+  name,
   /** 井口区域 / 重点区域 / 限制区域 / 其它区域 */
   type: z.enum(AREA_KINDS),
   /** 核定人数: over-manning (超员) above it. No value: no limit for this area. */
@@ -97,7 +100,7 @@ export const StationSchema = z.strictObject({
   reader,
   /** 基站编码: area code + 6 digits. */
   code: z.string().regex(/^\d{22}$/, 'a 22-digit station code (16-digit area code + 6 digits)'),
-  name: z.string().min(1),
+  name,
   /** The area a card seen here is in. */
   area: id,
   /** Coordinates in metres (RYJZ X/Y/Z); with them the walking-speed check needs no travel table. */
@@ -105,7 +108,7 @@ export const StationSchema = z.strictObject({
   y: z.number().optional(),
   z: z.number().optional(),
   /** 位置注释 */
-  note: z.string().optional(),
+  note: fileText.optional(),
 });
 export type StationConfig = z.infer<typeof StationSchema>;
 
@@ -182,7 +185,7 @@ export const PersonnelSchema = z.strictObject({
   /** 核定下井人数: the mine total rated headcount underground; more is over-manning (超员). */
   ratedUnderground: z.number().int().min(1),
   /** 劳动组织方式 written in RYSS, e.g. 三八制. */
-  labourOrganisation: z.string().optional(),
+  labourOrganisation: fileText.optional(),
   roster: z.array(RosterEntrySchema).default([]),
   areas: z.array(AreaSchema).min(1),
   stations: z.array(StationSchema).min(1),
