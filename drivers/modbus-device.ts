@@ -21,8 +21,9 @@ export interface ReadBlock {
 
 const MAX_REGISTERS = 125;
 const MAX_BITS = 2000;
-/** Read across a small hole rather than pay for a second transaction (each costs a turnaround). */
-const MAX_GAP = 8;
+/** Only contiguous registers share a transaction: strict devices answer exception 02 to a read
+ * that spans an unmapped hole, so reading across gaps would turn a healthy device "offline". */
+const MAX_GAP = 0;
 
 /** Smallest set of read blocks covering the given (table, address, width) spans. */
 export function planBlocks(spans: { table: ModbusTable; address: number; width: number }[]): ReadBlock[] {

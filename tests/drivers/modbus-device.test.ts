@@ -10,22 +10,23 @@ const point = (code: string, channel: string, range = { low: 0, high: 4 }, dev =
 });
 
 describe('planBlocks', () => {
-  it('merges nearby registers of one table into one transaction and keeps tables apart', () => {
+  it('merges contiguous registers of one table into one transaction and keeps tables apart', () => {
     const blocks = planBlocks([
       { table: 'input', address: 0, width: 1 },
       { table: 'input', address: 1, width: 1 },
-      { table: 'input', address: 5, width: 2 },
+      { table: 'input', address: 2, width: 2 },
       { table: 'coil', address: 3, width: 1 },
     ]);
     expect(blocks).toEqual([
-      { table: 'input', address: 0, count: 7 },
+      { table: 'input', address: 0, count: 4 },
       { table: 'coil', address: 3, count: 1 },
     ]);
   });
 
-  it('splits when a gap is wide or a block would exceed 125 registers', () => {
-    expect(planBlocks([{ table: 'holding', address: 0, width: 1 }, { table: 'holding', address: 100, width: 1 }])).toHaveLength(2);
-    expect(planBlocks([{ table: 'holding', address: 0, width: 1 }, { table: 'holding', address: 8, width: 1 }, { table: 'holding', address: 16, width: 1 }, { table: 'holding', address: 24, width: 1 }, { table: 'holding', address: 120, width: 10 }])).toHaveLength(2);
+  it('never reads across a hole (strict devices answer exception 02) nor beyond 125 registers', () => {
+    expect(planBlocks([{ table: 'holding', address: 0, width: 1 }, { table: 'holding', address: 2, width: 1 }])).toHaveLength(2);
+    const long = Array.from({ length: 130 }, (_, i) => ({ table: 'holding' as const, address: i, width: 1 }));
+    expect(planBlocks(long).map((b) => b.count)).toEqual([125, 5]);
   });
 });
 

@@ -293,7 +293,7 @@ describe('Modbus behaviour', () => {
 describe('board parameters', () => {
   it('starts with the unit id and baud rate it was built with, and neutral values elsewhere', () => {
     const ch4 = new ProfileDevice('methane-sensor', { unit: 7, baudRate: 19200 });
-    expect(registers(ch4.handle({ fn: 0x03, address: 100, count: 6 }))).toEqual([7, 19200, 0, 1000, 100, 1]);
+    expect(registers(ch4.handle({ fn: 0x03, address: 100, count: 6 }))).toEqual([7, 192, 0, 1000, 100, 1]);
     expect(ch4.baudRate).toBe(19200);
     const tuned = new ProfileDevice('methane-sensor', { unit: 7, params: { 'alarm-point': 0.8, zero: -0.02 } });
     expect(registers(tuned.handle({ fn: 0x03, address: 102, count: 3 }))).toEqual([0xfffe, 1000, 80]);
@@ -324,7 +324,7 @@ describe('board parameters', () => {
     const feed = new ProfileDevice('feed-sensor', { unit: 2 });
     const changes: { from: number; to: number }[] = [];
     feed.on('baud-changed', (c) => changes.push(c));
-    expect(feed.handle({ fn: 0x10, address: 100, values: [12, 19200] })).toEqual({ kind: 'write-ok' });
+    expect(feed.handle({ fn: 0x10, address: 100, values: [12, 192] })).toEqual({ kind: 'write-ok' });
     expect(feed.baudRate).toBe(19200);
     expect(feed.unit).toBe(12);
     expect(changes).toEqual([{ from: 9600, to: 19200 }]);
