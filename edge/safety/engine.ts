@@ -530,12 +530,18 @@ export class SafetyEngine {
   }
 
   /** Interlock clause f: unreadable → hold its range; release after N s of continuous good readings. */
+  /** Not yet read since start and still within one patrol cycle of it: neither good nor faulty yet. */
+  private awaitingFirstRead(cycle: Cycle, code: string): boolean {
+    const st = this.pointState.get(code);
+    return st !== undefined && !st.seen && cycle.now - this.startedAt! < this.plan.settings.startupGraceMs;
+  }
+
   private applyFaultLockout(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, valid: boolean, st: PointState): void {
     const settings = this.plan.settings;
     const key = holdKey('fault-lockout', point.code);
     if (!valid) {
       // Not yet read since start: the startup hold covers it for one patrol cycle.
-      if (!st.seen && cycle.now - this.startedAt! < settings.startupGraceMs) return;
+      if (this.awaitingFirstRead(cycle, point.code)) return;
       st.goodSince = undefined;
       if (st.faulty) return;
       st.faulty = true;
@@ -612,7 +618,8 @@ export class SafetyEngine {
       return { code, r, valid: isValid(this.plan.points.get(code)!, r) };
     });
     const over = gas.filter((g) => g.valid && g.r!.value! > fan.lockAbove);
-    const unknown = gas.filter((g) => !g.valid);
+    // A point not yet read since start is not "unknown" yet: the startup hold covers that window.
+    const unknown = gas.filter((g) => !g.valid && !this.awaitingFirstRead(cycle, g.code));
     st.conditionProven = state === 'stopped' && over.length > 0;
     const condition = state === 'stopped' && (over.length > 0 || (fan.lockOnUnknownGas && unknown.length > 0));
     if (!condition) st.suppressed = false;
@@ -645,7 +652,7 @@ export class SafetyEngine {
     // Restart permit: a stopped fan may restart only with ≤ 0.5 % at the fan and its switch.
     if (fan.fanOutput === undefined) return;
     const restartKey = holdKey('fan-restart', fan.id);
-    if (state === 'stopped') {
+    if (state === 'stopped' && !fan.restartPoints.some((code) => this.awaitingFirstRead(cycle, code))) {
       const bad = fan.restartPoints
         .map((code) => ({ code, r: cycle.read(code) }))
         .filter(({ code, r }) => !(isValid(this.plan.points.get(code)!, r) && r!.value! <= fan.restartMax));
@@ -902,8 +909,14 @@ export class SafetyEngine {
       case 'fan-lock':
       case 'fan-restart':
         if (!fanSt) break;
-        if (first.rule === 'fan-stopped') fanSt.stopped = true;
-        if (first.rule === 'duct-airflow-low') fanSt.ductLow = true;
+        if (first.rule === 'fan-stopped') {
+          fanSt.stopped = true;
+          this.raiseAlarm(cycle, { key: `fan-stopped:${first.subject}`, kind: 'fan-stopped', severity: 'danger', clause: CLAUSES.interlockD, message: `local fan ${first.subject} stopped (reloaded after restart)` });
+        }
+        if (first.rule === 'duct-airflow-low') {
+          fanSt.ductLow = true;
+          this.raiseAlarm(cycle, { key: `duct-airflow-low:${first.subject}`, kind: 'duct-airflow-low', severity: 'danger', clause: CLAUSES.interlockD, message: `${first.reason} (reloaded after restart)` });
+        }
         if (first.rule === 'fan-restart') fanSt.restartBlocked = true;
         if (first.rule === 'fan-lock') {
           fanSt.locked = true;

@@ -118,3 +118,18 @@ describe('methane-wind-power interlock (AQ 6201 clauses d, e, f)', () => {
     expect(rig.energized('fan-power')).toBe(true);
   });
 });
+
+describe('local-fan interlock at start-up', () => {
+  it('a stopped fan is not locked just because T1 has not been polled yet', async () => {
+    const { Rig } = await import('./rig.js');
+    const rig = new Rig();
+    rig.missing('CH4-T1').set({ 'FAN-RUN': 0 });
+    rig.evaluate();
+    rig.step();
+    expect(rig.engine.fanLocked('fan1')).toBe(false);
+    expect(rig.eventsOf('lockout')).toEqual([]);
+    // Still unread after one patrol cycle: now it counts as unknown, i.e. dangerous.
+    rig.run(30);
+    expect(rig.engine.fanLocked('fan1')).toBe(true);
+  });
+});

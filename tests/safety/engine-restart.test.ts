@@ -54,10 +54,8 @@ describe('restart safety', () => {
   it('a reading acquired before the start does not count as fresh', () => {
     const rig = new Rig();
     rig.now = 5000;
-    rig.freeze('CH4-T2');
-    rig.samples.get('CH4-T2');
-    const reading = rig.reading;
-    rig.engine.evaluate((code) => (code === 'CH4-T2' ? { ...reading(code)!, monoTime: 1000 } : reading(code)), 5000);
+    // Acquired at 1000 ms, before this engine started at 5000 ms (e.g. a cached value).
+    rig.engine.evaluate((code) => (code === 'CH4-T2' ? { ...rig.reading(code)!, monoTime: 1000 } : rig.reading(code)), 5000);
     expect(rig.engine.holds().filter((h) => h.output === 'heading-power').map((h) => h.key)).toEqual(['startup:restart']);
   });
 
@@ -96,10 +94,12 @@ describe('restart safety', () => {
     await journal!.flush();
     const stoppedAt = first.rig.wallOffset + first.rig.now;
 
-    const second = boot(stoppedAt + 20_000 - 0);
+    const second = boot(stoppedAt + 20_000);
     second.rig.engine.restore(second.store, 0);
     second.rig.set({ 'FAN-RUN': 0, 'CH4-T1': 2.0 }).evaluate();
     expect(second.rig.engine.fanLocked('fan1')).toBe(true);
+    // Reloaded holds come back with their alarms, so the beacon shows why power is off.
+    expect(second.rig.alarmKeys()).toEqual(expect.arrayContaining(['fan-lock:fan1', 'fan-stopped:fan1']));
     expect(second.rig.decision('fan-power').holds).toContain('fan-lock:fan1');
     expect(second.rig.decision('upstream-power').holds).toEqual(['remote-cut:RC-1']);
     const remaining = second.rig.engine.activeRemoteCuts()[0]!.remainingMs;
