@@ -178,6 +178,8 @@ export interface CardParserStats {
   unknownType: number;
   /** CRC-valid frames with a reserved reader address or an unknown enumeration code. */
   malformed: number;
+  /** Incomplete candidates given up: a complete frame followed inside their span, or the line went idle. */
+  abandoned: number;
   /** Bytes dropped because the buffer was full (cannot happen through push(); kept as a guard). */
   overflowBytes: number;
 }
@@ -201,7 +203,7 @@ export class CardFrameParser {
   private readonly rx: RxBuffer;
   /** Bytes fed to the RxBuffer per step: leaves room for one incomplete frame, so nothing overflows. */
   private readonly step: number;
-  private readonly counters: CardParserStats = { frames: 0, bytes: 0, discardedBytes: 0, badCrc: 0, badLength: 0, unknownType: 0, malformed: 0, overflowBytes: 0 };
+  private readonly counters: CardParserStats = { frames: 0, bytes: 0, discardedBytes: 0, badCrc: 0, badLength: 0, unknownType: 0, malformed: 0, abandoned: 0, overflowBytes: 0 };
 
   constructor(options: CardFrameParserOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`CardFrameParser options must be an object, got ${String(options)}`);
@@ -258,6 +260,19 @@ export class CardFrameParser {
     }
   }
 
+  /** True when a complete frame with a valid CRC starts somewhere in [from, end). */
+  private completeFrameAfter(from: number, end: number): boolean {
+    const b = this.rx.buf;
+    for (let q = b.indexOf(START_0, from); q >= 0 && q < end - 2; q = b.indexOf(START_0, q + 1)) {
+      if (b[q + 1] !== START_1) continue;
+      const len = b[q + 2]!;
+      if (len < HEADER_BODY || q + len + OVERHEAD > end) continue;
+      const crc = crc16Modbus(b, q + 2, q + 3 + len);
+      if (b[q + 3 + len] === (crc & 0xff) && b[q + 4 + len] === crc >>> 8) return true;
+    }
+    return false;
+  }
+
   private scan(final: boolean, out: CardFrame[]): void {
     const b = this.rx.buf;
     for (;;) {
@@ -289,7 +304,10 @@ export class CardFrameParser {
       }
       const total = len + OVERHEAD;
       if (end - p < total) {
-        if (!final) return;
+        // A real frame's bytes come back to back: if a complete valid frame starts inside this
+        // candidate's span, the candidate was a false start in noise and must not hold it back.
+        if (!final && !this.completeFrameAfter(p + 1, end)) return;
+        this.counters.abandoned++;
         this.discardTo(p + 1);
         continue;
       }

@@ -166,14 +166,25 @@ describe('CardFrameParser', () => {
     expect(parser.stats()).toMatchObject({ frames: 1, badLength: 2, unknownType: 1, malformed: 2, badCrc: 0 });
   });
 
-  it('a false start that never completes holds frames back only until flush() (line idle)', () => {
+  it('a false start in noise does not hold back a complete frame that follows it', () => {
     const parser = new CardFrameParser();
-    // Noise that looks like a start of a 200-byte frame, then a real frame, then silence.
-    expect(parser.push(Buffer.concat([hex('A5 5A C8 01'), report]))).toEqual([]);
-    expect(parser.pending).toBe(4 + report.length);
-    expect(parser.flush()).toEqual([GOLDEN[0]![1]]);
+    // Noise that looks like the start of a 200-byte frame, then a real frame: returned at once.
+    expect(parser.push(Buffer.concat([hex('A5 5A C8 01'), report]))).toEqual([GOLDEN[0]![1]]);
     expect(parser.pending).toBe(0);
-    expect(parser.stats().discardedBytes).toBe(4);
+    expect(parser.stats()).toMatchObject({ abandoned: 1, discardedBytes: 4 });
+  });
+
+  it('flush() (line idle) gives up a candidate that never completed', () => {
+    const parser = new CardFrameParser();
+    expect(parser.push(hex('A5 5A C8 01 02 03'))).toEqual([]);
+    expect(parser.pending).toBe(6);
+    expect(parser.flush()).toEqual([]);
+    expect(parser.pending).toBe(0);
+    expect(parser.stats()).toMatchObject({ abandoned: 1, discardedBytes: 6 });
+    // A partial frame followed by silence and then the whole frame again: the repeat is parsed.
+    expect(parser.push(report.subarray(0, 12))).toEqual([]);
+    parser.flush();
+    expect(parser.push(report)).toEqual([GOLDEN[0]![1]]);
   });
 
   it('a frame split across chunks is not flushed while it is still arriving', () => {
