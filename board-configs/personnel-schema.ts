@@ -24,6 +24,8 @@ export const PERSONNEL_DEFAULTS = {
   lostCardMs: 10 * 60_000,
   /** Faster than this between two stations is impossible on foot: a cloned card (two cards, one tag). */
   maxWalkingSpeedMps: 7,
+  /** A report says when the reader sent it, not when it heard the card: the walking-speed check allows this much more time. */
+  reportSlackMs: 2_000,
   /** A cloned-card alarm ends after this long without another impossible jump. */
   clonedCardClearMs: 10 * 60_000,
   /** A card last seen at a shaft-mouth station (flag 0) and silent this long has left the mine. */
@@ -137,6 +139,7 @@ export const PersonnelAlarmSettingsSchema = z.strictObject({
   overtimeMs: ms(60_000, 48 * 3600_000).default(PERSONNEL_DEFAULTS.overtimeMs),
   lostCardMs: ms(10_000, 24 * 3600_000).default(PERSONNEL_DEFAULTS.lostCardMs),
   maxWalkingSpeedMps: z.number().positive().max(50).default(PERSONNEL_DEFAULTS.maxWalkingSpeedMps),
+  reportSlackMs: ms(0, 60_000).default(PERSONNEL_DEFAULTS.reportSlackMs),
   clonedCardClearMs: ms(1_000, 24 * 3600_000).default(PERSONNEL_DEFAULTS.clonedCardClearMs),
   shaftMouthExitMs: ms(1_000, 3600_000).default(PERSONNEL_DEFAULTS.shaftMouthExitMs),
   directionWindowMs: ms(100, 600_000).default(PERSONNEL_DEFAULTS.directionWindowMs),

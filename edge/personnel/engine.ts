@@ -901,7 +901,7 @@ export class PersonnelEngine implements PersonnelStateReader {
     // Both readers may have heard the card at the edge of their range, toward each other.
     const metres = limit.metres - p.lastReaderDistance - Math.abs(s.distanceM);
     if (metres <= 0) return;
-    const seconds = Math.max(s.monoTime - p.lastReaderMono, 0) / 1000;
+    const seconds = (Math.max(s.monoTime - p.lastReaderMono, 0) + this.settings.reportSlackMs) / 1000;
     const speed = seconds === 0 ? Infinity : metres / seconds;
     if (speed <= limit.maxSpeedMps) return;
     p.lastCloneMono = s.monoTime;
