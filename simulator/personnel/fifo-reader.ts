@@ -58,6 +58,7 @@ export class FifoReaderDevice implements SlaveDevice {
   private readonly queue: Queued[] = [];
   private nextSeq = 0;
   private overflowCount = 0;
+  private pushedCount = 0;
   private readonly addr: Record<'queued' | 'headSeq' | 'status' | 'overflows' | 'inRange' | 'windowRecords' | 'window' | 'ack', number>;
   private readonly unitIdAddress: number | undefined;
   private readonly baudAddress: number | undefined;
@@ -101,9 +102,15 @@ export class FifoReaderDevice implements SlaveDevice {
     return this.overflowCount;
   }
 
+  /** Records ever queued (a test's count of what the gateway should receive). */
+  get pushed(): number {
+    return this.pushedCount;
+  }
+
   /** Queue one report's records; a full FIFO drops its oldest records (counted in `overflows`). */
   push(records: readonly CardRecord[]): void {
     for (const r of records) {
+      this.pushedCount++;
       this.queue.push({ seq: this.nextSeq, words: encodeRecord(r) });
       this.nextSeq = (this.nextSeq + 1) & 0xffff;
       if (this.queue.length > this.capacity) {
