@@ -2,7 +2,7 @@
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
 import { PersonnelSchema } from './personnel-schema.js';
-import { OutputSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
+import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
 
@@ -92,6 +92,9 @@ export const SubstationConfigSchema = z.strictObject({
   points: z.array(PointSchema).default([]),
   zones: z.array(ZoneSchema).default([]),
   outputs: z.array(OutputSchema).default([]),
+  /** Interlock settings: local fans, hold times, remote-cut authorities (board-configs/safety-schema.ts). */
+  // prefault, not default: zod 4's default({}) would skip the inner defaults.
+  safety: SafetySettingsSchema.prefault({}),
   /** Personnel positioning: roster, areas, reader stations (board-configs/personnel-schema.ts). */
   personnel: PersonnelSchema.optional(),
 });

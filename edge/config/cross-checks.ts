@@ -4,6 +4,8 @@
 // the schema, so every field has its declared type here.
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
+import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
+import { checkSafetyThresholds } from '../safety/thresholds.js';
 
 type ZoneConfig = SubstationConfig['zones'][number];
 type OutputConfig = SubstationConfig['outputs'][number];
@@ -289,4 +291,7 @@ export const crossChecks: readonly ConfigCheck[] = [
   feedPointsAreFeedSensors,
   zoneOutputsArePowerOutputs,
   governedZonesHaveOutputs,
+  // Safety rules: thresholds no looser than the standard presets, interlock wiring consistent.
+  checkSafetyThresholds,
+  checkSafetyInterlocks,
 ];

@@ -18,9 +18,9 @@ devices:
   - { id: relay-1, bus: rs485-1, unit: 10, profile: relay-module, pollMs: 500 }
   - { id: feed-1, bus: field-bus, unit: 1, profile: feed-sensor, pollMs: 2000 }
 points:
-  - { code: P1, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, zones: [z1] }
+  - { code: P1, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, zones: [z1], role: heading.T1 }
   - { code: P2, sensorType: "1011", device: feed-1, channel: state, unit: "", range: { low: 0, high: 1 }, location: switch }
-  - { code: P3, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, freshnessMs: 9000 }
+  - { code: P3, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, freshnessMs: 9000, zones: [z1], role: heading.T2 }
 zones:
   - { id: z1, name: heading, outputs: [power] }
 outputs:
