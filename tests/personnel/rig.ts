@@ -43,14 +43,16 @@ export function configWith(o: Overrides = {}): PersonnelConfigView {
 }
 
 export class PersonnelRig {
-  readonly clock = new ManualClock(WALL0, 1_000_000);
+  readonly clock: ManualClock;
   readonly events: PersonnelEvent[] = [];
   readonly outputs = new Map<string, boolean>();
   readonly switches: [string, boolean][] = [];
   readonly pages: { tag: number; reader: number | null; reason: PageReason }[] = [];
   readonly engine: PersonnelEngine;
 
-  constructor(o: Overrides = {}, opts: Partial<PersonnelEngineOptions> = {}) {
+  /** `startWall`: where the clock starts (a restarted process); its monotonic time starts afresh. */
+  constructor(o: Overrides = {}, opts: Partial<PersonnelEngineOptions> = {}, startWall = WALL0) {
+    this.clock = new ManualClock(startWall, 1_000_000);
     this.engine = new PersonnelEngine({
       config: configWith({ ...o, alarms: { startupGraceMs: 0, ...o.alarms } }),
       clock: this.clock,
