@@ -438,35 +438,53 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * history). Returns false when the batch is not stored (already acked).
    */
   ack(id: number): boolean {
-    if (this.closed) return false;
-    const info = this.inFlight.get(id) ?? (this.stmt.batchInfo.get(id) as InFlightInfo | undefined);
-    this.inFlight.delete(id);
-    if (!info) return false;
-    let deleted = 0;
+    return this.ackMany([id]) === 1;
+  }
+
+  /**
+   * Acknowledges several batches in one transaction (the uplink collects the PUBACKs of one
+   * event-loop turn): a tenth of the WAL writes of one commit per batch. Returns how many were deleted.
+   */
+  ackMany(ids: readonly number[]): number {
+    if (this.closed || ids.length === 0) return 0;
+    const infos: [number, InFlightInfo][] = [];
+    for (const id of ids) {
+      const info = this.inFlight.get(id) ?? (this.stmt.batchInfo.get(id) as InFlightInfo | undefined);
+      this.inFlight.delete(id);
+      if (info) infos.push([id, info]);
+    }
+    if (infos.length === 0) return 0;
+    const ackedAt = this.now();
+    let deleted: [number, InFlightInfo][] = [];
     try {
       deleted = this.db.transaction(() => {
-        this.stmt.toHistory.run(this.now(), id);
-        return this.stmt.deleteBatch.run(id).changes;
+        const done: [number, InFlightInfo][] = [];
+        for (const entry of infos) {
+          this.stmt.toHistory.run(ackedAt, entry[0]);
+          if (this.stmt.deleteBatch.run(entry[0]).changes > 0) done.push(entry);
+        }
+        return done;
       })();
     } catch (err) {
-      // No room for the history copy (disk full): the platform has it; free the outbox anyway.
-      this.noteFailure(err, 'history copy of acked batch');
+      // No room for the history copies (disk full): the platform has them; free the outbox anyway.
+      this.noteFailure(err, 'history copy of acked batches');
       try {
-        deleted = this.stmt.deleteBatch.run(id).changes;
+        deleted = this.db.transaction(() => infos.filter(([id]) => this.stmt.deleteBatch.run(id).changes > 0))();
       } catch (err2) {
-        this.noteFailure(err2, 'delete of acked batch');
-        return false;
+        this.noteFailure(err2, 'delete of acked batches');
+        return 0;
       }
     }
-    if (deleted === 0) return false;
-    this.storedBatches--;
-    this.storedBytes -= info.bytes;
-    this.storedRecords -= info.records;
-    this.counters.ackedBatches++;
-    this.counters.ackedRecords += info.records;
+    for (const [, info] of deleted) {
+      this.storedBatches--;
+      this.storedBytes -= info.bytes;
+      this.storedRecords -= info.records;
+      this.counters.ackedBatches++;
+      this.counters.ackedRecords += info.records;
+    }
     if (this.overCap && this.storedBytes <= this.opts.maxBytes) this.setOverCap(false);
     if (this.storedBatches === 0) this.reclaim();
-    return true;
+    return deleted.length;
   }
 
   stats(): OutboxStats {

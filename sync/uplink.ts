@@ -129,6 +129,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly inFlight = new Map<number, InFlight>();
   private inFlightBytes = 0;
   private pumping = false;
+  private pendingAcks: StoredBatch[] = [];
+  private ackFlush: NodeJS.Immediate | null = null;
   /** A claimed batch waiting for bandwidth tokens. */
   private held: StoredBatch | null = null;
   private pumpAgain = false;
@@ -313,6 +315,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   private dropInFlight(): void {
+    // Acknowledged batches are deleted before anything is re-claimed, so they are never sent again.
+    this.commitAcks();
     this.held = null;
     this.inFlight.clear();
     this.inFlightBytes = 0;
@@ -421,10 +425,23 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
     this.inFlight.delete(batch.id);
     this.inFlightBytes -= f.bytes;
-    this.outbox.ack(batch.id);
-    this.counters.acked++;
-    this.counters.ackedRecords += batch.records;
-    this.emit('acked', { id: batch.id, stream: batch.stream, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, records: batch.records });
+    // PUBACKs arrive in bursts (one socket read holds many): delete them in one transaction.
+    this.pendingAcks.push(batch);
+    if (!this.ackFlush) this.ackFlush = setImmediate(() => this.commitAcks());
+  }
+
+  /** Deletes acknowledged batches from the outbox, then keeps the drain going. */
+  private commitAcks(): void {
+    if (this.ackFlush) clearImmediate(this.ackFlush);
+    this.ackFlush = null;
+    const acked = this.pendingAcks.splice(0);
+    if (acked.length === 0) return;
+    this.outbox.ackMany(acked.map((b) => b.id));
+    for (const b of acked) {
+      this.counters.acked++;
+      this.counters.ackedRecords += b.records;
+      this.emit('acked', { id: b.id, stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq, records: b.records });
+    }
     this.pump();
   }
 }

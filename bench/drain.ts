@@ -1,0 +1,210 @@
+// Outbox drain: 1,000,000 buffered CDSS records published by the uplink to a real Mosquitto on
+// loopback, against raw mqtt.js publishing the same payload bytes (same window of unacked
+// messages, QoS 1) in the same run; plus the jitter of a 100 ms interval timer during the drain
+// (the polling/interlock timers share this event loop).
+// `npm run bench -- drain [records] [--broker mqtt://…]` (default 1000000; without --broker a
+// temporary /usr/sbin/mosquitto is started on a free loopback port).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { openDatabase } from '../edge/store/database.js';
+import type { CdssRecord } from '../sync/formats/records/index.js';
+import { syncMigrations } from '../sync/migrations.js';
+import { Outbox, type StoredBatch } from '../sync/outbox.js';
+import { LANES } from '../sync/stream.js';
+import { cdssStream } from '../sync/streams/index.js';
+import { Uplink, batchMessage, uplinkDefaults } from '../sync/uplink.js';
+import { percentiles, type BenchContext } from './harness.js';
+
+const MINE = '150622000001';
+const SUBSTATION = 'FZ01';
+const T0 = Date.UTC(2026, 0, 1);
+const MOSQUITTO = '/usr/sbin/mosquitto';
+
+export default async function drain(ctx: BenchContext): Promise<void> {
+  const brokerArg = ctx.args.indexOf('--broker');
+  const externalBroker = brokerArg >= 0 ? ctx.args[brokerArg + 1] : undefined;
+  const positional = ctx.args.filter((a, i) => !a.startsWith('--') && (brokerArg < 0 || i !== brokerArg + 1));
+  const n = Number(positional[0] ?? 1_000_000);
+  if (!Number.isSafeInteger(n) || n < 1000) throw new TypeError(`drain: record count must be an integer ≥ 1000, got ${String(positional[0])}`);
+  const dir = mkdtempSync(join(tmpdir(), 'minegate-bench-drain-'));
+  let broker: { url: string; stop(): Promise<void> } | undefined;
+  try {
+    broker = externalBroker ? { url: externalBroker, stop: async () => {} } : await startMosquitto(dir);
+
+    // Buffer n records, as after an outage.
+    const db = openDatabase(join(dir, 'outbox.db'), { sync: syncMigrations });
+    const outbox = new Outbox({
+      db,
+      mineCode: MINE,
+      mineName: 'bench mine',
+      substation: SUBSTATION,
+      signingKey: generateKeyPairSync('ed25519').privateKey,
+      autoFlush: false,
+      maxBytes: 4 * 1024 * 1024 * 1024,
+    });
+    for (let i = 0; i < n; i++) {
+      outbox.append(cdssStream, cdssRecord(i));
+      if (i % 20_000 === 19_999) outbox.flush();
+    }
+    outbox.flush();
+    if (outbox.stats().storedRecords !== n) throw new Error(`buffered ${outbox.stats().storedRecords} of ${n} records`);
+    const batches = allBatches(outbox);
+    const bytes = batches.reduce((s, b) => s + b.bytes, 0);
+
+    // Baseline: raw mqtt.js, same payloads and properties, same window of unacked messages.
+    const raw = await rawPublish(broker.url, batches, uplinkDefaults.maxInFlight);
+
+    // The uplink draining the outbox (delete on PUBACK), with a 100 ms timer watching the event loop.
+    const jitter = watchTimer(100);
+    const uplink = new Uplink({ outbox, brokerUrl: broker.url, mineCode: MINE, substation: SUBSTATION, clientId: `bench-uplink-${process.pid}` });
+    const start = process.hrtime.bigint();
+    uplink.start();
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (outbox.stats().storedBatches === 0) {
+          outbox.off('batches', check);
+          uplink.off('acked', check);
+          resolve();
+        }
+      };
+      uplink.on('acked', check);
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const deviations = jitter.stop();
+    await uplink.stop();
+    outbox.close();
+    db.close();
+
+    const perSecond = n / seconds;
+    ctx.report({ figure: `outbox drain to Mosquitto, ${n} records in ${batches.length} batches (${(bytes / 1e6).toFixed(1)} MB)`, value: Math.round(perSecond), unit: 'records/s', baseline: Math.round(n / raw) });
+    // Deviation from the 100 ms period, in % of the period (goal: < 10 %).
+    const [p50, p99] = percentiles(deviations, [50, 99]).map((d) => Number(d.toFixed(2)));
+    const ticks = `${deviations.length} ticks`;
+    ctx.report({ figure: `100 ms interval timer during the drain, p50 deviation (${ticks})`, value: p50!, unit: '% of interval', baseline: null });
+    ctx.report({ figure: `100 ms interval timer during the drain, p99 deviation (${ticks})`, value: p99!, unit: '% of interval', baseline: null });
+    ctx.report({ figure: `100 ms interval timer during the drain, max deviation (${ticks})`, value: Number(Math.max(...deviations).toFixed(2)), unit: '% of interval', baseline: null });
+  } finally {
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function cdssRecord(i: number): CdssRecord {
+  return {
+    pointCode: `CH4-${String(i % 16).padStart(2, '0')}`,
+    sensorTypeName: '环境瓦斯',
+    location: '3101回风巷',
+    value: 0.3 + (i % 50) / 100,
+    unit: '%CH4',
+    status: 0,
+    dataTime: T0 + Math.floor(i / 16) * 10_000,
+  };
+}
+
+function allBatches(outbox: Outbox): StoredBatch[] {
+  const out: StoredBatch[] = [];
+  for (const lane of LANES) {
+    let after = 0;
+    for (let b = outbox.claimNext(lane, after); b; b = outbox.claimNext(lane, after)) {
+      after = b.id;
+      out.push(b);
+    }
+  }
+  outbox.releaseAll();
+  return out;
+}
+
+/** Seconds to publish every batch with QoS 1 and at most `window` unacked, straight through mqtt.js. */
+async function rawPublish(url: string, batches: StoredBatch[], window: number): Promise<number> {
+  const client = await mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    clientId: `bench-raw-${process.pid}`,
+    reconnectPeriod: 0,
+    messageIdProvider: new mqtt.UniqueMessageIdProvider(),
+  });
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let acked = 0;
+    let inFlight = 0;
+    const pump = (): void => {
+      while (inFlight < window && next < batches.length) {
+        const m = batchMessage(MINE, SUBSTATION, batches[next++]!);
+        inFlight++;
+        client.publish(m.topic, m.payload, { qos: 1, properties: { userProperties: { ...m.properties } } }, (err) => {
+          if (err) return reject(err);
+          inFlight--;
+          if (++acked === batches.length) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await client.endAsync();
+  return seconds;
+}
+
+/** Deviations of a repeating timer from its period, in % of the period. */
+function watchTimer(periodMs: number): { stop(): number[] } {
+  const deviations: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    deviations.push((Math.abs(now - last - periodMs) / periodMs) * 100);
+    last = now;
+  }, periodMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return deviations.length > 0 ? deviations : [0];
+    },
+  };
+}
+
+async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: install mosquitto, or pass --broker mqtt://host:port`);
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address() as { port: number };
+      srv.close(() => resolve(p));
+    });
+  });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nuser ${userInfo().username}\nlog_dest none\n`);
+  const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('mosquitto did not start within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
