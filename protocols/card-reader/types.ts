@@ -28,7 +28,11 @@ export interface CardRecord {
   lowBattery: boolean;
   /** SOS (求救) button pressed: set for single and double presses. */
   sos: boolean;
-  /** SOS double-press (the deliberate emergency call on cards that distinguish it). Always set by the decoder. */
+  /**
+   * The button was pressed twice in quick succession (cards that tell it apart). The personnel
+   * engine takes it as the card's acknowledgement (叫应) when an evacuation waits for one, else as an
+   * SOS; that is why a double press also sets `sos`. Always set by the decoder.
+   */
   sosDouble?: boolean;
 }
 
@@ -94,7 +98,7 @@ export interface CardSighting {
   distanceM: number;
   lowBattery: boolean;
   sos: boolean;
-  /** SOS double-press; always set by minegate's drivers (optional so hand-built sightings stay short). */
+  /** Double press (see CardRecord.sosDouble); always set by minegate's drivers (optional so hand-built sightings stay short). */
   sosDouble?: boolean;
   /** When the gateway received it: wall ms since the epoch (records) and monotonic ms (ages). */
   wallTime: number;
