@@ -110,6 +110,20 @@ describe('CardReaderFifoDriver against simulated Modbus-FIFO readers over TCP', 
     expect(r.driver.stats().duplicatesSkipped).toBeGreaterThan(0);
   });
 
+  it('garbled replies (wire noise) cost a poll, never a record or a repeat', async () => {
+    const r = await rig();
+    r.driver.start();
+    r.net.move(3501, 11);
+    for (let i = 0; i < 6; i++) {
+      await waitFor(() => r.net.fifo(11)!.pushed >= 2 * (i + 1), { timeoutMs: 3_000, what: 'more records' });
+      r.net.injectGarbage(11);
+    }
+    r.net.move(3501, null);
+    await waitFor(() => r.net.fifo(11)!.queued === 0 && count(r, 11, 3501) >= r.net.fifo(11)!.pushed, { timeoutMs: 8_000, what: 'FIFO drained' });
+    expect(count(r, 11, 3501)).toBe(r.net.fifo(11)!.pushed);
+    expect(r.driver.stats().pollErrors).toBeGreaterThan(0);
+  });
+
   it('reports records a full FIFO dropped while the gateway was away, then delivers the rest', async () => {
     const r = await rig();
     await r.driver.pollOnce(); // baseline of the overflow counter
