@@ -61,8 +61,10 @@ describe('24 h broker outage at full rate (time-compressed)', () => {
   it('stays within its byte cap, keeps every critical record, reports what it dropped, drains when the broker is back, and keeps flowing without a restart', { timeout: 120_000 }, async () => {
     const maxBytes = 2 * 1024 * 1024;
     let now = T0;
+    receiver = await startReceiver(broker.url); // the platform's persistent session exists before the outage
     gateway = startGateway(tmp.dir, broker.url, { outbox: { maxBytes, autoFlush: false, now: () => now } });
     await waitFor(() => gateway!.uplink.status().state === 'connected', { what: 'gateway connected' });
+    await receiver.stop();
     await broker.stop();
     await waitFor(() => gateway!.uplink.status().state === 'backoff', { what: 'gateway noticed the outage' });
 
@@ -107,7 +109,7 @@ describe('24 h broker outage at full rate (time-compressed)', () => {
 
     // The broker returns: the backlog drains by itself, the platform gets every critical record.
     await broker.start();
-    receiver = await startReceiver(broker.url);
+    await receiver.start();
     await waitFor(() => gateway!.outbox.stats().storedBatches === 0, { timeoutMs: 60_000, what: 'backlog drained' });
     await waitForSeqs(receiver, 'ycbj', sent.ycbj);
     await waitForSeqs(receiver, 'tjsj', sent.tjsj);
