@@ -12,6 +12,8 @@ import type { Logger } from './log.js';
 import { PointTable } from './point-table.js';
 import { BusPoller, type DeviceStatus, type PollerOptions } from './poller.js';
 import type { Quality, Reading } from './readings.js';
+import { SafetyLoop, type OutputStatus } from './safety/safety-loop.js';
+import { safetyMigrations } from './safety/store.js';
 import { openDatabase } from './store/database.js';
 import { ReadingWriter, readingMigrations } from './store/reading-store.js';
 
@@ -44,6 +46,9 @@ export interface GatewayStatus {
   devices: DeviceStatus[];
   buses: BusStatus[];
   store: ReturnType<ReadingWriter['stats']>;
+  outputs: OutputStatus[];
+  holds: ReturnType<SafetyLoop['engine']['holds']>;
+  alarms: ReturnType<SafetyLoop['engine']['alarms']>;
 }
 
 export type ReadingListener = (readings: readonly Reading[], device: DeviceStatus) => void;
@@ -58,6 +63,7 @@ export class Gateway {
   private readonly listeners: ReadingListener[] = [];
   private db: Database.Database | undefined;
   private writer: ReadingWriter | undefined;
+  private safetyLoop: SafetyLoop | undefined;
   private started = false;
 
   constructor(
@@ -83,6 +89,12 @@ export class Gateway {
     this.listeners.push(listener);
   }
 
+  /** The interlock engine and its outputs (exists once started). */
+  get safety(): SafetyLoop {
+    if (!this.safetyLoop) throw new Error('gateway not started');
+    return this.safetyLoop;
+  }
+
   get database(): Database.Database {
     if (!this.db) throw new Error('gateway not started');
     return this.db;
@@ -98,14 +110,26 @@ export class Gateway {
     if (this.started) return;
     this.started = true;
     const { config } = this.loaded;
-    this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), { store: readingMigrations });
-    this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: "store" }) });
+    this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), { store: readingMigrations, safety: safetyMigrations });
+    this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }) });
+    for (const bus of config.buses) this.masters.set(bus.id, createMaster(bus));
+    // Interlocks first: holds from before a restart are back, and every power output is cut,
+    // before the first reading can arrive.
+    this.safetyLoop = new SafetyLoop({
+      loaded: this.loaded,
+      db: this.db,
+      points: this.points,
+      masterFor: (busId) => this.master(busId),
+      setAccelerated: (deviceId, on) => this.setAccelerated(deviceId, on),
+      clock: this.clock,
+      logger: this.opts.logger,
+    });
+    this.safetyLoop.start();
     for (const bus of config.buses) {
-      const master = createMaster(bus);
+      const master = this.masters.get(bus.id)!;
       const busLog = this.log.child({ bus: bus.id });
       master.on('close', (err?: Error) => busLog.warn({ err: err?.message }, 'bus link closed; reopening in the background'));
       master.on('discard', (d: { bytes: number; reason: string }) => busLog.debug(d, 'discarded bytes on the line'));
-      this.masters.set(bus.id, master);
       const devices = config.devices.filter((d) => d.bus === bus.id).map((d) => this.devices.get(d.id)!);
       const poller = new BusPoller(bus.id, master, devices, this.clock, {
         onReadings: (readings, device) => this.dispatch(readings, device),
@@ -128,6 +152,7 @@ export class Gateway {
     if (!this.started) return;
     this.started = false;
     await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    await this.safetyLoop?.stop();
     await Promise.all([...this.masters.values()].map((m) => m.close()));
     this.writer?.close();
     this.db?.close();
@@ -150,14 +175,17 @@ export class Gateway {
       devices: [...this.pollers.values()].flatMap((p) => p.statuses()),
       buses: [...this.masters.entries()].map(([id, m]) => ({ id, open: m.isOpen, stats: m.stats() })),
       store: this.writer?.stats() ?? { written: 0, dropped: 0, queued: 0, failures: 0 },
+      outputs: this.safetyLoop?.outputs() ?? [],
+      holds: this.safetyLoop?.engine.holds() ?? [],
+      alarms: this.safetyLoop?.engine.alarms() ?? [],
     };
   }
 
   private dispatch(readings: Reading[], device: DeviceStatus): void {
-    for (const r of readings) {
-      this.points.update(r);
-      this.writer?.enqueue(r);
-    }
+    for (const r of readings) this.points.update(r);
+    // Safety first: rules and actuation before anything else sees the readings.
+    this.safetyLoop?.onReadings();
+    for (const r of readings) this.writer?.enqueue(r);
     for (const l of this.listeners) {
       try {
         l(readings, device);

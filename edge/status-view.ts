@@ -17,6 +17,12 @@ function formatAge(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }
 
+function describeAlarm(a: GatewayStatus['alarms'][number]): string {
+  const value = a.value !== undefined && a.value !== null ? ` value ${a.value}` : '';
+  const limit = a.threshold !== undefined ? ` limit ${a.threshold}` : '';
+  return `[${a.severity}] ${a.kind}${a.point ? ` ${a.point}` : ''}${value}${limit}: ${a.message} (${a.clause})`;
+}
+
 export function renderStatus(status: GatewayStatus, extra: readonly StatusSection[] = []): string {
   const deviceState = new Map(status.devices.map((d) => [d.id, d.state]));
   const points = renderTable(
@@ -29,5 +35,11 @@ export function renderStatus(status: GatewayStatus, extra: readonly StatusSectio
   );
   const s = status.store;
   const store = `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}`;
-  return [points, '', devices, '', store, ...extra.flatMap((x) => ['', x.title, x.body])].join('\n');
+  const outputs = renderTable(
+    [{ header: 'output' }, { header: 'kind' }, { header: 'state' }, { header: 'confirmed' }, { header: 'held by' }],
+    status.outputs.map((o) => [o.id, o.kind, o.energize ? 'ON' : 'OFF (cut)', o.confirmed === null ? 'pending' : o.confirmed ? 'yes' : `NO ${o.error ?? ''}`.trim(), o.holds.join(', ')]),
+  );
+  const alarms = status.alarms.length === 0 ? 'alarms: none' : `alarms:\n${status.alarms.map((a) => `  ${describeAlarm(a)}`).join('\n')}`;
+  const sections = [points, '', devices, '', outputs, '', alarms, '', store];
+  return [...sections, ...extra.flatMap((x) => ['', x.title, x.body])].join('\n');
 }

@@ -78,4 +78,10 @@ export class AlarmSet {
     for (const key of this.active.keys()) if (!this.acknowledged.has(key)) return true;
     return false;
   }
+
+  /** A danger alarm nobody has acknowledged yet: what the siren sounds for. */
+  get unacknowledgedDanger(): boolean {
+    for (const [key, alarm] of this.active) if (alarm.severity === 'danger' && !this.acknowledged.has(key)) return true;
+    return false;
+  }
 }

@@ -829,7 +829,9 @@ export class SafetyEngine {
           energize = holds.length === 0;
           break;
         case 'siren':
-          energize = this.alarmSet.unacknowledged;
+          // Sound for danger only: a warning (calibration due, data gap) must not train people
+          // to ignore the siren. The beacon shows every active alarm.
+          energize = this.alarmSet.unacknowledgedDanger;
           break;
         case 'beacon':
           energize = this.alarmSet.size > 0;

@@ -71,6 +71,7 @@ describe('npm start demo and one-shot read', () => {
       await waitFor(() => /substation running/.test(sim.output()), { what: 'simulator up' });
       const config = join(examples, 'demo-substation.yaml');
       const human = await runCli(['read', 'F001A01', '-c', config]);
+      expect(human.stderr).toBe('');
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(/F001A01\s+\d+\.\d+\s+%CH4\s+good/);
       const json = await runCli(['read', 'fan-1', '-c', config, '--json']);

@@ -55,7 +55,7 @@ export async function startSubstation(opts: {
   }
   const devices = sensors.map((s) => `  - { id: ch4-${s.unit}, bus: bus-1, unit: ${s.unit}, profile: methane-sensor, pollMs: ${opts.pollMs} }`).join('\n');
   const points = sensors
-    .map((s) => `  - { code: P${s.unit}, sensorType: "0001", device: ch4-${s.unit}, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: "heading ${s.unit}" }`)
+    .map((s) => `  - { code: P${s.unit}, sensorType: "0001", device: ch4-${s.unit}, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: "main return ${s.unit}", role: main-return }`)
     .join('\n');
   const text = `mine: { code: "140212000001", name: test }\nsubstation: { code: T01, name: test }\nbuses:\n  - ${busYaml}\ndevices:\n${devices}\npoints:\n${points}\n`;
   const loaded = parseConfigText(text, 'integration.yaml');
