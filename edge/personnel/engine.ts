@@ -931,12 +931,13 @@ export class PersonnelEngine implements PersonnelStateReader {
 
   private sosFlag(p: Person, s: PersonnelSighting): void {
     const mono = s.monoTime;
+    // A card repeats its flags in every report while it signals: only a gap makes a new press.
     const newPress = p.sosLastMono === null || mono - p.sosLastMono > this.settings.sosPressGapMs;
-    if (s.sos) p.sosLastMono = Math.max(mono, p.sosLastMono ?? -Infinity);
-    if (!newPress && s.sosDouble !== true) return;
+    p.sosLastMono = Math.max(mono, p.sosLastMono ?? -Infinity);
+    if (!newPress) return;
     const previous = p.lastPressMono;
-    if (newPress) p.lastPressMono = mono;
-    const isDouble = s.sosDouble === true || (newPress && previous !== null && mono - previous <= this.plan.config.evacuation.doublePressWindowMs);
+    p.lastPressMono = mono;
+    const isDouble = s.sosDouble === true || (previous !== null && mono - previous <= this.plan.config.evacuation.doublePressWindowMs);
     const pending = this.pendingAcksOf(p.entry.card);
     if (isDouble && pending.length > 0) {
       for (const area of pending) this.ack(area, p.entry.card, 'card', mono, s.wallTime);

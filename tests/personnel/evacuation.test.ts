@@ -153,7 +153,13 @@ describe('evacuation (撤人)', () => {
     rig.engine.onSafetyEvent(methaneCut(rig));
     rig.see(T.leader, R.headingMouth, { sos: true, sosDouble: true });
     expect(rig.engine.evacuation()!.areas.every((a) => a.acknowledged?.via === 'card')).toBe(true);
+    // The card repeats the flags in its next reports: still the same press, not an SOS.
+    for (let i = 0; i < 5; i++) rig.advance(1_000).see(T.leader, R.headingMouth, { sos: true, sosDouble: true });
     expect(rig.alarmEvents('sos')).toEqual([]);
+    expect(rig.of('acknowledged')).toHaveLength(2);
+    // Without a pending acknowledgement a double press is an SOS.
+    rig.advance(5_000).see(T.leader, R.headingMouth, { sos: true, sosDouble: true });
+    expect(rig.open('sos').map((a) => a.tag)).toEqual([T.leader]);
   });
 
   it('manual and upstream triggers; widening; someone walking in is listed and paged; completion re-arms', () => {
