@@ -5,6 +5,8 @@ import { commandAckStream } from './command-ack.js';
 import { fzssStream } from './fzss.js';
 import { gapStream } from './gap.js';
 import { jzssStream } from './jzss.js';
+import { ryqjStream } from './ryqj.js';
+import { ryssStream } from './ryss.js';
 import { securityStream } from './security.js';
 import { tjsjStream } from './tjsj.js';
 import { ycbjStream } from './ycbj.js';
@@ -15,6 +17,8 @@ export const STREAMS: readonly StreamDef<any>[] = Object.freeze([
   fzssStream,
   tjsjStream,
   jzssStream,
+  ryssStream,
+  ryqjStream,
   gapStream,
   securityStream,
   commandAckStream,
@@ -24,4 +28,5 @@ export function streamByName(name: string): StreamDef<any> | undefined {
   return STREAMS.find((s) => s.name === name);
 }
 
-export { cdssStream, commandAckStream, fzssStream, gapStream, jzssStream, securityStream, tjsjStream, ycbjStream };
+export { cdssStream, commandAckStream, fzssStream, gapStream, jzssStream, ryqjStream, ryssStream, securityStream, tjsjStream, ycbjStream };
+export type { RyssSnapshotEntry } from './ryss.js';

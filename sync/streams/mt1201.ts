@@ -3,19 +3,23 @@
 import { encodeFile, type RecordTypeDef } from '../formats/mt1201-file.js';
 import { defineStream, type Criticality, type Lane, type StreamDef } from '../stream.js';
 
-export interface Mt1201StreamSpec<R> {
+export interface Mt1201StreamSpec<E, R> {
   name: string;
   recordType: RecordTypeDef<R>;
   lane: Lane;
   criticality: Criticality;
   historyRetentionMs: number | null;
   snapshotIntervalMs: number | null;
-  timeOf(record: R): number;
+  /** Acquisition time of an appended entry, ms epoch. */
+  timeOf(entry: E): number;
+  /** The record inside an appended entry, when the entry wraps it (e.g. to add a snapshot time). */
+  recordOf?: (entry: E) => R;
 }
 
-export function defineMt1201Stream<R>(spec: Mt1201StreamSpec<R>): StreamDef<R> {
+export function defineMt1201Stream<E, R = E>(spec: Mt1201StreamSpec<E, R>): StreamDef<E> {
   const { recordType } = spec;
-  return defineStream<R>({
+  const recordOf = spec.recordOf ?? ((entry: E) => entry as unknown as R);
+  return defineStream<E>({
     name: spec.name,
     type: recordType.type,
     lane: spec.lane,
@@ -23,7 +27,7 @@ export function defineMt1201Stream<R>(spec: Mt1201StreamSpec<R>): StreamDef<R> {
     historyRetentionMs: spec.historyRetentionMs,
     snapshotIntervalMs: spec.snapshotIntervalMs,
     timeOf: spec.timeOf,
-    toLine: (record) => recordType.encode(record),
+    toLine: (entry) => recordType.encode(recordOf(entry)),
     encodeBatch: (lines, header) => {
       const file = encodeFile(recordType.type, { mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime }, lines, {
         encoding: header.encoding,
