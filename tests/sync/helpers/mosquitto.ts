@@ -36,7 +36,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** A TLS listener that requires client certificates signed by `ca` (url becomes mqtts://). */
+  tls?: { ca: string; cert: string; key: string };
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   if (!existsSync(MOSQUITTO)) {
     throw new Error(`${MOSQUITTO} not found: install mosquitto (apt-get install mosquitto); the sync tests need a real broker`);
   }
@@ -47,6 +52,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     conf,
     [
       `listener ${port} 127.0.0.1`,
+      ...(opts.tls ? [`cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`, 'require_certificate true'] : []),
       'allow_anonymous true',
       'persistence true',
       `persistence_location ${dir}/`,
@@ -93,7 +99,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   await start();
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
     start,
