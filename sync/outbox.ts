@@ -75,8 +75,10 @@ export const outboxDefaults = {
   capHysteresis: 0.95,
   // On SQLITE_FULL, free at least this much (more when the pending flush is bigger) before retrying.
   diskFullMinFreeBytes: 64 * 1024,
-  // After a full drain, checkpoint/truncate the WAL at most this often.
+  // Space reclaim (incremental vacuum step, WAL truncate after a full drain) at most this often…
   reclaimIntervalMs: 10_000,
+  // …and at most this many pages per step (4 MiB with 4 KiB pages: a few ms of I/O).
+  reclaimPagesPerStep: 1024,
 } as const;
 
 /** A sealed batch as stored: what the uplink publishes. */
@@ -908,14 +910,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     else this.log.info({ storedBytes: this.storedBytes }, 'outbox is back under its byte cap');
   }
 
-  /** After a drain: truncate the WAL and, when the file allows it, hand free pages back to the filesystem. */
+  /**
+   * Hands free pages back to the filesystem when the file was created with incremental auto-vacuum
+   * (openSyncDatabase), a bounded number per call so no call stalls the event loop for long, and
+   * truncates the WAL once the outbox is empty.
+   */
   private reclaim(): void {
     const t = this.now();
     if (t - this.lastReclaim < outboxDefaults.reclaimIntervalMs) return;
     this.lastReclaim = t;
     try {
-      if (this.db.pragma('auto_vacuum', { simple: true }) === 2) this.db.pragma('incremental_vacuum');
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (this.db.pragma('auto_vacuum', { simple: true }) === 2) {
+        const free = this.db.pragma('freelist_count', { simple: true }) as number;
+        if (free > 0) this.db.pragma(`incremental_vacuum(${Math.min(free, outboxDefaults.reclaimPagesPerStep)})`);
+      }
+      if (this.storedBatches === 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
       this.log.warn({ err: messageOf(err) }, 'outbox space reclaim failed; freed pages are still reused');
     }

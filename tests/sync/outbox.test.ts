@@ -1,10 +1,12 @@
 // The outbox on a real SQLite file: sequencing, sealing, caps, full-disk policy, acks and history.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyBatch } from '../../sync/integrity.js';
 import type { Outbox } from '../../sync/outbox.js';
 import { parseJsonlBatch } from '../../sync/streams/jsonl.js';
+import { openSyncDatabase } from '../../sync/sync-database.js';
 import type { GapMarker } from '../../sync/streams/gap.js';
 import { MINE, SUBSTATION, alarmStream, batchRows, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
 
@@ -244,6 +246,25 @@ describe('outbox acks, history and space', () => {
     expect(historyOf('test-ev')).toBe(6); // alarms kept locally after delivery (AQ 6201: ≥ 1 year)
     expect(historyOf('test-rt')).toBe(0); // real-time history lives in the readings table, not here
     expect(outbox.ack(b.id)).toBe(false); // already acked: no double delete
+  });
+
+  it('gives the space of a drained backlog back to the filesystem when the file was made by openSyncDatabase', () => {
+    db.close();
+    const file = join(tmp.dir, 'own.db');
+    db = openSyncDatabase(file);
+    let now = T0;
+    outbox = makeOutbox(db, keys.privateKey, { now: () => now });
+    for (let i = 0; i < 40_000; i++) outbox.append(readingStream, { point: 'x'.repeat(150), value: i, at: T0 + i });
+    while (outbox.stats().queued > 0) outbox.flush();
+    const full = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    expect(full).toBeGreaterThan(6 * 1024 * 1024);
+    drainAll(outbox);
+    for (let i = 0; i < 5; i++) {
+      now += 60_000;
+      outbox.housekeeping(); // bounded steps: a few MiB each
+    }
+    const after = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    expect(after).toBeLessThan(1024 * 1024);
   });
 
   it('overflows the in-memory stage while the disk refuses writes: routine oldest first with a marker, and append stays cheap', () => {
