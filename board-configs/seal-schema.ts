@@ -60,8 +60,11 @@ export const SealCameraSchema = z.strictObject({
   position: z.string().min(1),
   /** What the camera's "in" counters mean for this mouth: into the mine (default) or out of it. */
   inMeans: z.enum(['into-mine', 'out-of-mine']).default('into-mine'),
-  /** HTTP URL of the camera's (or AI box's) current snapshot; alarm images are fetched from it. */
-  snapshotUrl: z.httpUrl().optional(),
+  /**
+   * HTTP URL of the camera's (or AI box's) current snapshot; alarm images are fetched from it.
+   * Cameras are usually addressed by IP, which z.httpUrl() refuses, hence the protocol-only check.
+   */
+  snapshotUrl: z.url({ protocol: /^https?$/, message: 'an http:// or https:// URL' }).optional(),
 });
 export type SealCameraConfig = z.infer<typeof SealCameraSchema>;
 

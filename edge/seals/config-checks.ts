@@ -98,8 +98,11 @@ export function sealLoadsReadEnergyMeters(ctx: CheckContext): void {
       const profile = ctx.profileOf(point.device);
       if (profile && profile.kind !== 'energy-meter') {
         ctx.report(path, `point "${code}" reads device "${point.device}" whose profile "${profile.name}" is a ${profile.kind}, not an energy-meter`);
-      } else if (point.unit !== unit) {
+        return;
+      }
+      if (point.unit !== unit) {
         ctx.report(path, `point "${code}" is in "${point.unit}"; a load's ${key === 'powerPoint' ? 'power' : 'energy'} must be in ${unit}`);
+        return;
       }
       // An idle level at or above the top of the range can never be exceeded: the alarm could never fire.
       if (key === 'powerPoint' && load.idleKw >= point.range.high) {

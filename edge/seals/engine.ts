@@ -40,6 +40,11 @@ export interface SealEngineOptions {
   pendingCapacity?: number;
   /** A camera's persisted counter baseline is refreshed at least this often even when nothing moved. */
   baselineRefreshMs?: number;
+  /**
+   * Subscribed before the engine restores its state, so it also sees the events raised while
+   * constructing (a new shift, alarms of cameras no longer configured, a changed declared mode).
+   */
+  onEvent?: (e: SealEvent) => void;
 }
 
 export const SEAL_ENGINE_DEFAULTS = {
@@ -222,6 +227,7 @@ export class SealEngine {
     this.pendingCapacity = o.pendingCapacity;
     this.baselineRefreshMs = o.baselineRefreshMs;
     this.shiftMinutes = parseShiftStarts(this.config.shifts.starts);
+    if (opts.onEvent !== undefined) this.onEvent(opts.onEvent);
 
     const now = clock.wall();
     const saved = this.store?.load() ?? null;
@@ -754,12 +760,13 @@ export class SealEngine {
       this.dirty = false;
       return;
     }
-    if (!this.dirty && this.pending.length === 0) return;
+    // Say how many were lost once the store takes writes again (the notice itself is then written).
     if (this.dropped > 0 && this.storeError === null) {
       const n = this.dropped;
       this.dropped = 0;
       this.event({ type: 'events-dropped', position: this.minePosition(), count: n, message: `${n} seal events were dropped while the store was failing` }, this.clock.wall());
     }
+    if (!this.dirty && this.pending.length === 0) return;
     try {
       this.store.write({ state: this.snapshotState(), events: this.pending });
       this.pending = [];
@@ -813,6 +820,10 @@ export class SealEngine {
       // An operator's switch survives a restart, unless the declared mode in the config was changed
       // since (a new official stop order written into the config must win over an old switch).
       if (mode.configMode === m.cfg.mode) m.mode = { ...mode };
+      else if (mode.mode === m.cfg.mode) {
+        m.mode = { ...mode, configMode: m.cfg.mode };
+        this.dirty = true;
+      }
       else this.applyMode(m, m.cfg.mode, 'config', `declared mode in the config changed from ${mode.configMode} to ${m.cfg.mode}`, now);
     }
     for (const a of saved.alarms) {

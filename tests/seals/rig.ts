@@ -120,8 +120,7 @@ export async function startSealRig(opts: { config?: SealConfigInput; engine?: Pa
   let engine!: SealEngine;
   let monitor!: SealMonitor;
   const build = (extra: Partial<SealEngineOptions> = {}): void => {
-    engine = new SealEngine({ config: config as SealEngineOptions['config'], personnel, clock, ...opts.engine, ...extra });
-    engine.onEvent((e) => events.push(e));
+    engine = new SealEngine({ config: config as SealEngineOptions['config'], personnel, clock, ...opts.engine, ...extra, onEvent: (e) => events.push(e) });
     monitor = new SealMonitor({
       engine,
       clock,
@@ -131,7 +130,14 @@ export async function startSealRig(opts: { config?: SealConfigInput; engine?: Pa
       ],
     });
   };
-  build();
+  try {
+    build();
+  } catch (err) {
+    // A refused config must not leave the server and the connection behind.
+    await master.close();
+    await server.stop();
+    throw err;
+  }
 
   const rig: SealRig = {
     clock,
