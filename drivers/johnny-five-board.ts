@@ -5,7 +5,7 @@
 // tests): without it johnny-five auto-detects ports with the serialport v8 API and throws.
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import type { OutputDriver } from './relay-module.js';
+import type { OutputDriver } from './output-driver.js';
 
 const require = createRequire(import.meta.url);
 
@@ -61,6 +61,14 @@ export interface BoardInputPin {
   pullup?: boolean;
 }
 
+export interface UnlockKeyPin extends BoardInputPin {
+  /** How long the key must stay turned (default johnnyFiveBoardDefaults.unlockHoldMs). */
+  holdMs?: number;
+  /** The local fan it unlocks and the identity the unlock is recorded under. */
+  fan: string;
+  operator: string;
+}
+
 export interface JohnnyFiveBoardOptions {
   id: string;
   io: IoPlugin;
@@ -68,8 +76,8 @@ export interface JohnnyFiveBoardOptions {
   outputs: Record<string, BoardOutputPin>;
   /** Silences the audible alarm ('acknowledge' event). */
   acknowledgeButton?: BoardInputPin;
-  /** The special tool of interlock clause e: a key switch held for holdMs unlocks a fan lock ('unlock' event). */
-  unlockKey?: BoardInputPin & { holdMs?: number; fan: string; operator: string };
+  /** The special tool of interlock clause e: a key switch held for holdMs unlocks a fan lock ('unlock' event). One per fan. */
+  unlockKeys?: UnlockKeyPin[];
   /** How long to wait for the board to report ready. */
   readyTimeoutMs?: number;
 }
@@ -186,12 +194,25 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
     return this.online ? this.states.get(channel) : undefined;
   }
 
-  /** Stop listening to the board. Outputs are left as they are (the watchdog relay covers a dead gateway). */
+  /**
+   * Stop listening to the board and release its serial port. Outputs are left as they are (the
+   * watchdog relay covers a dead gateway).
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     for (const b of this.buttons) b.removeAllListeners();
     this.removeAllListeners('acknowledge');
     this.removeAllListeners('unlock');
+    // firmata-io keeps its serial port as `transport`; TestIO has none.
+    const transport = (this.opts.io as { transport?: { isOpen?: boolean; close?: (cb?: (err?: Error | null) => void) => void } }).transport;
+    if (transport && typeof transport.close === 'function' && transport.isOpen !== false) {
+      try {
+        transport.close(() => undefined);
+      } catch {
+        // Already closing or gone: nothing left to release.
+      }
+    }
   }
 
   private attach(): void {
@@ -208,8 +229,7 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
       button.on('press', () => this.emit('acknowledge'));
       this.buttons.push(button);
     }
-    const key = this.opts.unlockKey;
-    if (key) {
+    for (const key of this.opts.unlockKeys ?? []) {
       const button = new f.Button({ pin: key.pin, isPullup: key.pullup ?? false, holdtime: key.holdMs ?? johnnyFiveBoardDefaults.unlockHoldMs, board });
       // 'hold' repeats while the key stays turned: one unlock per turn of the key.
       let fired = false;
@@ -263,9 +283,11 @@ function validate(opts: JohnnyFiveBoardOptions): void {
     claim(out.pin, `output "${channel}"`);
   }
   if (opts.acknowledgeButton) claim(opts.acknowledgeButton.pin, 'acknowledgeButton');
-  if (opts.unlockKey) {
-    claim(opts.unlockKey.pin, 'unlockKey');
-    if (!opts.unlockKey.fan || !opts.unlockKey.operator) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKey needs the fan it unlocks and the operator identity it records`);
+  if (opts.unlockKeys !== undefined && !Array.isArray(opts.unlockKeys)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKeys must be an array, got ${String(opts.unlockKeys)}`);
+  for (const [i, key] of (opts.unlockKeys ?? []).entries()) {
+    claim(key?.pin, `unlockKeys[${i}]`);
+    if (!key.fan || !key.operator) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKeys[${i}] needs the fan it unlocks and the operator identity it records`);
+    if (key.holdMs !== undefined && (!Number.isInteger(key.holdMs) || key.holdMs < 1)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKeys[${i}].holdMs must be a positive integer, got ${String(key.holdMs)}`);
   }
   if (opts.readyTimeoutMs !== undefined && (!Number.isInteger(opts.readyTimeoutMs) || opts.readyTimeoutMs < 1)) {
     throw new TypeError(`JohnnyFiveBoard(${opts.id}): readyTimeoutMs must be a positive integer, got ${String(opts.readyTimeoutMs)}`);

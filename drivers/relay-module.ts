@@ -4,20 +4,9 @@
 // but the gateway must not pretend to know.
 import { EventEmitter } from 'node:events';
 import type { Profile } from '../board-configs/profile-schema.js';
+import type { OutputDriver } from './output-driver.js';
 
-/** One interface for every output device (relay module coils, board pins). */
-export interface OutputDriver {
-  /** Device id from the config, for messages. */
-  readonly id: string;
-  /** The device answered the last time it was used. */
-  readonly online: boolean;
-  /** Drive a channel; resolves true only once the device confirmed the new state. Never rejects for device errors. */
-  set(channel: string, on: boolean): Promise<boolean>;
-  /** Last confirmed state of a channel; undefined when unknown (never confirmed, or device unreachable). */
-  state(channel: string): boolean | undefined;
-  /** Re-read every channel (detects a module that reset its coils). Resolves false when unreachable. */
-  refresh?(): Promise<boolean>;
-}
+export type { OutputDriver } from './output-driver.js';
 
 /** The part of protocols/modbus/master.ts the driver uses. */
 export interface CoilMaster {

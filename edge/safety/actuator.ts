@@ -3,7 +3,7 @@
 // beacon, evacuation, heartbeat). A dead device costs one probe per cycle, not one timeout per
 // output, and a call that arrives while the previous one is still writing is coalesced: only the
 // newest decisions are applied (stale commands are never replayed).
-import type { OutputDriver } from '../../drivers/relay-module.js';
+import type { OutputDriver } from '../../drivers/output-driver.js';
 import type { ActuationReport, OutputDecision } from './engine.js';
 
 export interface OutputActuatorOptions {

@@ -20,7 +20,7 @@ describe('johnny-five board driver (through the test IO plugin)', () => {
         beacon: { pin: 13, type: 'led' },
       },
       acknowledgeButton: { pin: 2 },
-      unlockKey: { pin: 12, holdMs: 50, fan: 'fan1', operator: 'key-switch:panel' },
+      unlockKeys: [{ pin: 12, holdMs: 50, fan: 'fan1', operator: 'key-switch:panel' }],
       readyTimeoutMs: 2000,
       ...extra,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OutputDriver } from '../../drivers/relay-module.js';
+import type { OutputDriver } from '../../drivers/output-driver.js';
 import { OutputActuator } from '../../edge/safety/actuator.js';
 import type { OutputDecision } from '../../edge/safety/engine.js';
 
