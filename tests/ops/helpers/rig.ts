@@ -40,15 +40,15 @@ export const RIG_OPERATORS: { name: string; role: Role; password: string }[] = [
   { name: 'wang', role: 'viewer', password: 'view-pass-1' },
 ];
 
-export function configText(port: number, devices: readonly RigDevice[] = RIG_DEVICES, host = '127.0.0.1'): string {
+export function configText(port: number, devices: readonly RigDevice[] = RIG_DEVICES, busType: 'tcp' | 'rtu-over-tcp' = 'tcp'): string {
   const lines = devices.map((d) => `  # ${d.id}: keep this comment\n  - { id: ${d.id}, bus: field-bus, unit: ${d.unit}, profile: ${d.profile}, pollMs: 1000 }`);
   return `# Test substation for technician commands.
 mine: { code: "140212000001", name: 示范煤矿 }
 substation: { code: T09, name: 测试分站 }
 buses:
-  - id: field-bus   # the simulated Modbus TCP bus
-    type: tcp
-    host: ${host}
+  - id: field-bus   # the simulated bus
+    type: ${busType}
+    host: 127.0.0.1
     port: ${port}
     responseTimeoutMs: 200
 devices:
@@ -57,10 +57,12 @@ ${lines.join('\n')}
 }
 
 /** Start the simulated bus (devices answer, re-addressing followed) and write config + accounts. */
-export async function startRig(opts: { devices?: RigDevice[]; operators?: boolean } = {}): Promise<Rig> {
+export async function startRig(opts: { devices?: RigDevice[]; operators?: boolean; busType?: 'tcp' | 'rtu-over-tcp' } = {}): Promise<Rig> {
+  const busType = opts.busType ?? 'tcp';
   const deviceList = opts.devices ?? RIG_DEVICES;
   const devices = new Map<string, ProfileDevice>();
-  const server = new ModbusSlaveServer({ type: 'tcp', host: '127.0.0.1', port: 0 });
+  // rtu-over-tcp: RTU frames on a socket, and absent units stay silent (as on a real RS-485 line).
+  const server = new ModbusSlaveServer({ type: busType, host: '127.0.0.1', port: 0 });
   for (const d of deviceList) {
     const device = new ProfileDevice(d.profile, { unit: d.unit });
     // The server indexes devices by unit: follow a re-addressing like the real line would.
@@ -75,7 +77,7 @@ export async function startRig(opts: { devices?: RigDevice[]; operators?: boolea
   const dir = mkdtempSync(join(tmpdir(), 'minegate-ops-'));
   const dataDir = join(dir, 'data');
   const configFile = join(dir, 'substation.yaml');
-  writeFileSync(configFile, configText(port!, deviceList));
+  writeFileSync(configFile, configText(port!, deviceList, busType));
   const passwords: Record<string, string> = {};
   if (opts.operators !== false) {
     // Cheap hashes: the CLI verifies with the parameters stored in each hash.
