@@ -7,6 +7,7 @@ import { GENESIS_HASH, verifyBatch } from '../../sync/integrity.js';
 import type { Outbox } from '../../sync/outbox.js';
 import { parseJsonlBatch } from '../../sync/streams/jsonl.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
+import { queryHistory } from '../../sync/history.js';
 import type { GapMarker } from '../../sync/streams/gap.js';
 import { MINE, SUBSTATION, alarmStream, batchRows, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
 
@@ -175,6 +176,13 @@ describe('outbox caps', () => {
     const drained = drainAll(outbox);
     expect(drained.filter((b) => b.stream === 'test-rt').map((b) => b.firstSeq)).toEqual([31, 41, 51]);
     expect(drained.some((b) => b.stream === 'test-ev')).toBe(true);
+    // The delivered alarm stays in local history for its retention (400 days), then goes.
+    now = T0 + 399 * 86_400_000;
+    outbox.housekeeping();
+    expect(queryHistory(db, { stream: 'test-ev' })).toHaveLength(1);
+    now = T0 + 401 * 86_400_000;
+    outbox.housekeeping();
+    expect(queryHistory(db, { stream: 'test-ev' })).toHaveLength(0);
   });
 });
 
@@ -242,9 +250,13 @@ describe('outbox acks, history and space', () => {
     expect(outbox.stats()).toMatchObject({ storedBatches: 0, storedBytes: 0, storedRecords: 0 });
     // Six fill/drain cycles fit in the pages of the first one (plus a little index slack).
     expect(db.pragma('page_count', { simple: true }) as number).toBeLessThanOrEqual(pagesAfterFirst * 1.1);
-    const historyOf = (stream: string): unknown => db.prepare('SELECT count(*) FROM sync_history WHERE stream = ?').pluck().get(stream);
-    expect(historyOf('test-ev')).toBe(6); // alarms kept locally after delivery (AQ 6201: ≥ 1 year)
-    expect(historyOf('test-rt')).toBe(0); // real-time history lives in the readings table, not here
+    const kept = queryHistory(db, { stream: 'test-ev' });
+    expect(kept).toHaveLength(6); // alarms kept locally after delivery (AQ 6201: ≥ 1 year)
+    expect(kept.map((h) => h.firstSeq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(parseJsonlBatch(kept[0]!.payload).records[0]).toMatchObject({ kind: 'cycle-0' });
+    expect(kept[0]!.keepUntil - kept[0]!.lastTime).toBe(400 * 86_400_000);
+    expect(queryHistory(db, { stream: 'test-ev', fromMs: T0 + 10_000 })).toHaveLength(5);
+    expect(queryHistory(db, { stream: 'test-rt' })).toHaveLength(0); // real-time history lives in the readings table, not here
     expect(outbox.ack(b.id)).toBe(false); // already acked: no double delete
   });
 

@@ -1,10 +1,10 @@
 // The reference receiver as "the platform": tampering, duplicates, conflicts, chain breaks, gaps.
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outbox, StoredBatch } from '../../sync/outbox.js';
-import { Receiver } from '../../sync/receiver.js';
+import { Receiver, receiveMain } from '../../sync/receiver.js';
 import { cdssStream, ycbjStream } from '../../sync/streams/index.js';
 import { LANES } from '../../sync/stream.js';
 import { batchMessage } from '../../sync/uplink.js';
@@ -150,6 +150,44 @@ describe('receiver checks (batches handed over directly)', () => {
     deliver(rx, b1!);
     deliver(rx, b3!);
     expect(rx.gaps()).toEqual([{ stream: streamKey('cdss'), fromSeq: 11, toSeq: 20, explained: false, reasons: [] }]);
+  });
+});
+
+describe('minegate receive (receiveMain)', () => {
+  let broker: Mosquitto;
+  let gateway: Gateway | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  afterEach(async () => {
+    await gateway?.stop();
+    await stop?.();
+    gateway = stop = undefined;
+  });
+
+  it('loads the substation public key from a PEM file, writes received files and prints a summary', async () => {
+    const keyFile = join(tmp.dir, 'substation.pub.pem');
+    writeFileSync(keyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const out = join(tmp.dir, 'platform');
+    const lines: string[] = [];
+    const main = await receiveMain({ broker: broker.url, out, key: keyFile, clientId: `rx-main-${process.pid}`, print: (l) => lines.push(l), reportEveryMs: 50 });
+    stop = main.stop;
+    gateway = startGateway(join(tmp.dir, 'gw'), broker.url);
+    for (let i = 0; i < 30; i++) gateway.outbox.append(cdssStream, cdssRecord(0.5, T0 + i * 10_000));
+    await waitFor(() => main.receiver.recordCount(streamKey('cdss')) === 30, { what: '30 records received' });
+    await waitFor(() => lines.some((l) => l.includes('records 30')), { what: 'summary line' });
+    expect(lines[0]).toContain(`receiving from ${broker.url}`);
+    expect(readdirSync(join(out, MINE, SUBSTATION, 'cdss')).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a key file that is not a public key, naming it', async () => {
+    const bad = join(tmp.dir, 'bad.pem');
+    writeFileSync(bad, 'nonsense');
+    await expect(receiveMain({ broker: 'mqtt://127.0.0.1:1', out: tmp.dir, key: bad })).rejects.toMatchObject({ code: 'bad-key', message: expect.stringContaining(bad) });
   });
 });
 
