@@ -162,6 +162,15 @@ type EventInit = Omit<SealEvent, 'seq' | 'wallTime'>;
 const zero = (): CounterSet => ({ peopleIn: 0, peopleOut: 0, vehiclesIn: 0, vehiclesOut: 0 });
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
+/** An input reached the engine after close(). */
+export class SealEngineClosedError extends Error {
+  override readonly name = 'SealEngineClosedError';
+  readonly code = 'closed' as const;
+  constructor() {
+    super('SealEngine is closed');
+  }
+}
+
 export class SealEngine {
   readonly config: SealConfig;
   private readonly personnel: PersonnelView;
@@ -292,6 +301,7 @@ export class SealEngine {
 
   /** A successful read of a camera. */
   observe(cameraId: string, sample: SealSample): void {
+    this.assertOpen();
     const cam = this.camera(cameraId);
     const now = this.clock.wall();
     this.rollShift(now);
@@ -328,6 +338,7 @@ export class SealEngine {
 
   /** A failed read of a camera (timeout, exception, link down). */
   readFailed(cameraId: string, error: unknown): void {
+    this.assertOpen();
     const cam = this.camera(cameraId);
     const now = this.clock.wall();
     cam.failures++;
@@ -344,6 +355,7 @@ export class SealEngine {
 
   /** Readings of the gateway's points; those of configured loads are used, others ignored. */
   onReading(reading: Reading): void {
+    this.assertOpen();
     const hit = this.loadByPoint.get(reading.point);
     if (!hit) return;
     const { load, what } = hit;
@@ -367,6 +379,7 @@ export class SealEngine {
     if (!(SEAL_MODES as readonly string[]).includes(mode)) throw new TypeError(`mode must be one of ${SEAL_MODES.join(', ')}, got ${String(mode)}`);
     if (!change || typeof change.operator !== 'string' || change.operator.trim() === '') throw new TypeError(`a mode change needs the operator's name, got ${JSON.stringify(change?.operator)}`);
     if (typeof change.reason !== 'string' || change.reason.trim() === '') throw new TypeError(`a mode change needs a reason, got ${JSON.stringify(change.reason)}`);
+    this.assertOpen();
     if (mouth.mode.mode === mode) return false;
     const now = this.clock.wall();
     this.applyMode(mouth, mode, change.operator, change.reason, now);
@@ -377,6 +390,7 @@ export class SealEngine {
 
   /** Time-based rules (windows, sustain times, shift starts). Call about once a second. */
   tick(): void {
+    this.assertOpen();
     const now = this.clock.wall();
     this.rollShift(now);
     this.evaluate(now);
@@ -841,6 +855,11 @@ export class SealEngine {
   }
 
   // ---- Helpers ---------------------------------------------------------------------------------
+
+  /** After close() the state on disk is final: a late input would be lost or written behind it. */
+  private assertOpen(): void {
+    if (this.closed) throw new SealEngineClosedError();
+  }
 
   private camera(cameraId: string): CameraRt {
     const cam = this.cameras.get(cameraId);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SealEvent } from '../../edge/seals/events.js';
+import { SealEngineClosedError } from '../../edge/seals/engine.js';
 import { type PersistedSealState, SealStore, sealMigrations, type SealStateStore } from '../../edge/seals/store.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { MAIN_CAM, type SealRig, sealConfig, startSealRig } from './rig.js';
@@ -72,6 +73,9 @@ describe('seal state across a restart', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(stored.filter((e) => e.type === 'crossing').map((e) => e.count)).toEqual([3, 2]);
+    // Once closed, its state on disk is final: a late input is refused, not silently lost.
+    await r.engine.close();
+    expect(() => r.engine.tick()).toThrow(SealEngineClosedError);
   });
 
   it('keeps an operator-set stopped mode; a changed declaration in the config wins over it', async () => {
