@@ -1,6 +1,7 @@
 // Schema of a substation board config (one YAML file per substation). Shape and types only;
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
+import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
@@ -92,6 +93,8 @@ export const SubstationConfigSchema = z.strictObject({
   points: z.array(PointSchema).default([]),
   zones: z.array(ZoneSchema).default([]),
   outputs: z.array(OutputSchema).default([]),
+  /** Firmata boards (johnny-five): relays, buzzers, beacons, acknowledge button, unlock keys (board-configs/boards-schema.ts). */
+  boards: z.array(BoardSchema).default([]),
   /** Interlock settings: local fans, hold times, remote-cut authorities (board-configs/safety-schema.ts). */
   // prefault, not default: zod 4's default({}) would skip the inner defaults.
   safety: SafetySettingsSchema.prefault({}),

@@ -199,11 +199,20 @@ export function pointZonesExist(ctx: CheckContext): void {
   });
 }
 
-/** Outputs drive a writable channel of a configured device. */
+/** Outputs drive a writable channel of a configured device, or an output channel of a Firmata board. */
 export function outputsDriveWritableChannels(ctx: CheckContext): void {
+  const boards = new Map((ctx.config.boards ?? []).map((b) => [b.id, b]));
   ctx.config.outputs.forEach((output, i) => {
+    const board = ctx.devicesById.has(output.device) ? undefined : boards.get(output.device);
+    if (board) {
+      if (!Object.hasOwn(board.outputs, output.channel)) {
+        ctx.report(['outputs', i, 'channel'], `board "${board.id}" has no output channel "${output.channel}" (channels: ${Object.keys(board.outputs).join(', ')})`);
+      }
+      return;
+    }
     if (!ctx.devicesById.has(output.device)) {
-      ctx.report(['outputs', i, 'device'], `no device "${output.device}" (devices: ${[...ctx.devicesById.keys()].join(', ')})`);
+      const boardIds = boards.size > 0 ? `; boards: ${[...boards.keys()].join(', ')}` : '';
+      ctx.report(['outputs', i, 'device'], `no device "${output.device}" (devices: ${[...ctx.devicesById.keys()].join(', ')}${boardIds})`);
       return;
     }
     const profile = ctx.profileOf(output.device);
