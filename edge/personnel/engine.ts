@@ -136,9 +136,11 @@ export interface EvacuationCommand {
 }
 
 export interface StandDownCommand {
-  /** Operator standing the evacuation down (must be in evacuation.operators when that list is set). */
+  /** Operator (manual: must be in evacuation.operators when that list is set) or upstream authority. */
   by: string;
   reason: string;
+  /** upstream: a verified platform command (sync/downlink checked its signature). Default manual. */
+  source?: 'manual' | 'upstream';
 }
 
 interface Person {
@@ -444,7 +446,10 @@ export class PersonnelEngine implements PersonnelStateReader {
   /** Stand the evacuation down (operator). Outputs go off; the record stays in the event log. */
   endEvacuation(cmd: StandDownCommand): void {
     if (cmd === null || typeof cmd !== 'object') throw new PersonnelCommandError('INVALID_COMMAND', 'stand-down command must be an object');
-    this.authorise(cmd.by, 'stand an evacuation down');
+    const source = cmd.source ?? 'manual';
+    if (source !== 'manual' && source !== 'upstream') throw new PersonnelCommandError('INVALID_COMMAND', `stand-down source must be manual or upstream, got ${JSON.stringify(cmd.source)}`);
+    if (source === 'manual') this.authorise(cmd.by, 'stand an evacuation down');
+    else if (typeof cmd.by !== 'string' || cmd.by.trim() === '') throw new PersonnelCommandError('NOT_AUTHORISED', 'an upstream stand-down must name its authority');
     if (typeof cmd.reason !== 'string' || cmd.reason.trim() === '') throw new PersonnelCommandError('INVALID_COMMAND', 'a stand-down needs a reason');
     const ev = this.evac;
     if (!ev) throw new PersonnelCommandError('NO_EVACUATION', 'no evacuation is running');
@@ -459,9 +464,10 @@ export class PersonnelEngine implements PersonnelStateReader {
       evacuationId: ev.id,
       areas: [...ev.areas.keys()],
       by: cmd.by,
+      source,
       reason: cmd.reason,
       inside,
-      message: `evacuation ${ev.id} stood down by ${cmd.by}: ${cmd.reason}${inside > 0 ? ` (${inside} still inside)` : ''}`,
+      message: `evacuation ${ev.id} stood down by ${cmd.by} (${source}): ${cmd.reason}${inside > 0 ? ` (${inside} still inside)` : ''}`,
     }, mono, wall);
     this.journal?.evacuationChanged();
   }

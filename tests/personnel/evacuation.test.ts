@@ -194,6 +194,13 @@ describe('evacuation (撤人)', () => {
 
     for (const tag of [T.li, T.wang, T.electrician]) rig.walk(tag, [[R.headingMouth, 200_000]]);
     expect(rig.of('evacuation-complete')).toHaveLength(2);
+
+    // The platform stands it down (a verified downlink command; not a local operator).
+    expect(() => rig.engine.endEvacuation({ by: '', reason: 'warning lifted', source: 'upstream' })).toThrow(expect.objectContaining({ code: 'NOT_AUTHORISED' }));
+    expect(() => rig.engine.endEvacuation({ by: 'platform', reason: 'warning lifted' })).toThrow(expect.objectContaining({ code: 'NOT_AUTHORISED' }));
+    rig.engine.endEvacuation({ by: 'platform', reason: 'warning lifted', source: 'upstream' });
+    expect(rig.of('evacuation-end')).toEqual([expect.objectContaining({ by: 'platform', source: 'upstream' })]);
+    expect(() => rig.engine.endEvacuation({ by: 'dispatch-li', reason: 'again' })).toThrow(expect.objectContaining({ code: 'NO_EVACUATION' }));
   });
 
   it('leaving the mine entirely also takes a person off the list', () => {
