@@ -4,14 +4,19 @@
 // act even when no reading arrives at all (every bus dead), and drives the watchdog heartbeat:
 // if the event loop stalls, the heartbeat stops and the external watchdog relay trips.
 import type Database from 'better-sqlite3';
-import { RelayModuleDriver, type OutputDriver } from '../../drivers/relay-module.js';
+import type { BoardConfig } from '../../board-configs/boards-schema.js';
+import { createFirmataIo, type IoPlugin, JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
+import type { OutputDriver } from '../../drivers/output-driver.js';
+import { RelayModuleDriver } from '../../drivers/relay-module.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
-import { type ActuationReport, type OutputDecision, SafetyEngine, type SafetyEvaluation } from './engine.js';
+import type { Reading } from '../readings.js';
+import { type ActuationReport, type ManualUnlockCommand, type OutputDecision, SafetyEngine, type SafetyEvaluation } from './engine.js';
+import { SafetyCommandError } from './errors.js';
 import { SafetyJournal, type SafetyEvent } from './events.js';
 import { SafetyStore } from './store.js';
 
@@ -25,9 +30,32 @@ export interface SafetyLoopOptions {
   logger: Logger;
   /** Evaluation (and heartbeat) period without readings. */
   tickMs?: number;
+  /** The IO plugin of each Firmata board (default: firmata-io on the board's serial port). Tests inject TestIO. */
+  boardIo?: (board: BoardConfig) => IoPlugin;
 }
 
-export const safetyLoopDefaults = { tickMs: 250 } as const;
+export const safetyLoopDefaults = {
+  tickMs: 250,
+  boardIo: (board: BoardConfig): IoPlugin =>
+    createFirmataIo(board.firmata.path, { baudRate: board.firmata.baudRate, reportVersionTimeoutMs: board.firmata.reportVersionTimeoutMs }),
+  /** Bounds of a relay test pulse: long enough for a contactor to pull in, short enough to stay a test. */
+  minPulseMs: 50,
+  maxPulseMs: 10_000,
+} as const;
+
+/** What a relay test did: the output driven away from the engine's decision and handed back. */
+export interface TestPulseResult {
+  output: string;
+  kind: string;
+  /** The engine's decision when the test began. */
+  engineState: boolean;
+  /** The state driven during the pulse. */
+  pulsedTo: boolean;
+  pulseMs: number;
+  /** Actuation report of the pulse and of the hand-back. */
+  pulse: ActuationReport;
+  handBack: ActuationReport;
+}
 
 export interface OutputStatus {
   id: string;
@@ -46,6 +74,7 @@ export class SafetyLoop {
   private readonly journal: SafetyJournal;
   private readonly actuator: OutputActuator;
   private readonly drivers = new Map<string, OutputDriver>();
+  private readonly boards: JohnnyFiveBoard[] = [];
   private readonly log: Logger;
   private readonly tickMs: number;
   private readonly listeners: SafetyEventListener[] = [];
@@ -54,6 +83,11 @@ export class SafetyLoop {
   private lastDecisions: OutputDecision[] = [];
   private readonly lastReports = new Map<string, ActuationReport>();
   private running = false;
+  /** Relay tests in progress: output → state driven instead of the engine's decision. */
+  private readonly overrides = new Map<string, boolean>();
+  private readonly pulses = new Map<string, { wake: () => void; done: Promise<unknown> }>();
+  /** Points a technician marked as being calibrated (software flag, as MT/T 1201 status 4). */
+  private readonly calibrating = new Set<string>();
 
   constructor(private readonly opts: SafetyLoopOptions) {
     this.log = opts.logger.child({ module: 'safety' });
@@ -63,8 +97,11 @@ export class SafetyLoop {
     this.store = new SafetyStore(opts.db);
     this.journal = new SafetyJournal(this.store);
     this.engine = new SafetyEngine({ config, journal: this.journal, wallClock: opts.clock.wall });
+    for (const board of config.boards ?? []) this.drivers.set(board.id, this.openBoard(board));
     for (const deviceId of new Set(config.outputs.map((o) => o.device))) {
-      const device = devicesById.get(deviceId)!;
+      if (this.drivers.has(deviceId)) continue;
+      const device = devicesById.get(deviceId);
+      if (!device) throw new TypeError(`SafetyLoop: output device "${deviceId}" is neither a device nor a board of the config`);
       const profile = profiles.get(device.profile)!;
       const driver = RelayModuleDriver.fromProfile(device.id, profile, opts.masterFor(device.bus), device.unit);
       driver.on('offline', (err) => this.log.error({ device: device.id, err: err.message }, 'output module unreachable: its outputs are not confirmed'));
@@ -95,11 +132,28 @@ export class SafetyLoop {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running) {
+      for (const b of this.boards) b.close();
+      return;
+    }
     this.running = false;
     if (this.timer) clearInterval(this.timer);
+    // A relay test in progress ends now and hands its output back before the loop stops.
+    for (const p of this.pulses.values()) p.wake();
+    await Promise.allSettled([...this.pulses.values()].map((p) => p.done));
     await this.actuator.idle();
+    for (const b of this.boards) b.close();
     await this.journal.close();
+  }
+
+  /** Silence the audible alarm (board button, CLI): applied, then evaluated and driven at once. Throws SafetyCommandError. */
+  acknowledge(operator: string): void {
+    this.command(() => this.engine.acknowledge(operator, this.opts.clock.mono()));
+  }
+
+  /** Manual unlock of a fan lock (board key switch, CLI): applied, then evaluated and driven at once. Throws SafetyCommandError. */
+  manualUnlock(cmd: ManualUnlockCommand): void {
+    this.command(() => this.engine.manualUnlock(cmd, this.opts.clock.mono()));
   }
 
   outputs(): OutputStatus[] {
@@ -111,11 +165,146 @@ export class SafetyLoop {
     });
   }
 
+  /**
+   * Mark a point as being calibrated (or not): its good readings reach the engine flagged
+   * 'calibrating', so they still drive protection, and the integrity monitor records the
+   * calibration date when the flag goes (the 'calibration' event, reloaded after a restart).
+   */
+  setCalibrating(point: string, on: boolean): void {
+    if (!this.opts.loaded.pointsByCode.has(point)) throw new SafetyCommandError('UNKNOWN_TARGET', `no point "${point}"`);
+    if (on) this.calibrating.add(point);
+    else this.calibrating.delete(point);
+  }
+
+  calibratingPoints(): string[] {
+    return [...this.calibrating].sort();
+  }
+
+  /**
+   * Relay test: drive one output opposite to the engine's decision for `pulseMs`, then hand it
+   * back. The engine stays in charge: a power output is only ever pulsed towards cut (one held cut
+   * is refused, never energised; a hold appearing during the pulse wins at once), and the watchdog
+   * heartbeat is refused. Throws SafetyCommandError when refused.
+   */
+  async testPulse(outputId: string, pulseMs: number): Promise<TestPulseResult> {
+    const { minPulseMs, maxPulseMs } = safetyLoopDefaults;
+    if (!this.running) throw new SafetyCommandError('INVALID_COMMAND', 'the safety loop is not running');
+    if (!Number.isInteger(pulseMs) || pulseMs < minPulseMs || pulseMs > maxPulseMs) {
+      throw new SafetyCommandError('INVALID_COMMAND', `pulse length must be an integer ${minPulseMs}..${maxPulseMs} ms, got ${String(pulseMs)}`);
+    }
+    const decision = this.lastDecisions.find((d) => d.output === outputId);
+    if (!decision) throw new SafetyCommandError('UNKNOWN_TARGET', `no output "${outputId}"`);
+    if (decision.kind === 'heartbeat') throw new SafetyCommandError('INVALID_COMMAND', `${outputId} is the watchdog heartbeat: holding it trips the external watchdog, so it is not pulsed by hand`);
+    if (this.overrides.has(outputId)) throw new SafetyCommandError('DUPLICATE_COMMAND', `a relay test of ${outputId} is already running`);
+    const pulsedTo = !decision.energize;
+    if (decision.kind === 'power' && pulsedTo) {
+      throw new SafetyCommandError('INVALID_COMMAND', `${outputId} is held cut by ${decision.holds.join(', ')}: a relay test never energises a held output`);
+    }
+    if (decision.kind !== 'power' && decision.energize) {
+      throw new SafetyCommandError('INVALID_COMMAND', `${outputId} (${decision.kind}) is on for an active alarm or evacuation: a relay test never silences it`);
+    }
+    let wake = (): void => {};
+    const run = async (): Promise<TestPulseResult> => {
+      this.overrides.set(outputId, pulsedTo);
+      let pulse: ActuationReport | undefined;
+      try {
+        pulse = await this.driveNow(outputId);
+        if (this.running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pulseMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+      } finally {
+        this.overrides.delete(outputId);
+      }
+      const handBack = await this.driveNow(outputId);
+      return { output: outputId, kind: decision.kind, engineState: decision.energize, pulsedTo, pulseMs, pulse, handBack };
+    };
+    const done = run();
+    this.pulses.set(outputId, { wake: () => wake(), done });
+    try {
+      return await done;
+    } finally {
+      this.pulses.delete(outputId);
+    }
+  }
+
+  /** Drive the latest decisions (with relay-test overrides) now; the report for one output. */
+  private async driveNow(outputId: string): Promise<ActuationReport> {
+    const reports = await this.drive(this.lastDecisions.filter((d) => d.kind !== 'heartbeat'));
+    return reports.find((r) => r.output === outputId) ?? { output: outputId, energize: false, confirmed: false, error: 'no report from the actuator' };
+  }
+
+  private readingFor(code: string): Reading {
+    const r = this.opts.points.current(code);
+    return r.quality === 'good' && this.calibrating.has(code) ? { ...r, quality: 'calibrating' } : r;
+  }
+
+  /** The engine journals the command (refusals too); the new state is driven without waiting for a tick. */
+  private command(apply: () => void): void {
+    if (!this.running) throw new SafetyCommandError('INVALID_COMMAND', 'the safety loop is not running');
+    apply();
+    this.cycle(false);
+  }
+
+  /** A Firmata board as an output driver; its acknowledge button and unlock keys become engine commands. */
+  private openBoard(config: BoardConfig): OutputDriver {
+    const log = this.log.child({ board: config.id });
+    let board: JohnnyFiveBoard;
+    try {
+      const io = (this.opts.boardIo ?? safetyLoopDefaults.boardIo)(config);
+      board = new JohnnyFiveBoard({
+        id: config.id,
+        io,
+        outputs: config.outputs,
+        ...(config.acknowledgeButton ? { acknowledgeButton: config.acknowledgeButton } : {}),
+        unlockKeys: config.unlockKeys,
+        readyTimeoutMs: config.readyTimeoutMs,
+      });
+    } catch (err) {
+      // A board that cannot even be opened is an unreachable output device, not a reason to run
+      // without interlocks: its outputs report unconfirmed (an alarm) and everything else runs.
+      log.error({ err: (err as Error).message }, 'board cannot be opened: its outputs are not confirmed');
+      return unreachableDriver(config.id);
+    }
+    this.boards.push(board);
+    board.ready().then(
+      () => log.info('board ready'),
+      (err: Error) => log.error({ err: err.message }, 'board not ready: its outputs are not confirmed'),
+    );
+    board.on('offline', (err) => log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed'));
+    // Drive its outputs as soon as it can take them instead of waiting for the next tick.
+    board.on('online', () => {
+      if (this.running) this.cycle(false);
+    });
+    const operator = config.acknowledgeButton?.operator ?? `${config.id}.acknowledge`;
+    board.on('acknowledge', () => this.fromBoard(log, 'acknowledge button', () => this.acknowledge(operator)));
+    board.on('unlock', (cmd) => this.fromBoard(log, `unlock key of fan ${cmd.fan}`, () => this.manualUnlock(cmd)));
+    return board;
+  }
+
+  private fromBoard(log: Logger, what: string, apply: () => void): void {
+    try {
+      apply();
+      log.info(`${what}: accepted`);
+    } catch (err) {
+      // The engine has journalled the refusal with its reason; the operator sees it in the events.
+      const code = err instanceof SafetyCommandError ? err.code : undefined;
+      log.warn({ code, err: (err as Error).message }, `${what}: refused`);
+    }
+  }
+
   private cycle(fromTimer: boolean): void {
     const now = this.opts.clock.mono();
     let evaluation: SafetyEvaluation;
     try {
-      evaluation = this.engine.evaluate((code) => this.opts.points.current(code), now);
+      // Only the timer advances the heartbeat: its toggles must come at a steady pace whatever the
+      // readings do, and stop when the timer stops (a stalled loop).
+      evaluation = this.engine.evaluate((code) => this.readingFor(code), now, { heartbeat: fromTimer });
     } catch (err) {
       // An engine fault must never leave power on: cut everything, sound the alarm.
       this.log.fatal({ err: (err as Error).message }, 'safety engine failed: all power outputs cut');
@@ -146,11 +335,20 @@ export class SafetyLoop {
     }
   }
 
-  private drive(decisions: OutputDecision[]): void {
-    void this.actuator.apply(decisions).then((reports) => {
+  private drive(decisions: OutputDecision[]): Promise<ActuationReport[]> {
+    const driven = this.overrides.size === 0 ? decisions : decisions.map((d) => this.withOverride(d));
+    return this.actuator.apply(driven).then((reports) => {
       for (const r of reports) this.lastReports.set(r.output, r);
       this.engine.reportActuation(reports, this.opts.clock.mono());
+      return reports;
     });
+  }
+
+  /** A relay test's state instead of the decision, except that power the engine cuts stays cut. */
+  private withOverride(d: OutputDecision): OutputDecision {
+    const forced = this.overrides.get(d.output);
+    if (forced === undefined || (d.kind === 'power' && forced && !d.energize)) return d;
+    return { ...d, energize: forced };
   }
 
   private logEvent(e: SafetyEvent): void {
@@ -159,4 +357,9 @@ export class SafetyLoop {
     if (serious) this.log.warn(fields, `safety: ${e.type}`);
     else this.log.info(fields, `safety: ${e.type}`);
   }
+}
+
+/** Stands in for a board that could not be opened: never online, nothing confirmed. */
+function unreachableDriver(id: string): OutputDriver {
+  return { id, online: false, set: async () => false, state: () => undefined };
 }
