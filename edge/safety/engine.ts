@@ -30,6 +30,11 @@ export interface OutputDecision {
   holds: string[];
 }
 
+export interface EvaluateOptions {
+  /** Toggle the heartbeat output in this evaluation (default true). */
+  heartbeat?: boolean;
+}
+
 export interface SafetyEvaluation {
   now: number;
   outputs: OutputDecision[];
@@ -209,8 +214,12 @@ export class SafetyEngine {
     this.flushCommandEvents();
   }
 
-  /** Evaluate every rule once. `reading` must apply staleness; `now` is monotonic ms. */
-  evaluate(reading: ReadingSource, now: number): SafetyEvaluation {
+  /**
+   * Evaluate every rule once. `reading` must apply staleness; `now` is monotonic ms. The heartbeat
+   * output toggles unless `opts.heartbeat` is false (the runtime toggles it from its timer only,
+   * so the watchdog sees a steady pace).
+   */
+  evaluate(reading: ReadingSource, now: number, opts: EvaluateOptions = {}): SafetyEvaluation {
     assertTime('evaluate', now);
     if (typeof reading !== 'function') throw new TypeError(`SafetyEngine.evaluate: reading must be a function, got ${typeof reading}`);
     if (this.startedAt === undefined) this.begin(now);
@@ -240,7 +249,7 @@ export class SafetyEngine {
     this.evaluateIntegrity(cycle);
     // Escalation holds change which outputs are cut, which feeds the next feed check: settle.
     for (let i = 0; i <= this.plan.outputs.size && this.verifyFeeds(cycle); i++);
-    this.heartbeat = !this.heartbeat;
+    if (opts.heartbeat ?? true) this.heartbeat = !this.heartbeat;
     const outputs = this.decide(cycle);
     const fastPollDevices = this.fastPollDevices();
     const events = this.pending;
