@@ -242,6 +242,8 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
   // ---------------------------------------------------------------- receive
 
   private readonly onData = (chunk: Buffer): void => {
+    // Bytes still arriving while close() releases the port must not bring readers back online.
+    if (this.ownerClosed) return;
     const frames = this.parser.push(chunk);
     this.clearTimer('idleTimer');
     if (this.parser.pending > 0) this.idleTimer = setTimeout(this.onIdle, this.idleFlushMs);

@@ -38,7 +38,10 @@ export interface ReaderNetworkOptions {
   baudRate?: number;
   /** Scenario seconds per real second (routes are written in scenario seconds). */
   speed?: number;
-  /** Scenario seconds a card keeps signalling SOS after a press. */
+  /**
+   * Scenario seconds a card keeps signalling SOS after a press; never less than 2.5 report periods,
+   * so a sped-up run cannot let a press fall between two reports.
+   */
   sosHoldS?: number;
   /** Modbus-FIFO readers are served here (default Modbus TCP on 127.0.0.1, a free port). */
   modbusEndpoint?: ServerEndpoint;
@@ -153,7 +156,8 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
       return parsed.data;
     });
     try {
-      this.population = new CardPopulation(scripts, { seed: o.seed, sosHoldS: o.sosHoldS });
+      const minHoldS = ((2.5 * this.reportIntervalMs) / 1000) * this.speed;
+      this.population = new CardPopulation(scripts, { seed: o.seed, sosHoldS: Math.max(positive('sosHoldS', o.sosHoldS), minHoldS) });
     } catch (err) {
       throw new ReaderNetworkError('bad-option', (err as Error).message, { option: 'cards' });
     }
