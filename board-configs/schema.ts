@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
+import { SealSchema } from './seal-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
@@ -100,5 +101,7 @@ export const SubstationConfigSchema = z.strictObject({
   safety: SafetySettingsSchema.prefault({}),
   /** Personnel positioning: roster, areas, reader stations (board-configs/personnel-schema.ts). */
   personnel: PersonnelSchema.optional(),
+  /** Electronic seals at shaft mouths and power-use monitoring (board-configs/seal-schema.ts). */
+  seals: SealSchema.optional(),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;

@@ -6,6 +6,7 @@ import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
+import { sealChecks } from '../seals/config-checks.js';
 
 type ZoneConfig = SubstationConfig['zones'][number];
 type OutputConfig = SubstationConfig['outputs'][number];
@@ -303,4 +304,6 @@ export const crossChecks: readonly ConfigCheck[] = [
   // Safety rules: thresholds no looser than the standard presets, interlock wiring consistent.
   checkSafetyThresholds,
   checkSafetyInterlocks,
+  // Electronic seals: shaft mouths, cameras, meters.
+  ...sealChecks,
 ];
