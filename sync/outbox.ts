@@ -713,8 +713,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
           firstSeq,
           lastSeq,
           records: chunk.length,
-          firstTime: Math.min(...chunkTimes),
-          lastTime: Math.max(...chunkTimes),
+          firstTime: minOf(chunkTimes),
+          lastTime: maxOf(chunkTimes),
           sealedAt,
           name: encoded.name,
           payload: encoded.bytes,
@@ -929,6 +929,18 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.log.warn({ err: messageOf(err) }, 'outbox space reclaim failed; freed pages are still reused');
     }
   }
+}
+
+// Loops, not Math.min(...xs): a spread of a very large batch would overflow the call stack.
+function minOf(xs: readonly number[]): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+function maxOf(xs: readonly number[]): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
 }
 
 /** Contiguous runs of dropped batches per stream → one gap marker each. */
