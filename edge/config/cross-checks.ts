@@ -5,6 +5,7 @@
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
+import { personnelChecks } from '../personnel/config-checks.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
 import { sealChecks } from '../seals/config-checks.js';
 
@@ -304,6 +305,8 @@ export const crossChecks: readonly ConfigCheck[] = [
   // Safety rules: thresholds no looser than the standard presets, interlock wiring consistent.
   checkSafetyThresholds,
   checkSafetyInterlocks,
+  // Personnel positioning: roster, areas, readers, evacuation wiring.
+  ...personnelChecks,
   // Electronic seals: shaft mouths, cameras, meters.
   ...sealChecks,
 ];

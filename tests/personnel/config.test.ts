@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PersonnelSchema } from '../../board-configs/personnel-schema.js';
-import { formatPath } from '../../edge/config/config-error.js';
-import type { CheckContext } from '../../edge/config/cross-checks.js';
 import { ConfigError, parseConfigText } from '../../edge/config/load-config.js';
+import { crossChecks } from '../../edge/config/cross-checks.js';
 import { personnelChecks } from '../../edge/personnel/config-checks.js';
 import { PersonnelEngine } from '../../edge/personnel/engine.js';
 import { PersonnelConfigError } from '../../edge/personnel/errors.js';
@@ -11,15 +10,17 @@ import { configWith, EXAMPLE_FILE, exampleConfig } from './rig.js';
 
 const exampleText = readFileSync(EXAMPLE_FILE, 'utf8');
 
-/** Load the example with one edit, then run the personnel cross-checks as `config check` will. */
+/** Load the example with one edit as `config check` does (the personnel checks run in the loader). */
 function problemsAfter(edit: (text: string) => string): string[] {
   const text = edit(exampleText);
   expect(text, 'the edit must change the example').not.toBe(exampleText);
-  const { config } = parseConfigText(text, EXAMPLE_FILE);
-  const found: string[] = [];
-  const ctx = { config, report: (path: readonly (string | number)[], message: string) => found.push(`${formatPath(path)}: ${message}`) } as unknown as CheckContext;
-  for (const check of personnelChecks) check(ctx);
-  return found;
+  try {
+    parseConfigText(text, EXAMPLE_FILE);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  return [];
 }
 
 function replaceOnce(text: string, from: string, to: string): string {
@@ -28,6 +29,10 @@ function replaceOnce(text: string, from: string, to: string): string {
 }
 
 describe('personnel config', () => {
+  it('the personnel checks are part of config check', () => {
+    for (const check of personnelChecks) expect(crossChecks).toContain(check);
+  });
+
   it('the shipped example loads and passes every personnel check', () => {
     const config = exampleConfig();
     expect(config.personnel!.roster).toHaveLength(8);
