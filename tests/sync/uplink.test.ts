@@ -135,6 +135,19 @@ describe('uplink on a bad link', () => {
     expect(receiver.stats().failures).toBe(0);
   });
 
+  it('notices a silently dead idle link by keepalive and is connected again before the next record needs it', async () => {
+    receiver = await startReceiver(broker.url);
+    proxy = await startProxy(broker.port);
+    gateway = startGateway(tmp.dir, proxy.url, { uplink: { keepaliveSec: 1 } });
+    await waitFor(() => gateway!.uplink.status().state === 'connected', { what: 'uplink connected' });
+    proxy.freeze(); // nothing in flight: only keepalive can tell
+    await waitFor(() => gateway!.uplink.status().disconnects === 1, { timeoutMs: 5_000, what: 'keepalive timeout' });
+    await waitFor(() => gateway!.uplink.status().state === 'connected', { what: 'reconnected through a fresh connection' });
+    gateway.outbox.append(ycbjStream, ycbjRecord(T0));
+    await waitForSeqs(receiver, 'ycbj', 1);
+    expect(gateway.uplink.status().ackTimeouts).toBe(0);
+  });
+
   it('holds the drain to the bandwidth cap', async () => {
     receiver = await startReceiver(broker.url);
     gateway = startGateway(tmp.dir, broker.url, {
