@@ -22,6 +22,8 @@ export const SAFETY_DEFAULTS = {
   fanUnlockBelow: 1.5,
   /** A stopped local fan may be restarted only with CH4 ≤ 0.5 % within 10 m of fan and switch. */
   fanRestartMax: 0.5,
+  /** Interlock clause g: after an automatic switchover the other local fan must report running this soon. */
+  fanSwitchoverStartMs: 15_000,
   /** Longest remote cut (异地断电) before it expires on its own: one day. */
   remoteCutMaxDurationMs: 24 * 3600_000,
   /** Integrity: a value stuck within its resolution this long while neighbours move is suspect. */
@@ -49,6 +51,10 @@ export const ThresholdOverrideSchema = z.strictObject({
   cutoff: z.number().optional(),
   /** A cut-off holds until value < restore. */
   restore: z.number().optional(),
+  /** Second stage: cut the local fan of the point's zones too while value ≥ fanCutoff (series heading T3). */
+  fanCutoff: z.number().optional(),
+  /** The second-stage cut holds until value < fanRestore. */
+  fanRestore: z.number().optional(),
   /** A looser-than-standard value is only accepted with a recorded approval. */
   approvedException: z
     .strictObject({ reason: z.string().min(10), approvedBy: z.string().min(1), date: z.string().optional() })
@@ -93,6 +99,23 @@ export const OutputSchema = z.strictObject({
 export type OutputConfig = z.infer<typeof OutputSchema>;
 
 /**
+ * The standby local fan of a main/standby pair (双风机双电源, interlock clause g): it takes over
+ * automatically when the running fan stops while its power was permitted.
+ */
+export const StandbyFanSchema = z.strictObject({
+  name: z.string().optional(),
+  /** The output feeding (starting) the standby fan. Held off while the other fan ventilates; never fault-locked. */
+  fanOutput: id,
+  /** Its own on/off sensor (MT/T 1201 type 1001). */
+  runPoint: pointCode,
+  /** Methane points at the standby fan and its switch for its restart permit (default: the main fan's). */
+  restartPoints: z.array(pointCode).optional(),
+  /** The fan switched to must report running this soon, else a danger alarm (switchover failed). */
+  startTimeoutMs: z.number().int().min(1_000).max(300_000).default(SAFETY_DEFAULTS.fanSwitchoverStartMs),
+});
+export type StandbyFanConfig = z.infer<typeof StandbyFanSchema>;
+
+/**
  * A local (auxiliary) fan and what it ventilates: the methane-wind-power interlock (甲烷风电闭锁,
  * AQ 6201 interlock clauses d, e, f).
  */
@@ -117,12 +140,18 @@ export const LocalFanSchema = z
     restartMax: z.number().positive().default(SAFETY_DEFAULTS.fanRestartMax),
     /** Lock a stopped fan also when a gas point is unreadable ([I]: unknown is treated as dangerous). */
     lockOnUnknownGas: z.boolean().default(true),
+    /** Interlock clause g: a standby fan that takes over when this one stops (needs fanOutput on both). */
+    standby: StandbyFanSchema.optional(),
   })
   .refine((f) => f.fanOutput === undefined || f.restartPoints.length > 0, {
     message: 'a fan with a fanOutput needs restartPoints (CH4 within 10 m of the fan and its switch) for the restart permit',
     path: ['restartPoints'],
   })
-  .refine((f) => f.unlockBelow <= f.lockAbove, { message: 'unlockBelow must not exceed lockAbove', path: ['unlockBelow'] });
+  .refine((f) => f.unlockBelow <= f.lockAbove, { message: 'unlockBelow must not exceed lockAbove', path: ['unlockBelow'] })
+  .refine((f) => f.standby === undefined || f.fanOutput !== undefined, {
+    message: 'a fan with a standby needs its own fanOutput: the switchover must be able to hold the stopped fan off',
+    path: ['fanOutput'],
+  });
 export type LocalFanConfig = z.infer<typeof LocalFanSchema>;
 
 export const EVACUATION_TRIGGERS = ['over-limit', 'fan-lock', 'remote-cut'] as const;

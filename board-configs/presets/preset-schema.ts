@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const PresetTag = z.enum(['V', 'S', 'I']);
 export type PresetTag = z.infer<typeof PresetTag>;
 
-export const THRESHOLD_FIELDS = ['alarm', 'alarmLow', 'cutoff', 'restore'] as const;
+export const THRESHOLD_FIELDS = ['alarm', 'alarmLow', 'cutoff', 'restore', 'fanCutoff', 'fanRestore'] as const;
 export type ThresholdField = (typeof THRESHOLD_FIELDS)[number];
 
 export const PresetRowSchema = z
@@ -22,6 +22,12 @@ export const PresetRowSchema = z
     cutoff: z.number().optional(),
     /** A cut holds until value < restore. */
     restore: z.number().optional(),
+    /**
+     * Second stage: at value ≥ fanCutoff the local fan of the point's zones is cut too (series
+     * heading T3: ≥ 1.5 %CH4), until value < fanRestore.
+     */
+    fanCutoff: z.number().optional(),
+    fanRestore: z.number().optional(),
     /** 断电范围: what the cut-off must reach; the config's zones implement it. */
     cutoffRange: z.string().optional(),
     tag: PresetTag,
@@ -35,6 +41,11 @@ export const PresetRowSchema = z
   .refine((r) => r.cutoff === undefined || r.restore === undefined || r.restore <= r.cutoff, {
     message: 'restore must not exceed cutoff',
     path: ['restore'],
+  })
+  .refine((r) => r.fanCutoff === undefined || r.fanRestore !== undefined, { message: 'a row with a fanCutoff needs a fanRestore value', path: ['fanRestore'] })
+  .refine((r) => r.fanCutoff === undefined || r.fanRestore === undefined || r.fanRestore <= r.fanCutoff, {
+    message: 'fanRestore must not exceed fanCutoff',
+    path: ['fanRestore'],
   });
 export type PresetRow = z.infer<typeof PresetRowSchema>;
 

@@ -8,6 +8,7 @@ export type AlarmKind =
   | 'fan-stopped'
   | 'duct-airflow-low'
   | 'fan-lock'
+  | 'fan-switchover'
   | 'feed-abnormal'
   | 'actuation'
   | 'integrity';

@@ -8,6 +8,8 @@ export const CLAUSES = {
   interlockE: 'AQ 6201 methane-wind-power interlock clause e: fan stopped and T1/T2 > 3.0 % → fan lock, release < 1.5 % or manual [I]',
   interlockF: 'AQ 6201 interlock clause f / 煤矿安全规程 fault lockout (故障闭锁): hold 1 min after recovery, never the local fan [I]',
   fanRestart: 'local fan restart permit: CH4 ≤ 0.5 % within 10 m of the fan and its switch [S33]',
+  interlockG: 'AQ 6201 interlock clause g: main/standby local fans switch over automatically when the running one stops [I]',
+  fanCutoff: 'second stage of the row: the local fan of the zones is cut too (series heading T3 ≥ 1.5 %, restore < 0.5 %)',
   feed: 'AQ 1029-2019 §7.12 feed sensors: cut-off not confirmed on the load side = 馈电异常 (MT/T 1201 abnormality 003)',
   remoteCut: 'AQ 6201-2019 §4.7.5 remote cut-off (异地断电), ≤ 2 × max patrol cycle',
   startup: 'fail-safe restart: outputs stay cut until every governing point is freshly read (AQ 6201-2019 §4.7.4 patrol ≤ 30 s)',

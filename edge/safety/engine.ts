@@ -14,7 +14,7 @@ import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import { type Hold, type HoldInput, HoldSet, holdKey, type PersistedHold, type RuleId, toPersistedHold } from './holds.js';
 import { IntegrityMonitor } from './integrity.js';
-import { buildSafetyPlan, type PlannedFan, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
+import { buildSafetyPlan, type PlannedFan, type PlannedFanUnit, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
 
 /** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
 export type ReadingSource = (point: string) => Reading | undefined;
@@ -62,6 +62,14 @@ export interface RemoteCutCommand {
 export interface RemoteReleaseCommand {
   id: string;
   authority: string;
+  operator: string;
+}
+
+/** Interlock clause g by hand: make one fan of a main/standby pair the running one (daily switchover test, back to a repaired main fan). */
+export interface FanSwitchCommand {
+  fan: string;
+  to: 'main' | 'standby';
+  /** Must be in safety.unlockOperators. */
   operator: string;
 }
 
@@ -117,6 +125,8 @@ interface PointState {
   faulty: boolean;
   goodSince: number | undefined;
   cutActive: boolean;
+  /** Second stage (fanCutoff) active: the local fan is cut too. */
+  fanCutActive: boolean;
 }
 
 interface FanState {
@@ -127,8 +137,18 @@ interface FanState {
   suppressed: boolean;
   /** Last cycle showed the lock condition on good readings (manual unlock is refused then). */
   conditionProven: boolean;
-  restartBlocked: boolean;
+  /** Fans (main/standby) whose restart permit is withheld. */
+  restartBlocked: Set<FanUnitName>;
+  /** Clause g: the fan of a main/standby pair that ventilates (the other is held off). */
+  active: FanUnitName;
+  /** Fans that stopped on their own while permitted; not switched to until seen running or selected by hand. */
+  failed: Set<FanUnitName>;
+  /** Monotonic time of the last switchover while the fan switched to has not reported running yet. */
+  switchedAt: number | undefined;
 }
+
+type FanUnitName = PlannedFanUnit['unit'];
+type UnitState = 'running' | 'stopped' | 'unknown';
 
 interface FeedState {
   cutSince: number | undefined;
@@ -182,11 +202,21 @@ export class SafetyEngine {
     this.startupHold = opts.startupHold ?? safetyEngineDefaults.startupHold;
     if (opts.integrity ?? safetyEngineDefaults.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
     for (const p of this.plan.points.values()) {
-      this.pointState.set(p.code, { seen: false, faulty: false, goodSince: undefined, cutActive: false });
+      this.pointState.set(p.code, { seen: false, faulty: false, goodSince: undefined, cutActive: false, fanCutActive: false });
       for (const z of p.zones) this.pointsByZone.set(z, [...(this.pointsByZone.get(z) ?? []), p]);
     }
     for (const f of this.plan.fans) {
-      this.fanState.set(f.id, { stopped: false, ductLow: false, locked: false, suppressed: false, conditionProven: false, restartBlocked: false });
+      this.fanState.set(f.id, {
+        stopped: false,
+        ductLow: false,
+        locked: false,
+        suppressed: false,
+        conditionProven: false,
+        restartBlocked: new Set(),
+        active: 'main',
+        failed: new Set(),
+        switchedAt: undefined,
+      });
     }
     for (const o of this.plan.outputs.values()) {
       if (o.feedPoint !== undefined) this.feedState.set(o.id, { cutSince: undefined, energisedSince: undefined, abnormal: undefined, escalated: false, deadReported: false });
@@ -403,6 +433,33 @@ export class SafetyEngine {
     this.flushCommandEvents();
   }
 
+  /**
+   * Interlock clause g by hand: make `to` the running fan of a main/standby pair (the daily
+   * switchover test, or back to a repaired main fan). The other fan is held off; the fan switched
+   * to must report running within its start time. Throws SafetyCommandError when refused.
+   */
+  switchLocalFan(cmd: FanSwitchCommand, now: number): void {
+    assertTime('switchLocalFan', now);
+    const cycle = this.commandCycle(now);
+    const refuse = (code: SafetyCommandError['code'], message: string): never => {
+      this.event(cycle, { type: 'fan-switchover-refused', operator: strOrUndef(cmd?.operator), reason: message, clause: CLAUSES.interlockG, message: `fan switchover refused: ${message}` });
+      this.flushCommandEvents();
+      throw new SafetyCommandError(code, message);
+    };
+    if (!cmd || typeof cmd.operator !== 'string' || cmd.operator.trim() === '') return refuse('INVALID_COMMAND', 'operator identity is required');
+    if (cmd.to !== 'main' && cmd.to !== 'standby') return refuse('INVALID_COMMAND', `to must be "main" or "standby", got ${JSON.stringify(cmd.to)}`);
+    const fan = this.plan.fans.find((f) => f.id === cmd.fan);
+    if (!fan) return refuse('UNKNOWN_TARGET', `no local fan "${String(cmd.fan)}"`);
+    if (fan.units.length < 2) return refuse('UNKNOWN_TARGET', `local fan "${fan.id}" has no standby fan`);
+    if (!this.plan.settings.unlockOperators.includes(cmd.operator)) return refuse('NOT_AUTHORISED', `operator "${cmd.operator}" is not authorised to switch local fans`);
+    const st = this.fanState.get(fan.id)!;
+    if (st.active === cmd.to) return refuse('INVALID_COMMAND', `the ${cmd.to} fan of ${fan.id} is already the running one`);
+    st.failed.delete(cmd.to);
+    this.switchTo(cycle, fan, st, cmd.to, 'switchover by hand', cmd.operator);
+    this.applyStandbyHold(cycle, fan, st);
+    this.flushCommandEvents();
+  }
+
   /** Silence the audible alarm for every alarm active now (the beacon stays on). */
   acknowledge(operator: string, now: number): void {
     assertTime('acknowledge', now);
@@ -460,6 +517,11 @@ export class SafetyEngine {
 
   fanLocked(fanId: string): boolean {
     return this.fanState.get(fanId)?.locked ?? false;
+  }
+
+  /** Clause g: which fan of a local-fan installation is the running one ('main' without a standby). */
+  activeFan(fanId: string): 'main' | 'standby' | undefined {
+    return this.fanState.get(fanId)?.active;
   }
 
   activeRemoteCuts(): { id: string; outputs: string[]; authority: string; operator: string; reason: string; remainingMs: number }[] {
@@ -536,6 +598,25 @@ export class SafetyEngine {
         this.liftHold(cycle, key, `${point.code} ${measured}${unit} below restore ${t.restore}${unit}`, { point: point.code, value: measured, threshold: t.restore! });
       }
     }
+    if (t.fanCutoff !== undefined) this.applyFanCutoff(cycle, point, t, measured, valid, st, unit);
+  }
+
+  /** Second stage of a row (series heading T3 ≥ 1.5 %): the local fan of the point's zones is cut too. */
+  private applyFanCutoff(cycle: Cycle, point: PlannedPoint, t: NonNullable<PlannedPoint['thresholds']>, measured: number, valid: boolean, st: PointState, unit: string): void {
+    const key = holdKey('fan-cutoff', point.code);
+    if (measured >= t.fanCutoff! && !st.fanCutActive) {
+      st.fanCutActive = true;
+      const fans = point.fanCutFans.length > 0 ? `local fan ${point.fanCutFans.join(', ')}` : 'the local fan';
+      const reason = `${point.code} ${measured}${unit} ≥ ${t.fanCutoff}${unit}: ${fans} cut too`;
+      const hold: HoldInput = { rule: 'fan-cutoff', subject: point.code, point: point.code, value: measured, threshold: t.fanCutoff!, clause: `${t.source}; ${CLAUSES.fanCutoff}`, reason };
+      const placed = this.placeHold(cycle, point.fanCutOutputs, hold, 'cut', ABNORMALITY.cutoffAlarm);
+      if (placed.length === 0 && point.fanCutOutputs.length === 0) {
+        this.event(cycle, { type: 'cut', rule: 'fan-cutoff', key, point: point.code, value: measured, threshold: t.fanCutoff, clause: hold.clause, outputs: [], message: `${reason} (no local fan output ventilates its zones: alarm only)` });
+      }
+    } else if (st.fanCutActive && valid && measured < t.fanRestore!) {
+      st.fanCutActive = false;
+      this.liftHold(cycle, key, `${point.code} ${measured}${unit} below ${t.fanRestore}${unit}: local fan power permitted again`, { point: point.code, value: measured, threshold: t.fanRestore! });
+    }
   }
 
   /** Interlock clause f: unreadable → hold its range; release after N s of continuous good readings. */
@@ -580,19 +661,28 @@ export class SafetyEngine {
     this.clearAlarm(cycle, `fault:${point.code}`, why, r!.value);
   }
 
-  /** Methane-wind-power interlock for one local fan: clauses d and e, and the restart permit. */
+  private unitState(cycle: Cycle, runPoint: string): UnitState {
+    const r = cycle.read(runPoint);
+    return isValid(this.plan.points.get(runPoint)!, r) ? (r!.value === 1 ? 'running' : 'stopped') : 'unknown';
+  }
+
+  /** Methane-wind-power interlock for one local fan (or main/standby pair): clauses d, e and g, and the restart permit. */
   private evaluateFan(cycle: Cycle, fan: PlannedFan): void {
     const st = this.fanState.get(fan.id)!;
-    const runPoint = this.plan.points.get(fan.runPoint)!;
-    const run = cycle.read(fan.runPoint);
-    const state = isValid(runPoint, run) ? (run!.value === 1 ? 'running' : 'stopped') : 'unknown';
+    const states = new Map(fan.units.map((u) => [u.unit, this.unitState(cycle, u.runPoint)] as const));
+    if (fan.units.length > 1) this.switchover(cycle, fan, st, states);
+    // The heading is ventilated while any of its fans runs; stopped only when every one is seen stopped.
+    const all = [...states.values()];
+    const state: UnitState = all.includes('running') ? 'running' : all.every((x) => x === 'stopped') ? 'stopped' : 'unknown';
+    const fanOutputs = fan.units.flatMap((u) => (u.output === undefined ? [] : [u.output]));
+    const which = fan.units.length > 1 ? `local fans ${fan.id} (main and standby)` : `local fan ${fan.id}`;
 
     // Clause d: fan stopped → cut the ventilated area; auto release when it runs again.
     const stopKey = holdKey('fan-stopped', fan.id);
     if (state === 'stopped' && !st.stopped) {
       st.stopped = true;
-      this.raiseAlarm(cycle, { key: `fan-stopped:${fan.id}`, kind: 'fan-stopped', severity: 'danger', point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, message: `local fan ${fan.id} stopped` });
-      this.placeHold(cycle, fan.ventilatedOutputs, { rule: 'fan-stopped', subject: fan.id, point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, reason: `local fan ${fan.id} stopped` }, 'cut');
+      this.raiseAlarm(cycle, { key: `fan-stopped:${fan.id}`, kind: 'fan-stopped', severity: 'danger', point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, message: `${which} stopped` });
+      this.placeHold(cycle, fan.ventilatedOutputs, { rule: 'fan-stopped', subject: fan.id, point: fan.runPoint, value: 0, clause: CLAUSES.interlockD, reason: `${which} stopped` }, 'cut');
     } else if (state === 'running' && st.stopped) {
       st.stopped = false;
       this.liftHold(cycle, stopKey, `local fan ${fan.id} running again`, { point: fan.runPoint, value: 1 });
@@ -621,7 +711,7 @@ export class SafetyEngine {
       }
     }
 
-    // Clause e: fan stopped and T1/T2 above 3.0 % → fan lock; auto release below 1.5 %.
+    // Clause e: fan stopped and T1/T2 above 3.0 % → fan lock (every fan of a pair); auto release below 1.5 %.
     const gas = fan.gasPoints.map((code) => {
       const r = cycle.read(code);
       return { code, r, valid: isValid(this.plan.points.get(code)!, r) };
@@ -644,7 +734,7 @@ export class SafetyEngine {
       this.raiseAlarm(cycle, { key: `fan-lock:${fan.id}`, kind: 'fan-lock', severity: 'danger', point: first.code, value: first.r?.value ?? null, threshold: fan.lockAbove, clause: CLAUSES.interlockE, message: reason });
       const placed = this.placeHold(
         cycle,
-        fan.fanOutput === undefined ? [] : [fan.fanOutput],
+        fanOutputs,
         { rule: 'fan-lock', subject: fan.id, point: first.code, value: first.r?.value ?? null, threshold: fan.lockAbove, clause: CLAUSES.interlockE, reason },
         'lockout',
       );
@@ -658,30 +748,110 @@ export class SafetyEngine {
       this.clearAlarm(cycle, `fan-lock:${fan.id}`, why);
     }
 
-    // Restart permit: a stopped fan may restart only with ≤ 0.5 % at the fan and its switch.
-    if (fan.fanOutput === undefined) return;
-    const restartKey = holdKey('fan-restart', fan.id);
-    if (state === 'stopped' && !fan.restartPoints.some((code) => this.awaitingFirstRead(cycle, code))) {
-      const bad = fan.restartPoints
-        .map((code) => ({ code, r: cycle.read(code) }))
-        .filter(({ code, r }) => !(isValid(this.plan.points.get(code)!, r) && r!.value! <= fan.restartMax));
-      if (bad.length > 0 && !st.restartBlocked) {
-        st.restartBlocked = true;
-        const where = bad.map(({ code, r }) => `${code} ${isValid(this.plan.points.get(code)!, r) ? `${r!.value} %` : 'unreadable'}`).join(', ');
-        this.placeHold(
-          cycle,
-          [fan.fanOutput],
-          { rule: 'fan-restart', subject: fan.id, point: bad[0]!.code, value: bad[0]!.r?.value ?? null, threshold: fan.restartMax, clause: CLAUSES.fanRestart, reason: `restart of local fan ${fan.id} not permitted: ${where} (needs ≤ ${fan.restartMax} %)` },
-          'cut',
-        );
-      } else if (bad.length === 0 && st.restartBlocked) {
-        st.restartBlocked = false;
-        this.liftHold(cycle, restartKey, `CH4 ≤ ${fan.restartMax} % at fan ${fan.id} and its switch: restart permitted`, { threshold: fan.restartMax });
+    // Restart permit, per fan: a stopped fan may (re)start only with ≤ 0.5 % at the fan and its switch.
+    for (const unit of fan.units) {
+      if (unit.output === undefined) continue;
+      const subject = restartSubject(fan.id, unit.unit);
+      const restartKey = holdKey('fan-restart', subject);
+      const name = unit.unit === 'main' ? `local fan ${fan.id}` : `standby local fan of ${fan.id}`;
+      const blocked = st.restartBlocked.has(unit.unit);
+      const unitState = states.get(unit.unit);
+      if (unitState === 'stopped' && !unit.restartPoints.some((code) => this.awaitingFirstRead(cycle, code))) {
+        const bad = unit.restartPoints
+          .map((code) => ({ code, r: cycle.read(code) }))
+          .filter(({ code, r }) => !(isValid(this.plan.points.get(code)!, r) && r!.value! <= fan.restartMax));
+        if (bad.length > 0 && !blocked) {
+          st.restartBlocked.add(unit.unit);
+          const where = bad.map(({ code, r }) => `${code} ${isValid(this.plan.points.get(code)!, r) ? `${r!.value} %` : 'unreadable'}`).join(', ');
+          this.placeHold(
+            cycle,
+            [unit.output],
+            { rule: 'fan-restart', subject, point: bad[0]!.code, value: bad[0]!.r?.value ?? null, threshold: fan.restartMax, clause: CLAUSES.fanRestart, reason: `restart of ${name} not permitted: ${where} (needs ≤ ${fan.restartMax} %)` },
+            'cut',
+          );
+        } else if (bad.length === 0 && blocked) {
+          st.restartBlocked.delete(unit.unit);
+          this.liftHold(cycle, restartKey, `CH4 ≤ ${fan.restartMax} % at ${name} and its switch: restart permitted`, { threshold: fan.restartMax });
+        }
+      } else if (unitState === 'running' && blocked) {
+        st.restartBlocked.delete(unit.unit);
+        this.liftHold(cycle, restartKey, `${name} running`);
       }
-    } else if (state === 'running' && st.restartBlocked) {
-      st.restartBlocked = false;
-      this.liftHold(cycle, restartKey, `local fan ${fan.id} running`);
     }
+  }
+
+  /**
+   * Clause g: when the running fan of a main/standby pair stops on its own (its power was permitted),
+   * the other one takes over; the fan switched to must report running within its start time.
+   */
+  private switchover(cycle: Cycle, fan: PlannedFan, st: FanState, states: ReadonlyMap<FanUnitName, UnitState>): void {
+    // A fan seen running works: it may be switched to again.
+    for (const [unit, state] of states) if (state === 'running') st.failed.delete(unit);
+    const active = fan.units.find((u) => u.unit === st.active)!;
+    const other = fan.units.find((u) => u.unit !== st.active)!;
+    const alarmKey = `fan-switchover:${fan.id}`;
+
+    if (st.switchedAt !== undefined) {
+      if (states.get(active.unit) === 'running') {
+        st.switchedAt = undefined;
+        this.clearAlarm(cycle, alarmKey, `${active.unit} local fan of ${fan.id} running`);
+        this.event(cycle, { type: 'fan-switchover', point: active.runPoint, value: 1, outputs: [active.output!], clause: CLAUSES.interlockG, message: `${active.unit} local fan of ${fan.id} running after the switchover` });
+      } else if (cycle.now - st.switchedAt >= fan.switchoverStartMs!) {
+        st.switchedAt = undefined;
+        st.failed.add(active.unit);
+        this.raiseAlarm(cycle, {
+          key: alarmKey,
+          kind: 'fan-switchover',
+          severity: 'danger',
+          point: active.runPoint,
+          value: 0,
+          clause: CLAUSES.interlockG,
+          message: `switchover of local fan ${fan.id} failed: the ${active.unit} fan did not report running within ${Math.round(fan.switchoverStartMs! / 1000)} s`,
+        });
+      }
+    }
+
+    // Stopped on its own: its power is permitted now and was last cycle. A fan the interlocks cut
+    // (lock, restart permit, remote cut, second stage) is not a failed fan and is not replaced.
+    const permitted = this.lastEnergize.get(active.output!) === true && !this.holdSet.isCut(active.output!);
+    const standbyKey = holdKey('fan-standby', fan.id);
+    const otherFree = this.holdSet.on(other.output!).every((h) => h.key === standbyKey);
+    if (st.switchedAt === undefined && states.get(active.unit) === 'stopped' && permitted && states.get(other.unit) !== 'running' && !st.failed.has(other.unit) && otherFree) {
+      st.failed.add(active.unit);
+      this.switchTo(cycle, fan, st, other.unit, `the ${active.unit} fan stopped`);
+    }
+    this.applyStandbyHold(cycle, fan, st);
+  }
+
+  private switchTo(cycle: Cycle, fan: PlannedFan, st: FanState, to: FanUnitName, why: string, operator?: string): void {
+    const from = st.active;
+    st.active = to;
+    st.switchedAt = cycle.now;
+    const unit = fan.units.find((u) => u.unit === to)!;
+    this.event(cycle, {
+      type: 'fan-switchover',
+      point: unit.runPoint,
+      outputs: [unit.output!],
+      operator,
+      clause: CLAUSES.interlockG,
+      message: `local fan ${fan.id}: ${why}; switching from the ${from} to the ${to} fan${operator ? ` (by ${operator})` : ''}`,
+    });
+  }
+
+  /** The fan that is not the running one of a pair is held off (its power permitted = started). */
+  private applyStandbyHold(cycle: Cycle, fan: PlannedFan, st: FanState): void {
+    const key = holdKey('fan-standby', fan.id);
+    const active = fan.units.find((u) => u.unit === st.active)!;
+    const idle = fan.units.find((u) => u.unit !== st.active)!;
+    if (this.holdSet.outputsOf(key).includes(active.output!)) {
+      this.liftHold(cycle, key, `${active.unit} local fan of ${fan.id} is the one to ventilate`, {}, [active.output!]);
+    }
+    this.placeHold(
+      cycle,
+      [idle.output!],
+      { rule: 'fan-standby', subject: fan.id, clause: CLAUSES.interlockG, reason: `${idle.unit} local fan of ${fan.id} kept off while the ${active.unit} fan ventilates` },
+      'cut',
+    );
   }
 
   /** Release the startup hold of each output whose governing points have all been read fresh. */
@@ -904,12 +1074,27 @@ export class SafetyEngine {
     }
     if (outputs.length === 0) return;
     const point = first.point !== undefined ? this.plan.points.get(first.point) : undefined;
-    const fanSt = this.fanState.get(first.subject);
+    // A standby fan's restart permit is held under "<fan>.standby".
+    const standbyRestart = first.rule === 'fan-restart' && first.subject.endsWith('.standby') && !this.fanState.has(first.subject);
+    const fanId = standbyRestart ? first.subject.slice(0, -'.standby'.length) : first.subject;
+    const fanSt = this.fanState.get(fanId);
     switch (first.rule) {
       case 'over-limit':
         if (!point?.thresholds?.cutoff) break;
         this.pointState.get(point.code)!.cutActive = true;
         return restoreOn(outputs);
+      case 'fan-cutoff':
+        if (point?.thresholds?.fanCutoff === undefined) break;
+        this.pointState.get(point.code)!.fanCutActive = true;
+        return restoreOn(outputs);
+      case 'fan-standby': {
+        const fan = this.plan.fans.find((f) => f.id === first.subject);
+        const idle = fan?.units.find((u) => u.output !== undefined && outputs.includes(u.output));
+        if (!fan || fan.units.length < 2 || !idle) break;
+        // The fan held off before the restart stays off: the other one was ventilating.
+        this.fanState.get(fan.id)!.active = idle.unit === 'main' ? 'standby' : 'main';
+        return restoreOn(outputs);
+      }
       case 'fault-lockout':
         if (!point) break;
         this.pointState.get(point.code)!.faulty = true;
@@ -928,7 +1113,10 @@ export class SafetyEngine {
           fanSt.ductLow = true;
           this.raiseAlarm(cycle, { key: `duct-airflow-low:${first.subject}`, kind: 'duct-airflow-low', severity: 'danger', clause: CLAUSES.interlockD, message: `${first.reason} (reloaded after restart)` });
         }
-        if (first.rule === 'fan-restart') fanSt.restartBlocked = true;
+        if (first.rule === 'fan-restart') {
+          if (standbyRestart && this.plan.fans.find((f) => f.id === fanId)?.units.length !== 2) break;
+          fanSt.restartBlocked.add(standbyRestart ? 'standby' : 'main');
+        }
         if (first.rule === 'fan-lock') {
           fanSt.locked = true;
           this.raiseAlarm(cycle, { key: `fan-lock:${first.subject}`, kind: 'fan-lock', severity: 'danger', clause: CLAUSES.interlockE, message: `fan lock of ${first.subject} reloaded after restart: ${first.reason}` });
@@ -1053,8 +1241,8 @@ export class SafetyEngine {
     return added;
   }
 
-  private liftHold(cycle: Cycle, key: string, why: string, extra: { point?: string; value?: number | null; threshold?: number } = {}): Hold[] {
-    const removed = this.holdSet.lift(key);
+  private liftHold(cycle: Cycle, key: string, why: string, extra: { point?: string; value?: number | null; threshold?: number } = {}, outputs?: readonly string[]): Hold[] {
+    const removed = this.holdSet.lift(key, outputs);
     if (removed.length > 0) {
       const stillCut = removed.filter((h) => this.holdSet.isCut(h.output)).map((h) => h.output);
       this.event(cycle, {
@@ -1095,6 +1283,11 @@ function describeFault(r: Reading | undefined, seen: boolean): { text: string; a
       if (r.value === null || !Number.isFinite(r.value)) return { text: 'no value', abnormality: ABNORMALITY.sensorBrokenWire };
       return { text: `invalid switch value ${r.value} (expected 0 or 1)`, abnormality: ABNORMALITY.sensorBrokenWire };
   }
+}
+
+/** Hold subject of a fan's restart permit: the fan id for the main fan (as before pairs existed), "<id>.standby" for its standby. */
+function restartSubject(fanId: string, unit: FanUnitName): string {
+  return unit === 'main' ? fanId : `${fanId}.standby`;
 }
 
 function assertTime(what: string, now: number): void {

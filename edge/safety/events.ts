@@ -25,6 +25,9 @@ export type SafetyEventType =
   | 'feed-dead'
   | 'unlock'
   | 'unlock-refused'
+  /** Clause g: the local fan pair switched to its other fan (automatically or by an operator). */
+  | 'fan-switchover'
+  | 'fan-switchover-refused'
   | 'remote-cut'
   | 'remote-release'
   | 'remote-expired'

@@ -10,6 +10,8 @@ export type RuleId =
   | 'duct-airflow-low'
   | 'fan-lock'
   | 'fan-restart'
+  | 'fan-cutoff'
+  | 'fan-standby'
   | 'feed-escalation'
   | 'remote-cut'
   | 'startup';
@@ -21,6 +23,8 @@ export const RULE_IDS: readonly RuleId[] = [
   'duct-airflow-low',
   'fan-lock',
   'fan-restart',
+  'fan-cutoff',
+  'fan-standby',
   'feed-escalation',
   'remote-cut',
   'startup',

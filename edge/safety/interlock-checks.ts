@@ -49,21 +49,30 @@ export function interlockProblems(config: SafetyConfigView, presets: PresetLibra
       if (!zone) report([...base, 'ventilates', j], `no zone "${zoneId}"`);
       else zone.outputs.forEach((o) => ventilatedOutputs.add(o));
     });
-    if (fan.fanOutput !== undefined) {
-      const output = outputs.get(fan.fanOutput);
-      if (!output) report([...base, 'fanOutput'], `no output "${fan.fanOutput}"`);
-      else if (output.kind !== 'power') report([...base, 'fanOutput'], `output "${fan.fanOutput}" is a ${output.kind}; a fan output must be a power output`);
+    const checkFanOutput = (path: (string | number)[], id: string) => {
+      const output = outputs.get(id);
+      if (!output) report(path, `no output "${id}"`);
+      else if (output.kind !== 'power') report(path, `output "${id}" is a ${output.kind}; a fan output must be a power output`);
       // A fan that cuts its own supply when it stops could never be restarted.
-      if (ventilatedOutputs.has(fan.fanOutput)) {
-        report([...base, 'fanOutput'], `output "${fan.fanOutput}" is inside a zone the fan ventilates: a stopped fan would lock its own supply off`);
-      }
+      if (ventilatedOutputs.has(id)) report(path, `output "${id}" is inside a zone the fan ventilates: a stopped fan would lock its own supply off`);
+    };
+    if (fan.fanOutput !== undefined) checkFanOutput([...base, 'fanOutput'], fan.fanOutput);
+    if (fan.standby !== undefined) {
+      const standby = [...base, 'standby'];
+      needPoint([...standby, 'runPoint'], fan.standby.runPoint, 'the standby fan on/off sensor', new Set([LOCAL_FAN_SENSOR_TYPE]));
+      if (fan.standby.runPoint === fan.runPoint) report([...standby, 'runPoint'], `the standby fan needs its own on/off sensor, not the main fan's "${fan.runPoint}"`);
+      (fan.standby.restartPoints ?? []).forEach((code, j) => needPoint([...standby, 'restartPoints', j], code, 'a methane point at the standby fan or its switch', methaneTypes));
+      checkFanOutput([...standby, 'fanOutput'], fan.standby.fanOutput);
     }
   });
-  const fanOutputs = new Set(settings.localFans.flatMap((f) => (f.fanOutput === undefined ? [] : [f.fanOutput])));
-  settings.localFans.forEach((fan, i) => {
-    if (fan.fanOutput !== undefined && settings.localFans.findIndex((f) => f.fanOutput === fan.fanOutput) !== i) {
-      report(['safety', 'localFans', i, 'fanOutput'], `output "${fan.fanOutput}" already feeds another local fan`);
-    }
+  // Every fan supply (main and standby) feeds exactly one fan.
+  const feeds = settings.localFans.flatMap((fan, i) => [
+    ...(fan.fanOutput === undefined ? [] : [{ id: fan.fanOutput, path: ['safety', 'localFans', i, 'fanOutput'] }]),
+    ...(fan.standby === undefined ? [] : [{ id: fan.standby.fanOutput, path: ['safety', 'localFans', i, 'standby', 'fanOutput'] }]),
+  ]);
+  const fanOutputs = new Set(feeds.map((f) => f.id));
+  feeds.forEach((feed, k) => {
+    if (feeds.findIndex((f) => f.id === feed.id) !== k) report(feed.path, `output "${feed.id}" already feeds another local fan`);
   });
 
   config.outputs.forEach((output, i) => {

@@ -23,6 +23,9 @@ export interface PlannedPoint {
   cutOutputs: string[];
   /** Outputs held by fault lockout when the point is unreadable (never a local fan's output). */
   faultOutputs: string[];
+  /** Second stage (thresholds.fanCutoff): the outputs of the local fans ventilating its zones, and those fans. */
+  fanCutOutputs: string[];
+  fanCutFans: string[];
   /** A switch input: only 0 and 1 are valid values. */
   isSwitch: boolean;
   /** The point takes part in protection: unreadable means an alarm (and a lockout if it has a range). */
@@ -44,10 +47,22 @@ export interface PlannedOutput {
   governing: string[];
 }
 
+/** One fan of a local-fan installation: the main one, or the standby of a main/standby pair (clause g). */
+export interface PlannedFanUnit {
+  unit: 'main' | 'standby';
+  output?: string;
+  runPoint: string;
+  restartPoints: string[];
+}
+
 export interface PlannedFan {
   id: string;
   fanOutput?: string;
   runPoint: string;
+  /** The main fan, then the standby if there is one. */
+  units: PlannedFanUnit[];
+  /** Clause g: how long the fan switched to may take to report running. */
+  switchoverStartMs?: number;
   airflowPoint?: string;
   ductAirflowMin?: number;
   ventilatedOutputs: string[];
@@ -75,7 +90,10 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
 
   const zones = new Map(config.zones.map((z) => [z.id, [...z.outputs]]));
   const fanOutputs = new Map<string, string>();
-  for (const fan of settings.localFans) if (fan.fanOutput !== undefined) fanOutputs.set(fan.fanOutput, fan.id);
+  for (const fan of settings.localFans) {
+    if (fan.fanOutput !== undefined) fanOutputs.set(fan.fanOutput, fan.id);
+    if (fan.standby !== undefined) fanOutputs.set(fan.standby.fanOutput, fan.id);
+  }
   const outputsOfZones = (ids: readonly string[]) => unique(ids.flatMap((z) => zones.get(z) ?? []));
   // Interlock clause f: the local fan must keep ventilating, so no fault ever holds its supply.
   const notFan = (ids: readonly string[]) => ids.filter((o) => !fanOutputs.has(o));
@@ -93,6 +111,8 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
       zones: [...zoneIds],
       cutOutputs,
       faultOutputs: notFan(cutOutputs),
+      fanCutOutputs: [],
+      fanCutFans: [],
       isSwitch: SWITCH_SENSOR_TYPES.has(p.sensorType),
       monitored: zoneIds.length > 0,
     };
@@ -112,11 +132,18 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
   const fans: PlannedFan[] = settings.localFans.map((f) => {
     const ventilatedOutputs = notFan(outputsOfZones(f.ventilates));
     addFaultRange(f.runPoint, ventilatedOutputs);
+    if (f.standby !== undefined) addFaultRange(f.standby.runPoint, ventilatedOutputs);
     if (f.airflowPoint !== undefined) addFaultRange(f.airflowPoint, ventilatedOutputs);
-    for (const code of [...f.gasPoints, ...f.restartPoints]) points.get(code)!.monitored = true;
+    const units: PlannedFanUnit[] = [{ unit: 'main', runPoint: f.runPoint, restartPoints: [...f.restartPoints] }];
+    if (f.fanOutput !== undefined) units[0]!.output = f.fanOutput;
+    if (f.standby !== undefined) {
+      units.push({ unit: 'standby', output: f.standby.fanOutput, runPoint: f.standby.runPoint, restartPoints: [...(f.standby.restartPoints ?? f.restartPoints)] });
+    }
+    for (const code of [...f.gasPoints, ...units.flatMap((u) => u.restartPoints)]) points.get(code)!.monitored = true;
     const fan: PlannedFan = {
       id: f.id,
       runPoint: f.runPoint,
+      units,
       ventilatedOutputs,
       gasPoints: [...f.gasPoints],
       restartPoints: [...f.restartPoints],
@@ -126,6 +153,7 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
       lockOnUnknownGas: f.lockOnUnknownGas,
     };
     if (f.fanOutput !== undefined) fan.fanOutput = f.fanOutput;
+    if (f.standby !== undefined) fan.switchoverStartMs = f.standby.startTimeoutMs;
     if (f.airflowPoint !== undefined) {
       fan.airflowPoint = f.airflowPoint;
       fan.ductAirflowMin = points.get(f.airflowPoint)!.thresholds!.alarmLow!;
@@ -154,14 +182,25 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
     outputs.set(o.id, planned);
   }
 
+  // Second stage of a point (series heading T3 ≥ 1.5 %): the local fans ventilating its zones.
+  for (const point of points.values()) {
+    if (point.thresholds?.fanCutoff === undefined) continue;
+    const fansHere = fans.filter((f) => settings.localFans.find((c) => c.id === f.id)!.ventilates.some((z) => point.zones.includes(z)));
+    point.fanCutFans = fansHere.map((f) => f.id);
+    point.fanCutOutputs = unique(fansHere.flatMap((f) => f.units.flatMap((u) => (u.output === undefined ? [] : [u.output]))));
+  }
+
   // Governing points: whatever can hold an output off must be read fresh before it is energised.
   for (const point of points.values()) {
-    for (const id of unique([...point.cutOutputs, ...point.faultOutputs])) outputs.get(id)?.governing.push(point.code);
+    for (const id of unique([...point.cutOutputs, ...point.faultOutputs, ...point.fanCutOutputs])) outputs.get(id)?.governing.push(point.code);
   }
   for (const fan of fans) {
-    if (fan.fanOutput === undefined) continue;
-    const governing = outputs.get(fan.fanOutput)!.governing;
-    for (const code of [fan.runPoint, ...fan.gasPoints, ...fan.restartPoints]) if (!governing.includes(code)) governing.push(code);
+    for (const unit of fan.units) {
+      if (unit.output === undefined) continue;
+      const governing = outputs.get(unit.output)!.governing;
+      const codes = [...fan.units.map((u) => u.runPoint), ...fan.gasPoints, ...unit.restartPoints];
+      for (const code of codes) if (!governing.includes(code)) governing.push(code);
+    }
   }
   return { settings, points, outputs, fans, zones };
 }

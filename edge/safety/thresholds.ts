@@ -19,6 +19,9 @@ export interface ResolvedThresholds {
   alarmLow?: number;
   cutoff?: number;
   restore?: number;
+  /** Second stage: the local fan of the point's zones is cut too while value ≥ fanCutoff, until < fanRestore. */
+  fanCutoff?: number;
+  fanRestore?: number;
   /** The requirement these numbers implement, cited in holds and events. */
   source: string;
   tag?: PresetTag;
@@ -34,7 +37,7 @@ export interface ThresholdResolution {
   problems: SafetyProblem[];
 }
 
-const FIELDS: readonly ThresholdField[] = ['alarm', 'alarmLow', 'cutoff', 'restore'];
+const FIELDS: readonly ThresholdField[] = ['alarm', 'alarmLow', 'cutoff', 'restore', 'fanCutoff', 'fanRestore'];
 const EPSILON = 1e-9;
 
 /** Upper limits are looser when higher; the lower alarm is looser when lower. */
@@ -121,7 +124,19 @@ export function resolveThresholds(point: PointConfig, presets: PresetLibrary): T
   }
   if (resolved.loosened.length > 0) resolved.source += ` — loosened (${resolved.loosened.join(', ')}) under an exception approved by ${resolved.approvedBy}`;
 
-  const { alarm, alarmLow, cutoff, restore } = resolved;
+  const { alarm, alarmLow, cutoff, restore, fanCutoff, fanRestore } = resolved;
+  if (fanCutoff !== undefined && fanRestore === undefined) {
+    problems.push({ path: ['thresholds', 'fanRestore'], message: `a fanCutoff of ${withUnit(fanCutoff, unit)} needs a fanRestore value (the local fan's power returns below it)` });
+  }
+  if (fanCutoff !== undefined && fanRestore !== undefined && fanRestore > fanCutoff + EPSILON) {
+    problems.push({
+      path: ['thresholds', 'fanRestore'],
+      message: `fanRestore ${withUnit(fanRestore, unit)} is above fanCutoff ${withUnit(fanCutoff, unit)}: the fan's power would return while the cut condition still holds`,
+    });
+  }
+  if (fanRestore !== undefined && fanCutoff === undefined) {
+    problems.push({ path: ['thresholds', 'fanRestore'], message: 'fanRestore without a fanCutoff means nothing: set both or neither' });
+  }
   if (cutoff !== undefined && restore === undefined) {
     problems.push({ path: ['thresholds', 'restore'], message: `a cutoff of ${withUnit(cutoff, unit)} needs a restore value (power returns below it)` });
   }
