@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
 import { runSimulator } from '../../simulator/run.js';
 import { loadConfig } from '../config/load-config.js';
+import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import { Gateway } from '../gateway.js';
 import { closeLogger, createLogger } from '../log.js';
 import { renderStatus } from '../status-view.js';
@@ -20,14 +21,27 @@ interface RunOptions {
 async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>): Promise<void> {
   const loaded = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
+  // Before anything touches the buses: a second gateway on the same data dir would fight the first
+  // one over the relay module.
+  await assertNoGatewayRunning(dataDir);
   const logger = createLogger({ dataDir, level: opts.logLevel });
   const stopExtra = before ? await before() : async () => {};
   const gateway = new Gateway(loaded, { dataDir, logger });
   await gateway.start();
+  // Technician commands (status, cut, unlock, relay test …) act through this socket.
+  const control = new ControlServer(gateway, { dataDir, logger });
+  try {
+    await control.start();
+  } catch (err) {
+    await gateway.stop();
+    await stopExtra();
+    await closeLogger(logger);
+    throw err;
+  }
   const tty = process.stdout.isTTY;
   out(`minegate: ${loaded.config.substation.name} (${loaded.config.mine.name} ${loaded.config.mine.code}); data in ${dataDir}; Ctrl-C to stop`);
   const draw = (): void => {
-    const text = renderStatus(gateway.status());
+    const text = renderStatus(gateway.status(), gateway.capabilitySections());
     // On a terminal redraw in place; in a pipe (CI, logs) print each refresh as its own block.
     if (tty) process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  minegate ${loaded.config.substation.code}\n\n${text}\n`);
     else out(`[status ${new Date().toISOString()}]\n${text}`);
@@ -46,6 +60,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   });
   clearInterval(timer);
   draw();
+  await control.stop();
   await gateway.stop();
   await stopExtra();
   await closeLogger(logger);

@@ -1,10 +1,11 @@
 // `events`: the safety event log (alarms, cuts, releases, remote commands, calibrations …) from
 // the gateway's store, newest first.
-import { SAFETY_EVENT_TYPES } from './event-types.js';
-import type { SafetyEvent, SafetyEventType } from '../safety/events.js';
+import type { SafetyEvent } from '../safety/events.js';
 import type { EventQuery } from '../safety/store.js';
-import { enumArg, optionalIntArg, optionalStringArg } from './args.js';
+import { optionalIntArg, optionalStringArg } from './args.js';
 import type { ControlHandler } from './context.js';
+import { ControlError } from './errors.js';
+import { isEventKind, SAFETY_EVENT_TYPES } from './event-types.js';
 
 export const eventQueryDefaults = { limit: 50, maxLimit: 10_000 } as const;
 
@@ -15,7 +16,10 @@ export function eventQueryOf(args: Record<string, unknown>): EventQuery {
   if (since !== undefined) query.sinceWall = since;
   const point = optionalStringArg(args, 'point');
   if (point !== undefined) query.point = point;
-  if (args.kind !== undefined && args.kind !== null) query.types = [enumArg<SafetyEventType>(args, 'kind', SAFETY_EVENT_TYPES)];
+  if (args.kind !== undefined && args.kind !== null) {
+    if (!isEventKind(args.kind)) throw new ControlError('BAD_REQUEST', `kind must be an event type such as ${SAFETY_EVENT_TYPES.slice(0, 6).join(', ')}, got ${JSON.stringify(args.kind)}`);
+    query.types = [args.kind];
+  }
   return query;
 }
 

@@ -1,0 +1,59 @@
+// `minegate status`: the live table of the running gateway (points, devices, outputs, holds,
+// alarms, remote cuts, calibrations), read through its control socket.
+import type { Command } from 'commander';
+import { addDataDir, type CommonOptions, printJson, READ_HELP, withGateway } from '../control/cli-support.js';
+import { formatDuration, formatWall } from '../control/durations.js';
+import type { ControlStatus } from '../control/status-handler.js';
+import { renderStatus, type StatusSection } from '../status-view.js';
+import { renderTable } from '../text-table.js';
+import { out } from './output.js';
+
+export function renderControlStatus(s: ControlStatus): string {
+  const extra: StatusSection[] = [];
+  // One row per hold (a hold on several outputs is one condition).
+  const byKey = new Map<string, { outputs: string[]; reason: string; sinceWall: number; clause: string }>();
+  for (const h of s.status.holds) {
+    const row = byKey.get(h.key) ?? { outputs: [], reason: h.reason, sinceWall: h.sinceWall, clause: h.clause };
+    row.outputs.push(h.output);
+    byKey.set(h.key, row);
+  }
+  extra.push({
+    title: 'holds:',
+    body:
+      byKey.size === 0
+        ? '  none: every power output is permitted'
+        : renderTable(
+            [{ header: 'hold' }, { header: 'outputs' }, { header: 'since' }, { header: 'reason' }],
+            [...byKey].map(([key, h]) => [key, h.outputs.join(', '), formatWall(h.sinceWall), h.reason]),
+          ),
+  });
+  if (s.remoteCuts.length > 0) {
+    extra.push({
+      title: 'remote cuts (异地断电):',
+      body: renderTable(
+        [{ header: 'id' }, { header: 'outputs' }, { header: 'authority' }, { header: 'by' }, { header: 'expires in', right: true }, { header: 'reason' }],
+        s.remoteCuts.map((c) => [c.id, c.outputs.join(', '), c.authority, c.operator, formatDuration(c.remainingMs), c.reason]),
+      ),
+    });
+  }
+  if (s.calibrating.length > 0) extra.push({ title: 'calibrating (values still drive protection):', body: `  ${s.calibrating.join(', ')}` });
+  const head = `${s.substation.code} ${s.substation.name} (${s.mine.name} ${s.mine.code})  ${formatWall(s.wallTime)}`;
+  return `${head}\n\n${renderStatus(s.status, extra)}`;
+}
+
+export function registerStatus(program: Command): void {
+  addDataDir(
+    program
+      .command('status')
+      .description('live status of the running gateway: points, outputs, holds, alarms, remote cuts')
+      .option('--json', 'print JSON'),
+  )
+    .addHelpText('after', `\nExamples:\n  minegate status -d /var/lib/minegate\n  minegate status -d /var/lib/minegate --json\n${READ_HELP}`)
+    .action(async (o: CommonOptions) => {
+      await withGateway('status', o.dataDir, async (client) => {
+        const s = await client.request<ControlStatus>('status');
+        if (o.json) printJson(s);
+        else out(renderControlStatus(s));
+      });
+    });
+}
