@@ -6,15 +6,17 @@ import type Database from 'better-sqlite3';
 import { ModbusDevice } from '../drivers/modbus-device.js';
 import type { ModbusMaster } from '../protocols/modbus/master.js';
 import { createMaster } from './bus-factory.js';
+import type { Capability, CapabilityContext } from './capability.js';
 import { type Clock, systemClock } from './clock.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { Logger } from './log.js';
 import { PointTable } from './point-table.js';
+import type { StatusSection } from './status-view.js';
 import { BusPoller, type DeviceStatus, type PollerOptions } from './poller.js';
 import type { Quality, Reading } from './readings.js';
 import { SafetyLoop, type OutputStatus } from './safety/safety-loop.js';
 import { safetyMigrations } from './safety/store.js';
-import { openDatabase } from './store/database.js';
+import { type Migration, openDatabase } from './store/database.js';
 import { ReadingWriter, readingMigrations } from './store/reading-store.js';
 
 export interface GatewayOptions {
@@ -23,6 +25,8 @@ export interface GatewayOptions {
   logger: Logger;
   clock?: Clock;
   poller?: Partial<PollerOptions>;
+  /** Optional parts (personnel, seals, sync, control socket), started in this order after the core. */
+  capabilities?: readonly Capability[];
 }
 
 export interface PointStatus {
@@ -49,6 +53,8 @@ export interface GatewayStatus {
   outputs: OutputStatus[];
   holds: ReturnType<SafetyLoop['engine']['holds']>;
   alarms: ReturnType<SafetyLoop['engine']['alarms']>;
+  /** Machine-readable status of each started capability, by name. */
+  capabilities: Record<string, unknown>;
 }
 
 export type ReadingListener = (readings: readonly Reading[], device: DeviceStatus) => void;
@@ -64,6 +70,8 @@ export class Gateway {
   private db: Database.Database | undefined;
   private writer: ReadingWriter | undefined;
   private safetyLoop: SafetyLoop | undefined;
+  private readonly capabilities: readonly Capability[];
+  private readonly running: Capability[] = [];
   private started = false;
 
   constructor(
@@ -72,6 +80,12 @@ export class Gateway {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger.child({ module: 'gateway' });
+    this.capabilities = opts.capabilities ?? [];
+    const names = new Set<string>();
+    for (const c of this.capabilities) {
+      if (names.has(c.name) || c.name === 'store' || c.name === 'safety') throw new TypeError(`Gateway: capability name "${c.name}" is used twice or reserved`);
+      names.add(c.name);
+    }
     const { config } = loaded;
     this.points = new PointTable(
       config.points.map((p) => ({ code: p.code, unit: p.unit, freshnessMs: loaded.freshnessMs(p.code) })),
@@ -110,7 +124,9 @@ export class Gateway {
     if (this.started) return;
     this.started = true;
     const { config } = this.loaded;
-    this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), { store: readingMigrations, safety: safetyMigrations });
+    const components: Record<string, Migration[]> = { store: readingMigrations, safety: safetyMigrations };
+    for (const c of this.capabilities) if (c.migrations) components[c.name] = [...c.migrations];
+    this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), components);
     this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }) });
     for (const bus of config.buses) this.masters.set(bus.id, createMaster(bus));
     // Interlocks first: holds from before a restart are back, and every power output is cut,
@@ -145,12 +161,45 @@ export class Gateway {
       await master.open().catch((err: Error) => busLog.warn({ err: err.message }, 'bus link not available yet; retrying in the background'));
       poller.start();
     }
-    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length }, 'gateway started');
+    for (const c of this.capabilities) {
+      await c.start(this.contextFor(c));
+      this.running.push(c);
+    }
+    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name) }, 'gateway started');
+  }
+
+  /** Status sections of the running capabilities (personnel, seals, sync …). */
+  capabilitySections(): StatusSection[] {
+    return this.running.flatMap((c) => c.status?.() ?? []);
+  }
+
+  private contextFor(c: Capability): CapabilityContext {
+    return {
+      loaded: this.loaded,
+      dataDir: this.opts.dataDir,
+      db: this.database,
+      clock: this.clock,
+      logger: this.opts.logger.child({ module: c.name }),
+      points: this.points,
+      master: (busId) => this.master(busId),
+      safety: this.safety,
+      onReadings: (listener) => this.onReadings(listener),
+      capability: <T extends Capability>(name: string) => this.running.find((x) => x.name === name) as T | undefined,
+    };
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    // Capabilities stop first (newest first), while the core they feed on is still up.
+    for (const c of [...this.running].reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to stop cleanly');
+      }
+    }
+    this.running.length = 0;
     await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     await this.safetyLoop?.stop();
     await Promise.all([...this.masters.values()].map((m) => m.close()));
@@ -178,6 +227,7 @@ export class Gateway {
       outputs: this.safetyLoop?.outputs() ?? [],
       holds: this.safetyLoop?.engine.holds() ?? [],
       alarms: this.safetyLoop?.engine.alarms() ?? [],
+      capabilities: Object.fromEntries(this.running.filter((c) => c.statusJson).map((c) => [c.name, c.statusJson!()])),
     };
   }
 

@@ -82,6 +82,8 @@ export class SafetyLoop {
   private timer: NodeJS.Timeout | undefined;
   private lastDecisions: OutputDecision[] = [];
   private readonly lastReports = new Map<string, ActuationReport>();
+  /** Siren/beacon/evacuation outputs other parts asked for (evacuation 撤人), by output: the sources asking. */
+  private readonly signalRequests = new Map<string, Set<string>>();
   private running = false;
   /** Relay tests in progress: output → state driven instead of the engine's decision. */
   private readonly overrides = new Map<string, boolean>();
@@ -129,6 +131,22 @@ export class SafetyLoop {
   /** Call after every batch of readings: the shortest path from a reply to a cut. */
   onReadings(): void {
     if (this.running) this.cycle(false);
+  }
+
+  /**
+   * Another part of the gateway (evacuation) wants a warning output on or off. Warning outputs are
+   * on while the interlocks OR any requester want them; power outputs belong to the interlocks alone.
+   */
+  requestSignal(source: string, outputId: string, on: boolean): void {
+    const output = this.opts.loaded.config.outputs.find((o) => o.id === outputId);
+    if (!output) throw new RangeError(`SafetyLoop.requestSignal: no output "${outputId}"`);
+    if (output.kind === 'power' || output.kind === 'heartbeat') throw new TypeError(`SafetyLoop.requestSignal: output "${outputId}" is a ${output.kind} output; only warning outputs can be requested`);
+    const sources = this.signalRequests.get(outputId) ?? new Set<string>();
+    const had = sources.has(source);
+    if (on) sources.add(source);
+    else sources.delete(source);
+    this.signalRequests.set(outputId, sources);
+    if (had !== on && this.running) this.cycle(false);
   }
 
   async stop(): Promise<void> {
@@ -321,8 +339,11 @@ export class SafetyLoop {
     }
     // The watchdog heartbeat toggles with the timer only: toggling it on every poll result would
     // flood the relay bus with coil writes.
-    this.lastDecisions = evaluation.outputs;
-    this.drive(fromTimer ? evaluation.outputs : evaluation.outputs.filter((d) => d.kind !== 'heartbeat'));
+    const decisions = evaluation.outputs.map((d) =>
+      !d.energize && d.kind !== 'power' && d.kind !== 'heartbeat' && (this.signalRequests.get(d.output)?.size ?? 0) > 0 ? { ...d, energize: true } : d,
+    );
+    this.lastDecisions = decisions;
+    this.drive(fromTimer ? decisions : decisions.filter((d) => d.kind !== 'heartbeat'));
     if (evaluation.events.length > 0) {
       for (const e of evaluation.events) this.logEvent(e);
       for (const l of this.listeners) {

@@ -1,0 +1,42 @@
+// A capability is one optional part of the runtime (personnel positioning, electronic seals,
+// upstream sync, the control socket …) that plugs into the gateway without the gateway knowing
+// its insides: it owns its tables (migrations under its own component name), starts after the
+// polling core and the interlocks are up, stops before them, and adds a section to the status.
+import type Database from 'better-sqlite3';
+import type { ModbusMaster } from '../protocols/modbus/master.js';
+import type { Clock } from './clock.js';
+import type { LoadedConfig } from './config/load-config.js';
+import type { ReadingListener } from './gateway.js';
+import type { Logger } from './log.js';
+import type { PointTable } from './point-table.js';
+import type { SafetyLoop } from './safety/safety-loop.js';
+import type { StatusSection } from './status-view.js';
+import type { Migration } from './store/database.js';
+
+export interface CapabilityContext {
+  loaded: LoadedConfig;
+  dataDir: string;
+  db: Database.Database;
+  clock: Clock;
+  /** A child logger named after the capability. */
+  logger: Logger;
+  points: PointTable;
+  master(busId: string): ModbusMaster;
+  safety: SafetyLoop;
+  /** Every batch of readings, after the interlocks have seen it. Keep listeners cheap. */
+  onReadings(listener: ReadingListener): void;
+  /** Another capability started before this one (e.g. seals look up personnel). */
+  capability<T extends Capability>(name: string): T | undefined;
+}
+
+export interface Capability {
+  /** Also the component name of its migrations. */
+  readonly name: string;
+  readonly migrations?: readonly Migration[];
+  start(ctx: CapabilityContext): void | Promise<void>;
+  stop(): void | Promise<void>;
+  /** Sections for the live status table. */
+  status?(): StatusSection[];
+  /** Machine-readable status (`minegate status --json`). */
+  statusJson?(): unknown;
+}
