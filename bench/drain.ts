@@ -47,11 +47,14 @@ export default async function drain(ctx: BenchContext): Promise<void> {
       autoFlush: false,
       maxBytes: 4 * 1024 * 1024 * 1024,
     });
+    const flushAll = (): void => {
+      while (outbox.stats().queued > 0) if (!outbox.flush().ok) throw new Error(`flush failed: ${outbox.stats().lastError}`);
+    };
     for (let i = 0; i < n; i++) {
       outbox.append(cdssStream, cdssRecord(i));
-      if (i % 20_000 === 19_999) outbox.flush();
+      if (i % 20_000 === 19_999) flushAll();
     }
-    outbox.flush();
+    flushAll();
     if (outbox.stats().storedRecords !== n) throw new Error(`buffered ${outbox.stats().storedRecords} of ${n} records`);
     const batches = allBatches(outbox);
     const bytes = batches.reduce((s, b) => s + b.bytes, 0);

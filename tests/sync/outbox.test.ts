@@ -9,7 +9,7 @@ import { parseJsonlBatch } from '../../sync/streams/jsonl.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
 import { queryHistory } from '../../sync/history.js';
 import type { GapMarker } from '../../sync/streams/gap.js';
-import { MINE, SUBSTATION, alarmStream, batchRows, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
+import { MINE, SUBSTATION, alarmStream, batchRows, flushAll, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const keys = testKeys();
@@ -192,7 +192,7 @@ describe('outbox on a full disk (PRAGMA max_page_count)', () => {
     const payload = 'x'.repeat(200);
     // Fill with routine data, then freeze the file at its current size.
     for (let i = 0; i < 3000; i++) outbox.append(readingStream, { point: payload, value: i, at: T0 + i });
-    expect(outbox.flush().ok).toBe(true);
+    flushAll(outbox);
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages}`);
 
@@ -235,7 +235,7 @@ describe('outbox acks, history and space', () => {
     const fill = (n: number, base: number): void => {
       for (let i = 0; i < n; i++) outbox!.append(readingStream, { point: 'x'.repeat(100), value: base + i, at: T0 + base + i });
       outbox!.append(alarmStream, { point: 'CH4', kind: `cycle-${base}`, at: T0 + base });
-      outbox!.flush();
+      flushAll(outbox!);
     };
     fill(5000, 0);
     const b = outbox.claimNext('realtime', 0)!;
@@ -267,7 +267,7 @@ describe('outbox acks, history and space', () => {
     let now = T0;
     outbox = makeOutbox(db, keys.privateKey, { now: () => now });
     for (let i = 0; i < 40_000; i++) outbox.append(readingStream, { point: 'x'.repeat(150), value: i, at: T0 + i });
-    while (outbox.stats().queued > 0) outbox.flush();
+    flushAll(outbox);
     const full = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     expect(full).toBeGreaterThan(6 * 1024 * 1024);
     drainAll(outbox);

@@ -94,3 +94,10 @@ export function ycbjRecord(at: number, point = 'CH4-01', reason: string | null =
     dataTime: at,
   };
 }
+
+/** Flushes until nothing is queued (flush() itself writes at most maxFlushRecords per call). */
+export function flushAll(outbox: Outbox): void {
+  for (let guard = 0; outbox.stats().queued > 0 && guard < 10_000; guard++) {
+    if (!outbox.flush().ok) throw new Error(`flush failed: ${outbox.stats().lastError}`);
+  }
+}
