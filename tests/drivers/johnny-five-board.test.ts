@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
+import { createFirmataIo, JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
 import { TestIO } from '../../drivers/test-io.js';
+import { PtyPair } from '../../simulator/pty-pair.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { FirmataDevice } from '../safety/helpers/firmata-device.js';
 
 describe('johnny-five board driver (through the test IO plugin)', () => {
   const boards: JohnnyFiveBoard[] = [];
@@ -116,5 +118,57 @@ describe('johnny-five board driver (through the test IO plugin)', () => {
     expect(() => new JohnnyFiveBoard({ id: 'x', io, outputs: { a: { pin: 3, type: 'relay' }, b: { pin: 3, type: 'led' } } })).toThrow(/pin 3 is already used by output "a"/);
     expect(() => new JohnnyFiveBoard({ id: 'x', io: undefined as never, outputs: { a: { pin: 3, type: 'relay' } } })).toThrow(/io must be a johnny-five IO plugin/);
     expect(() => new JohnnyFiveBoard({ id: 'x', io, outputs: { a: { pin: 3, type: 'piezo' as never } } })).toThrow(/type must be relay, buzzer or led/);
+  });
+});
+
+describe('johnny-five board driver over real Firmata (firmata-io on a socat PTY)', () => {
+  let pty: PtyPair | undefined;
+  let device: FirmataDevice | undefined;
+  let board: JohnnyFiveBoard | undefined;
+  afterEach(async () => {
+    board?.close();
+    await device?.close();
+    await pty?.dispose();
+    board = undefined;
+    device = undefined;
+    pty = undefined;
+  });
+
+  it('the production IO (createFirmataIo) drives pins and reads the acknowledge button', async () => {
+    pty = await PtyPair.create();
+    device = await FirmataDevice.open(pty.slavePath);
+    board = new JohnnyFiveBoard({
+      id: 'panel',
+      io: createFirmataIo(pty.masterPath, { reportVersionTimeoutMs: 50 }),
+      outputs: { power: { pin: 7, type: 'relay' }, buzzer: { pin: 8, type: 'buzzer' }, beacon: { pin: 13, type: 'led' } },
+      acknowledgeButton: { pin: 2 },
+      readyTimeoutMs: 5000,
+    });
+    await board.ready();
+    expect(await board.set('power', true)).toBe(true);
+    expect(await board.set('beacon', true)).toBe(true);
+    await waitFor(() => device!.level(7) === 1 && device!.level(13) === 1, { timeoutMs: 2000, what: 'relay and beacon pins high on the board' });
+    expect(device.level(8)).toBe(0);
+    await board.set('power', false);
+    await waitFor(() => device!.level(7) === 0, { timeoutMs: 2000, what: 'relay pin low' });
+    let acks = 0;
+    board.on('acknowledge', () => acks++);
+    device.setInput(2, 1);
+    await waitFor(() => acks === 1, { timeoutMs: 2000, what: 'acknowledge from the button' });
+  });
+
+  it('unplugging the board (PTY gone) makes it offline: nothing confirmed', async () => {
+    pty = await PtyPair.create();
+    device = await FirmataDevice.open(pty.slavePath);
+    board = new JohnnyFiveBoard({ id: 'panel', io: createFirmataIo(pty.masterPath, { reportVersionTimeoutMs: 50 }), outputs: { power: { pin: 7, type: 'relay' } }, readyTimeoutMs: 5000 });
+    await board.ready();
+    const offline: Error[] = [];
+    board.on('offline', (e) => offline.push(e));
+    await pty.kill();
+    // A PTY hang-up is not seen by the reader: the next write fails (EIO) and the port closes.
+    await board.set('power', true);
+    await waitFor(() => offline.length > 0, { timeoutMs: 5000, what: 'offline after unplug' });
+    expect(await board.set('power', true)).toBe(false);
+    expect(board.state('power')).toBeUndefined();
   });
 });
