@@ -1,0 +1,134 @@
+// `minegate doctor` as a built CLI process: a healthy setup passes; a missing serial adapter, an
+// unstable tty name, an unreachable TCP bus and broker, a clock behind the stored data, little free
+// space and a broken config each show up with a fix, and any FAIL exits 1.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../edge/store/database.js';
+import { readingMigrations } from '../../edge/store/reading-store.js';
+import { PtyPair } from '../../simulator/pty-pair.js';
+import { minegate } from './helpers/cli.js';
+import { type Rig, startRig } from './helpers/rig.js';
+
+interface DoctorJson {
+  ok: boolean;
+  failed: number;
+  checks: { area: string; status: string; message: string; fix?: string }[];
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function rig(): Promise<Rig> {
+  const r = await startRig();
+  cleanups.push(() => r.close());
+  return r;
+}
+
+/** A TCP port that accepts connections (a stand-in broker). */
+async function listening(): Promise<number> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function storeReading(dataDir: string, wallTime: number): void {
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, 'minegate.db'), { store: readingMigrations });
+  db.prepare("INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES ('T09A01', 0.4, 'good', ?, 0, '[40]')").run(wallTime);
+  db.close();
+}
+
+describe('minegate doctor', () => {
+  it('a healthy setup: every check OK (or skipped/advisory), exit 0, JSON parses', async () => {
+    const r = await rig();
+    storeReading(r.dataDir, Date.now() - 60_000);
+    const broker = await listening();
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', r.dataDir, '--broker', `mqtt://127.0.0.1:${broker}`, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as DoctorJson;
+    expect(doc.ok).toBe(true);
+    const byArea = (area: string) => doc.checks.filter((c) => c.area === area).map((c) => c.status);
+    expect(byArea('config')).toEqual(['ok']);
+    expect(byArea('bus')).toEqual(['ok']);
+    expect(byArea('broker')).toEqual(['ok']);
+    expect(byArea('clock')).toEqual(['ok']);
+    expect(byArea('operators')).toEqual(['ok']);
+    expect(byArea('data-dir').every((s) => s === 'ok')).toBe(true);
+    expect(doc.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('reports each problem with a fix and exits 1', async () => {
+    const r = await rig();
+    const pty = await PtyPair.create();
+    cleanups.push(() => pty.dispose());
+    const deadPort = await closedPort();
+    writeFileSync(r.configFile, `mine: { code: "140212000001", name: 示范煤矿 }
+substation: { code: T09, name: 测试分站 }
+buses:
+  - { id: rs485-1, type: rtu-serial, path: /dev/serial/by-id/usb-FTDI_missing-if00-port0 }
+  - { id: rs485-2, type: rtu-serial, path: "${pty.masterPath}" }
+  - { id: field-bus, type: tcp, host: 127.0.0.1, port: ${deadPort} }
+devices:
+  - { id: ch4-t1, bus: rs485-1, unit: 1, profile: methane-sensor }
+  - { id: ch4-t2, bus: rs485-2, unit: 2, profile: methane-sensor }
+  - { id: co-1, bus: field-bus, unit: 3, profile: co-sensor }
+`);
+    // A reading stamped an hour ahead: the clock has gone back since it was stored.
+    storeReading(r.dataDir, Date.now() + 3_600_000);
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', r.dataDir, '--broker', `mqtt://127.0.0.1:${deadPort}`, '--min-free-gib', '1000000000', '--timeout-ms', '500']);
+    expect(res.code).toBe(1);
+    const text = res.stdout;
+    expect(text).toMatch(/FAIL  serial +rs485-1: \/dev\/serial\/by-id\/usb-FTDI_missing-if00-port0 does not exist\n +fix: plug in the RS-485 adapter/);
+    expect(text).toMatch(new RegExp(`OK    serial +rs485-2: ${pty.masterPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} → /dev/pts/\\d+: readable and writable`));
+    expect(text).toMatch(/WARN  serial +rs485-2: .* is not a \/dev\/serial\/by-id\/ path/);
+    expect(text).toMatch(new RegExp(`FAIL  bus +field-bus: tcp 127\\.0\\.0\\.1:${deadPort} unreachable`));
+    expect(text).toMatch(new RegExp(`FAIL  broker +127\\.0\\.0\\.1:${deadPort} unreachable \\(--broker\\)`));
+    expect(text).toMatch(/FAIL  clock +system clock .* is behind the newest stored reading/);
+    expect(text).toMatch(/WARN  data-dir +only [\d.]+ GiB free for the store/);
+    expect(text).toMatch(/4 problems, \d+ warnings: fix the FAIL lines/);
+  });
+
+  it('a broken config is a FAIL, and the serial ports it names are still checked', async () => {
+    const r = await rig();
+    writeFileSync(r.configFile, `mine: { code: "140212000001", name: 示范煤矿 }
+substation: { code: T09, name: 测试分站 }
+buses:
+  - { id: rs485-1, type: rtu-serial, path: /dev/ttyUSB9, bauds: 9600 }
+devices:
+  - { id: ch4-t1, bus: rs485-1, unit: 1, profile: methane-sensor }
+`);
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', r.dataDir, '--json']);
+    expect(res.code).toBe(1);
+    const doc = JSON.parse(res.stdout) as DoctorJson;
+    const config = doc.checks.find((c) => c.area === 'config')!;
+    expect(config.status).toBe('fail');
+    expect(config.message).toMatch(/buses\[0\]/);
+    expect(config.fix).toMatch(/minegate config check/);
+    expect(doc.checks.find((c) => c.area === 'serial')).toMatchObject({ status: 'fail', message: 'rs485-1: /dev/ttyUSB9 does not exist' });
+    expect(doc.checks.find((c) => c.area === 'broker')).toMatchObject({ status: 'skip' });
+  });
+
+  it('a missing data dir and no accounts are warnings with the commands that fix them', async () => {
+    const r = await rig();
+    const fresh = join(r.dir, 'fresh-data');
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', fresh, '--json']);
+    expect(res.code, res.stdout).toBe(0);
+    const doc = JSON.parse(res.stdout) as DoctorJson;
+    expect(doc.checks).toContainEqual(expect.objectContaining({ area: 'data-dir', status: 'warn', message: `${fresh} does not exist yet (the gateway creates it at start)` }));
+    expect(doc.checks).toContainEqual(expect.objectContaining({ area: 'operators', status: 'warn', fix: `minegate user add <name> --role safety-officer -d ${fresh}` }));
+  });
+});
