@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
 import type { Reading } from '../readings.js';
-import { type ActuationReport, type ManualUnlockCommand, type OutputDecision, SafetyEngine, type SafetyEvaluation } from './engine.js';
+import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, SafetyEngine, type SafetyEvaluation } from './engine.js';
 import { SafetyCommandError } from './errors.js';
 import { SafetyJournal, type SafetyEvent } from './events.js';
 import { SafetyStore } from './store.js';
@@ -172,6 +172,11 @@ export class SafetyLoop {
   /** Manual unlock of a fan lock (board key switch, CLI): applied, then evaluated and driven at once. Throws SafetyCommandError. */
   manualUnlock(cmd: ManualUnlockCommand): void {
     this.command(() => this.engine.manualUnlock(cmd, this.opts.clock.mono()));
+  }
+
+  /** Clause g by hand: make the main or standby fan of a pair the running one. Throws SafetyCommandError. */
+  switchLocalFan(cmd: FanSwitchCommand): void {
+    this.command(() => this.engine.switchLocalFan(cmd, this.opts.clock.mono()));
   }
 
   outputs(): OutputStatus[] {
