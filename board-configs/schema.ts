@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
+import { SyncSchema } from './sync-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
@@ -103,5 +104,7 @@ export const SubstationConfigSchema = z.strictObject({
   personnel: PersonnelSchema.optional(),
   /** Electronic seals at shaft mouths and power-use monitoring (board-configs/seal-schema.ts). */
   seals: SealSchema.optional(),
+  /** Store-and-forward to the national platform: broker, keys, intervals, caps (board-configs/sync-schema.ts). */
+  sync: SyncSchema.optional(),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;
