@@ -2,7 +2,7 @@
 // Config validity, serial ports (present, ours to open, stable names), data dir (writable, free
 // space, operators, database), clock (plausible, not behind the newest stored reading), TCP bus
 // endpoints and the upstream broker reachable. Exit 1 when anything FAILs; warnings exit 0.
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync, statfsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -171,11 +171,21 @@ function serialChecks(buses: readonly BusConfig[]): DoctorCheck[] {
     } catch {
       checks.push({ area: 'serial', status: 'fail', message: `${name} → ${target}: not readable and writable by this user (device group gid ${st.gid})`, fix: 'add the service user to the device group: usermod -aG dialout minegate (then restart the service)' });
     }
-    if (!path.startsWith('/dev/serial/by-id/')) {
-      checks.push({ area: 'serial', status: 'warn', message: `${name} is not a /dev/serial/by-id/ path: USB adapters re-enumerate (ttyUSB0 → ttyUSB1) after a replug`, fix: 'use the matching name from ls -l /dev/serial/by-id/ (or a udev rule, see deploy/udev/)' });
+    if (!isStableName(path)) {
+      checks.push({ area: 'serial', status: 'warn', message: `${name} is not a /dev/serial/by-id/ path: USB adapters re-enumerate (ttyUSB0 → ttyUSB1) after a replug`, fix: 'use the matching name from ls -l /dev/serial/by-id/, or a udev rule name (deploy/udev/99-minegate-serial.rules)' });
     }
   }
   return checks;
+}
+
+/** /dev/serial/by-id/..., or a udev-made symlink under /dev that is not itself a kernel tty name. */
+function isStableName(path: string): boolean {
+  if (path.startsWith('/dev/serial/by-id/')) return true;
+  try {
+    return path.startsWith('/dev/') && !/^\/dev\/tty/.test(path) && lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------- data dir
