@@ -49,7 +49,7 @@ export const calibrationHandler: ControlHandler = {
       throw new ControlError('UNKNOWN_TARGET', `no point "${point}" in this substation's config`);
     }
     const calibrating = safety.calibratingPoints().includes(point);
-    const previousCalibration = safety.store.lastCalibrations().get(point) ?? null;
+    const previousCalibration = lastCalibration(safety.store.lastCalibrations().get(point), safety.engine.plan.settings.integrity.calibrations[point]);
     const checkedByEngine = safety.engine.plan.points.get(point)?.monitored === true;
     const before = { calibrating, lastCalibration: previousCalibration === null ? null : new Date(previousCalibration).toISOString() };
 
@@ -94,3 +94,10 @@ export const calibrationHandler: ControlHandler = {
     return { point, phase, gas, previousCalibration, calibratedAt, checkedByEngine };
   },
 };
+
+/** The newer of the date recorded by the engine and the one written in the config (what the engine uses). */
+function lastCalibration(recorded: number | undefined, configured: string | undefined): number | null {
+  const fromConfig = configured === undefined ? Number.NaN : Date.parse(configured);
+  const dates = [recorded, fromConfig].filter((d): d is number => d !== undefined && Number.isFinite(d));
+  return dates.length === 0 ? null : Math.max(...dates);
+}

@@ -74,7 +74,7 @@ export interface ControlRig {
   devices: { t1: ProfileDevice; t2: ProfileDevice; fan: ProfileDevice; relay: ProfileDevice; feed: ProfileDevice };
   /** The built CLI with -d <dataDir> and, when `as` is given, --user and MINEGATE_PASSWORD. */
   cli(args: string[], as?: string, timeoutMs?: number): Promise<CliResult>;
-  /** Wait until every power output is permitted and the relay module confirmed every output. */
+  /** Wait until every power output is permitted, no alarm is active, and the relay module confirmed every output. */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -131,9 +131,10 @@ export async function startControlRig(opts: ControlRigOptions = {}): Promise<Con
       await waitFor(
         () => {
           const outs = gateway.safety.outputs();
-          return outs.length > 0 && outs.every((o) => o.confirmed === true && (o.kind !== 'power' || o.energize));
+          // Quiet: power permitted, no alarm (the start-up actuation alarms sound the siren briefly).
+          return outs.length > 0 && gateway.safety.engine.alarms().length === 0 && outs.every((o) => o.confirmed === true && o.energize === (o.kind === 'power'));
         },
-        { timeoutMs: 10_000, what: 'every power output permitted and every output confirmed' },
+        { timeoutMs: 10_000, what: 'every power output permitted, no alarm, every output confirmed' },
       );
     },
     async close() {
