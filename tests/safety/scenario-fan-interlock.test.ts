@@ -107,7 +107,8 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.field(FIELD.t1).setWireFault('no-response');
     rig.relayBus(RELAY.fan).setStatus({ sensorFault: true });
     await rig.waitCoil(COIL.heading, false, 8000, 'fault lockout of the heading');
-    await waitFor(() => rig!.holdsOn('heading-power').join() === 'fault-lockout:FAN-RUN,fault-lockout:T1', { what: 'both faults locking out the heading' });
+    // The fan sensor's fault bit covers both its channels (run state and duct airflow).
+    await waitFor(() => rig!.holdsOn('heading-power').join() === 'fault-lockout:FAN-AIR,fault-lockout:FAN-RUN,fault-lockout:T1', { what: 'every fault locking out the heading' });
     expect(rig.coil(COIL.fan)).toBe(true);
     expect(rig.holdsOn('fan-power')).toEqual([]);
   });
