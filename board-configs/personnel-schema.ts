@@ -184,6 +184,97 @@ export const EvacuationSettingsSchema = z.strictObject({
 });
 export type EvacuationSettings = z.infer<typeof EvacuationSettingsSchema>;
 
+/** RS-485 line speeds (the same list as schema.ts BAUD_RATES, which imports this file). */
+const READER_BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+
+/** Defaults of the reader wiring, in one reviewable place. */
+export const READER_DEFAULTS = {
+  /** minegate's framed protocol runs at 9600 8N1 unless the line says otherwise. */
+  baudRate: 9600,
+  parity: 'none',
+  dataBits: 8,
+  stopBits: 1,
+  /** A reader silent this long (5 report periods) is offline: its area's headcount is unknown. */
+  offlineAfterMs: 5_000,
+  /** How long a page (呼叫) waits for the reader's ack. */
+  pageTimeoutMs: 2_000,
+  /** Modbus-FIFO readers are drained this often. */
+  fifoPollMs: 1_000,
+  /** An RS-485-over-TCP converter that does not accept the connection in this time is down. */
+  connectTimeoutMs: 3_000,
+} as const;
+
+/** Where the framed reader line (protocols/card-reader/README.md) is reached. */
+export const ReaderLinkSchema = z.discriminatedUnion('type', [
+  /** An RS-485 adapter on this board. */
+  z.strictObject({
+    type: z.literal('serial'),
+    path: z.string().min(1),
+    baudRate: z
+      .number()
+      .int()
+      .refine((b) => (READER_BAUD_RATES as readonly number[]).includes(b), `one of ${READER_BAUD_RATES.join(', ')}`)
+      .default(READER_DEFAULTS.baudRate),
+    parity: z.enum(['none', 'even', 'odd']).default(READER_DEFAULTS.parity),
+    dataBits: z.union([z.literal(7), z.literal(8)]).default(READER_DEFAULTS.dataBits),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(READER_DEFAULTS.stopBits),
+  }),
+  /** An RS-485-over-TCP converter in front of the line (raw bytes, no framing added). */
+  z.strictObject({
+    type: z.literal('tcp'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535),
+    connectTimeoutMs: ms(100, 60_000).default(READER_DEFAULTS.connectTimeoutMs),
+  }),
+]);
+export type ReaderLinkConfig = z.infer<typeof ReaderLinkSchema>;
+
+/** Framed readers sharing one RS-485 line; `readers` are their addresses (= station readers). */
+export const ReaderLineSchema = z.strictObject({
+  link: ReaderLinkSchema,
+  /** Addresses 1..254 (0 and 255 are reserved by the protocol). */
+  readers: z.array(z.number().int().min(1).max(254)).min(1),
+});
+export type ReaderLineConfig = z.infer<typeof ReaderLineSchema>;
+
+/** A reader that queues card records in Modbus registers (profile card-reader-fifo), on a configured bus. */
+export const FifoReaderSchema = z.strictObject({
+  /** Device id (from `devices`) whose profile is card-reader-fifo. */
+  device: id,
+  /** The station reader address its sightings are reported as. */
+  reader,
+});
+export type FifoReaderConfig = z.infer<typeof FifoReaderSchema>;
+
+/** How the gateway hears the readers: the framed line and/or Modbus-FIFO readers. */
+export const ReadersSchema = z
+  .strictObject({
+    line: ReaderLineSchema.optional(),
+    fifo: z.array(FifoReaderSchema).default([]),
+    offlineAfterMs: ms(1_000, 600_000).default(READER_DEFAULTS.offlineAfterMs),
+    pageTimeoutMs: ms(100, 60_000).default(READER_DEFAULTS.pageTimeoutMs),
+    fifoPollMs: ms(100, 60_000).default(READER_DEFAULTS.fifoPollMs),
+  })
+  .superRefine((r, ctx) => {
+    // A reader address heard twice would mix two stations' cards into one.
+    const framed = new Map<number, number>();
+    (r.line?.readers ?? []).forEach((a, i) => {
+      if (framed.has(a)) ctx.addIssue({ code: 'custom', path: ['line', 'readers', i], message: `reader ${a} is already listed at line.readers[${framed.get(a)}]` });
+      else framed.set(a, i);
+    });
+    const devices = new Map<string, number>();
+    const fifoReaders = new Map<number, number>();
+    r.fifo.forEach((f, i) => {
+      if (devices.has(f.device)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'device'], message: `device "${f.device}" is already fifo[${devices.get(f.device)}]` });
+      else devices.set(f.device, i);
+      if (framed.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `reader ${f.reader} is also on the framed line (line.readers[${framed.get(f.reader)}])` });
+      else if (fifoReaders.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `reader ${f.reader} is already fifo[${fifoReaders.get(f.reader)}]` });
+      else fifoReaders.set(f.reader, i);
+    });
+    if (r.line === undefined && r.fifo.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'readers needs a framed line, fifo readers, or both' });
+  });
+export type ReadersConfig = z.infer<typeof ReadersSchema>;
+
 export const PersonnelSchema = z.strictObject({
   /** 核定下井人数: the mine total rated headcount underground; more is over-manning (超员). */
   ratedUnderground: z.number().int().min(1),
@@ -196,6 +287,22 @@ export const PersonnelSchema = z.strictObject({
   travel: z.array(TravelSchema).default([]),
   alarms: PersonnelAlarmSettingsSchema.prefault({}),
   evacuation: EvacuationSettingsSchema.prefault({}),
+  /** How the readers are wired to this gateway. Without it the positioning state gets no sightings. */
+  readers: ReadersSchema.optional(),
+}).superRefine((p, ctx) => {
+  // Every station must be heard by some reader, and every wired reader must be a station.
+  if (p.readers === undefined) return;
+  const wired = new Set([...(p.readers.line?.readers ?? []), ...p.readers.fifo.map((f) => f.reader)]);
+  const stations = new Set(p.stations.map((s) => s.reader));
+  p.stations.forEach((s, i) => {
+    if (!wired.has(s.reader)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'reader'], message: `station "${s.name}" (reader ${s.reader}) is on neither readers.line nor readers.fifo: its cards would never be seen` });
+  });
+  (p.readers.line?.readers ?? []).forEach((a, i) => {
+    if (!stations.has(a)) ctx.addIssue({ code: 'custom', path: ['readers', 'line', 'readers', i], message: `reader ${a} is not a configured station` });
+  });
+  p.readers.fifo.forEach((f, i) => {
+    if (!stations.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['readers', 'fifo', i, 'reader'], message: `reader ${f.reader} is not a configured station` });
+  });
 });
 export type PersonnelConfig = z.infer<typeof PersonnelSchema>;
 export type PersonnelConfigInput = z.input<typeof PersonnelSchema>;

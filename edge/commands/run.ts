@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
 import { runSimulator } from '../../simulator/run.js';
+import { defaultCapabilities } from '../capabilities.js';
 import { loadConfig } from '../config/load-config.js';
 import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import { Gateway } from '../gateway.js';
@@ -26,7 +27,8 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   await assertNoGatewayRunning(dataDir);
   const logger = createLogger({ dataDir, level: opts.logLevel });
   const stopExtra = before ? await before() : async () => {};
-  const gateway = new Gateway(loaded, { dataDir, logger });
+  // Personnel positioning and electronic seals run when the config has their sections.
+  const gateway = new Gateway(loaded, { dataDir, logger, capabilities: defaultCapabilities(loaded) });
   await gateway.start();
   // Technician commands (status, cut, unlock, relay test …) act through this socket.
   const control = new ControlServer(gateway, { dataDir, logger });

@@ -1,0 +1,22 @@
+// The optional parts a config asks for, in the order they must start: personnel before seals
+// (the seals cross-check against positioning). Each only when its config section exists.
+import type { Capability } from './capability.js';
+import type { LoadedConfig } from './config/load-config.js';
+import { PersonnelCapability, type PersonnelCapabilityOptions } from './personnel/personnel-capability.js';
+import { sealsOf } from './seals/config-checks.js';
+import { SealCapability, type SealCapabilityOptions } from './seals/seal-capability.js';
+
+export interface DefaultCapabilityOptions {
+  personnel?: PersonnelCapabilityOptions;
+  seals?: SealCapabilityOptions;
+}
+
+/** Capabilities for a loaded config, in dependency order, for `new Gateway(loaded, { capabilities })`. */
+export function defaultCapabilities(loaded: LoadedConfig, opts: DefaultCapabilityOptions = {}): Capability[] {
+  if (!loaded || typeof loaded !== 'object' || !loaded.config) throw new TypeError(`defaultCapabilities: expected a loaded config, got ${String(loaded)}`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`defaultCapabilities: options must be an object, got ${String(opts)}`);
+  const capabilities: Capability[] = [];
+  if (loaded.config.personnel !== undefined) capabilities.push(new PersonnelCapability(opts.personnel));
+  if (sealsOf(loaded.config) !== undefined) capabilities.push(new SealCapability(opts.seals));
+  return capabilities;
+}
