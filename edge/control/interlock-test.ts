@@ -326,6 +326,12 @@ export function interlockHandlers(): ControlHandler[] {
     },
   };
 
+  const list: ControlHandler = {
+    command: 'interlock.test.list',
+    role: 'viewer',
+    handle: (): InterlockTestState[] => [...sessions.values()].filter((s) => !s.done).map((s) => s.state()),
+  };
+
   const state: ControlHandler = {
     command: 'interlock.test.state',
     role: 'viewer',
@@ -380,5 +386,5 @@ export function interlockHandlers(): ControlHandler[] {
     },
   };
 
-  return [start, state, abort, status];
+  return [start, list, state, abort, status];
 }
