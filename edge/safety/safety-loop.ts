@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
 import type { Reading } from '../readings.js';
-import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, SafetyEngine, type SafetyEvaluation } from './engine.js';
+import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyEvaluation } from './engine.js';
 import { SafetyCommandError } from './errors.js';
 import { SafetyJournal, type SafetyEvent } from './events.js';
 import { SafetyStore } from './store.js';
@@ -32,6 +32,11 @@ export interface SafetyLoopOptions {
   tickMs?: number;
   /** The IO plugin of each Firmata board (default: firmata-io on the board's serial port). Tests inject TestIO. */
   boardIo?: (board: BoardConfig) => IoPlugin;
+  /**
+   * A config reload inside a running process: the point table already holds fresh readings, so
+   * outputs are decided from them at once instead of starting cut. Holds still come back from the store.
+   */
+  warmStart?: boolean;
 }
 
 export const safetyLoopDefaults = {
@@ -98,7 +103,7 @@ export class SafetyLoop {
     const { config, devicesById, profiles } = opts.loaded;
     this.store = new SafetyStore(opts.db);
     this.journal = new SafetyJournal(this.store);
-    this.engine = new SafetyEngine({ config, journal: this.journal, wallClock: opts.clock.wall });
+    this.engine = new SafetyEngine({ config, journal: this.journal, wallClock: opts.clock.wall, startupHold: !opts.warmStart });
     for (const board of config.boards ?? []) this.drivers.set(board.id, this.openBoard(board));
     for (const deviceId of new Set(config.outputs.map((o) => o.device))) {
       if (this.drivers.has(deviceId)) continue;
@@ -172,6 +177,16 @@ export class SafetyLoop {
   /** Manual unlock of a fan lock (board key switch, CLI): applied, then evaluated and driven at once. Throws SafetyCommandError. */
   manualUnlock(cmd: ManualUnlockCommand): void {
     this.command(() => this.engine.manualUnlock(cmd, this.opts.clock.mono()));
+  }
+
+  /** 异地断电 (remote cut): applied, then evaluated and driven at once. Throws SafetyCommandError. */
+  remoteCut(cmd: RemoteCutCommand): void {
+    this.command(() => this.engine.remoteCut(cmd, this.opts.clock.mono()));
+  }
+
+  /** Release a remote cut (same authority only): applied, then evaluated and driven at once. Throws SafetyCommandError. */
+  remoteRelease(cmd: RemoteReleaseCommand): void {
+    this.command(() => this.engine.remoteRelease(cmd, this.opts.clock.mono()));
   }
 
   /** Clause g by hand: make the main or standby fan of a pair the running one. Throws SafetyCommandError. */
