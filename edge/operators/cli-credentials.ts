@@ -42,10 +42,12 @@ export async function authorizeFromCli(dataDir: string, user: string | undefined
 /** Read a line from the terminal without echoing it. */
 function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo off before the prompt appears: whatever is typed after seeing it must never show.
+  const wasRaw = stdin.isRaw;
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
-    const wasRaw = stdin.isRaw;
     const finish = (err: Error | null): void => {
       stdin.setRawMode(wasRaw);
       stdin.pause();
@@ -62,7 +64,6 @@ function promptHidden(prompt: string): Promise<string> {
         else typed += ch;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });
