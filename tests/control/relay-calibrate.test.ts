@@ -2,12 +2,12 @@
 // pulse goes through the safety loop's own actuator (seen on the wire), a held output is refused
 // with its holds named, and a calibration's end feeds the engine's calibration date.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditDatabase, queryAudit } from '../../edge/operators/audit.js';
+import { type AuditAction, openAuditDatabase, queryAudit } from '../../edge/operators/audit.js';
 import type { ChannelChange } from '../../simulator/virtual-device.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { type ControlRig, startControlRig } from './rig.js';
 
-function audit(rig: ControlRig, action: Parameters<typeof queryAudit>[1]['action']) {
+function audit(rig: ControlRig, action: AuditAction) {
   const db = openAuditDatabase(rig.dataDir);
   try {
     return queryAudit(db, { action });
