@@ -75,4 +75,19 @@ export const syncMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'file-drop name state: the newest time stamp written per file type',
+    up: (db) => {
+      db.exec(`
+        -- The pickup host removes dropped files, so the directory cannot tell which names were
+        -- already used: the newest stamp per type is kept here, and every later file takes a
+        -- strictly later one (a platform that dedupes by name never sees two files under one name).
+        CREATE TABLE sync_file_drop (
+          type TEXT PRIMARY KEY,
+          last_stamp TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -223,6 +223,29 @@ export interface OutboxEvents {
   batches: [count: number];
   /** Records were dropped (the marker also goes upstream). */
   gap: [marker: GapMarker];
+  /** One batch was committed (after its transaction): for exporters such as the file drop. Listeners must be cheap. */
+  sealed: [batch: SealedBatchInfo];
+}
+
+/** Unacknowledged batches of one lane. */
+export interface LaneBacklog {
+  batches: number;
+  records: number;
+  bytes: number;
+  /** Acquisition time of the oldest record waiting, ms epoch; null when the lane is empty. */
+  oldestTime: number | null;
+}
+
+/** A committed batch as the 'sealed' event reports it. */
+export interface SealedBatchInfo {
+  stream: string;
+  type: string;
+  firstSeq: number;
+  lastSeq: number;
+  records: number;
+  sealedAt: number;
+  name: string;
+  payload: Buffer;
 }
 
 export class Outbox extends EventEmitter<OutboxEvents> {
@@ -281,6 +304,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     batchInfo: Database.Statement;
     pruneHistory: Database.Statement;
     nextStream: Database.Statement;
+    backlog: Database.Statement;
   };
 
   constructor(options: OutboxOptions) {
@@ -330,6 +354,9 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       batchInfo: db.prepare('SELECT bytes, records FROM sync_batches WHERE id = ?'),
       pruneHistory: db.prepare('DELETE FROM sync_history WHERE keep_until < ?'),
       nextStream: db.prepare('SELECT min(stream) FROM sync_batches WHERE stream > ?'),
+      backlog: db.prepare(
+        'SELECT lane, count(*) AS batches, coalesce(sum(records), 0) AS records, coalesce(sum(bytes), 0) AS bytes, min(first_time) AS oldest FROM sync_batches GROUP BY lane',
+      ),
     };
 
     const totals = db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(records), 0) AS records FROM sync_batches').get() as {
@@ -514,6 +541,22 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       fileBytes,
       freeBytes,
     };
+  }
+
+  /**
+   * Stored (unacknowledged) batches per lane, with their records and payload bytes and the
+   * acquisition time of the oldest record: the status screen's backlog. One indexed query; not
+   * for the hot path.
+   */
+  backlogByLane(): Record<Lane, LaneBacklog> {
+    const out = Object.fromEntries(LANES.map((l) => [l, { batches: 0, records: 0, bytes: 0, oldestTime: null }])) as Record<Lane, LaneBacklog>;
+    if (!this.db.open) return out;
+    const rows = this.stmt.backlog.all() as { lane: number; batches: number; records: number; bytes: number; oldest: number | null }[];
+    for (const r of rows) {
+      const lane = LANES[r.lane];
+      if (lane) out[lane] = { batches: r.batches, records: r.records, bytes: r.bytes, oldestTime: r.oldest };
+    }
+    return out;
   }
 
   /** Current sequence state of a stream: the next number to assign and the chain head. */
@@ -777,6 +820,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.counters.committedRecords += records;
     this.counters.committedBatches += pending.length;
     if (pending.length > 0) this.emit('batches', pending.length);
+    if (this.listenerCount('sealed') > 0) {
+      for (const b of pending) {
+        this.emit('sealed', { stream: b.def.name, type: b.def.type, firstSeq: b.firstSeq, lastSeq: b.lastSeq, records: b.records, sealedAt: b.sealedAt, name: b.name, payload: b.payload });
+      }
+    }
     return { records, batches: pending.length };
   }
 
