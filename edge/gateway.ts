@@ -27,6 +27,8 @@ export interface GatewayOptions {
   poller?: Partial<PollerOptions>;
   /** Optional parts (personnel, seals, sync, control socket), started in this order after the core. */
   capabilities?: readonly Capability[];
+  /** Config reload in a running process: readings carried over from the previous gateway, no cold-start cut. */
+  warmStart?: { readings: readonly Reading[] };
 }
 
 export interface PointStatus {
@@ -129,6 +131,11 @@ export class Gateway {
     this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), components);
     this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }) });
     for (const bus of config.buses) this.masters.set(bus.id, createMaster(bus));
+    // Only readings of points that still exist with the same source carry over a reload.
+    for (const r of this.opts.warmStart?.readings ?? []) {
+      const p = this.loaded.pointsByCode.get(r.point);
+      if (p && p.unit === r.unit) this.points.update(r);
+    }
     // Interlocks first: holds from before a restart are back, and every power output is cut,
     // before the first reading can arrive.
     this.safetyLoop = new SafetyLoop({
@@ -139,6 +146,7 @@ export class Gateway {
       setAccelerated: (deviceId, on) => this.setAccelerated(deviceId, on),
       clock: this.clock,
       logger: this.opts.logger,
+      warmStart: this.opts.warmStart !== undefined,
     });
     this.safetyLoop.start();
     for (const bus of config.buses) {

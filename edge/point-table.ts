@@ -48,6 +48,11 @@ export class PointTable {
     return r ? this.clock.mono() - r.monoTime : Number.POSITIVE_INFINITY;
   }
 
+  /** The latest acquisitions as they were stored (no staleness applied): for a warm reload. */
+  latestReadings(): Reading[] {
+    return [...this.latest.values()];
+  }
+
   codes(): string[] {
     return [...this.info.keys()];
   }
