@@ -5,10 +5,12 @@ import type { LoadedConfig } from './config/load-config.js';
 import { PersonnelCapability, type PersonnelCapabilityOptions } from './personnel/personnel-capability.js';
 import { sealsOf } from './seals/config-checks.js';
 import { SealCapability, type SealCapabilityOptions } from './seals/seal-capability.js';
+import { SyncCapability, type SyncCapabilityOptions } from '../sync/sync-capability.js';
 
 export interface DefaultCapabilityOptions {
   personnel?: PersonnelCapabilityOptions;
   seals?: SealCapabilityOptions;
+  sync?: SyncCapabilityOptions;
 }
 
 /** Capabilities for a loaded config, in dependency order, for `new Gateway(loaded, { capabilities })`. */
@@ -18,5 +20,7 @@ export function defaultCapabilities(loaded: LoadedConfig, opts: DefaultCapabilit
   const capabilities: Capability[] = [];
   if (loaded.config.personnel !== undefined) capabilities.push(new PersonnelCapability(opts.personnel));
   if (sealsOf(loaded.config) !== undefined) capabilities.push(new SealCapability(opts.seals));
+  // Upstream last: it reports what personnel and seals raise.
+  if (loaded.config.sync !== undefined) capabilities.push(new SyncCapability(opts.sync));
   return capabilities;
 }
