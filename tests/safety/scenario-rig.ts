@@ -186,9 +186,11 @@ export class ScenarioRig {
     }
   }
 
-  async startGateway(): Promise<Gateway> {
+  /** Start a gateway on the rig's data dir; `beforeStart` may subscribe to readings before the first poll. */
+  async startGateway(beforeStart?: (gateway: Gateway) => void): Promise<Gateway> {
     const loaded = parseConfigText(this.configYaml, join(this.dataDir, 'scenario-substation.yaml'));
     this.gateway = new Gateway(loaded, { dataDir: this.dataDir, logger: createLogger({}), poller: { retryBackoffMs: 50, probeMs: 500 } });
+    beforeStart?.(this.gateway);
     await this.gateway.start();
     this.gateway.safety.onEvents((events) => this.events.push(...events));
     return this.gateway;
