@@ -104,7 +104,7 @@ function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | u
     const { config } = loaded;
     return {
       buses: config.buses,
-      brokerUrl,
+      brokerUrl: config.sync?.brokerUrl ?? brokerUrl,
       newestConfigCheck: [{ area: 'config', status: 'ok', message: `valid: ${config.buses.length} buses, ${config.devices.length} devices, ${config.points.length} points (${config.substation.code} ${config.substation.name})` }],
     };
   } catch (err) {
@@ -141,7 +141,7 @@ function rawBuses(file: string): BusConfig[] {
   }).map((b) => ({ port: 502, ...b }) as BusConfig);
 }
 
-/** An upstream section is optional: `sync.brokerUrl` when the config has one. */
+/** The upstream section is optional: `sync.brokerUrl` when the config has one (read raw when the config is invalid). */
 function rawBrokerUrl(file: string): string | undefined {
   const sync = rawData(file)?.sync as { brokerUrl?: unknown } | undefined;
   return typeof sync?.brokerUrl === 'string' ? sync.brokerUrl : undefined;

@@ -1,7 +1,7 @@
 // `minegate doctor` as a built CLI process: a healthy setup passes; a missing serial adapter, an
 // unstable tty name, an unreachable TCP bus and broker, a clock behind the stored data, little free
 // space and a broken config each show up with a fix, and any FAIL exits 1.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -120,6 +120,17 @@ devices:
     expect(config.fix).toMatch(/minegate config check/);
     expect(doc.checks.find((c) => c.area === 'serial')).toMatchObject({ status: 'fail', message: 'rs485-1: /dev/ttyUSB9 does not exist' });
     expect(doc.checks.find((c) => c.area === 'broker')).toMatchObject({ status: 'skip' });
+  });
+
+  it("probes the broker of the config's sync section", async () => {
+    const r = await rig();
+    const broker = await listening();
+    writeFileSync(r.configFile, `${readFileSync(r.configFile, 'utf8')}sync:\n  brokerUrl: "mqtt://127.0.0.1:${broker}"\n`);
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', r.dataDir, '--json']);
+    expect(res.code, res.stdout).toBe(0);
+    const doc = JSON.parse(res.stdout) as DoctorJson;
+    expect(doc.checks.find((c) => c.area === 'config')!.status).toBe('ok');
+    expect(doc.checks.find((c) => c.area === 'broker')).toMatchObject({ status: 'ok', message: `127.0.0.1:${broker} accepts connections (sync.brokerUrl; TCP only, login not tried)` });
   });
 
   it('a missing data dir and no accounts are warnings with the commands that fix them', async () => {
