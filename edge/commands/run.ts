@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
 import { runSimulator } from '../../simulator/run.js';
+import { startDemoPlatform } from '../../sync/demo-platform.js';
 import { defaultCapabilities } from '../capabilities.js';
-import { loadConfig } from '../config/load-config.js';
+import type { Capability } from '../capability.js';
+import { type LoadedConfig, loadConfig } from '../config/load-config.js';
 import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import { Gateway } from '../gateway.js';
-import { closeLogger, createLogger } from '../log.js';
+import { closeLogger, createLogger, type Logger } from '../log.js';
 import { renderStatus } from '../status-view.js';
 import { out } from './output.js';
 
@@ -18,17 +20,27 @@ interface RunOptions {
   logLevel: string;
 }
 
+/** Something the gateway talks to upstream in the demo (broker + receiver): started before the gateway, stopped after it. */
+type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; capability: Capability; stop(): Promise<void> }>;
+
 /** Run the gateway until Ctrl-C (or --duration), redrawing the status table. */
-async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>): Promise<void> {
-  const loaded = loadConfig(configFile);
+async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
+  let loaded = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
   // one over the relay module.
   await assertNoGatewayRunning(dataDir);
   const logger = createLogger({ dataDir, level: opts.logLevel });
   const stopExtra = before ? await before() : async () => {};
-  // Personnel positioning and electronic seals run when the config has their sections.
-  const gateway = new Gateway(loaded, { dataDir, logger, capabilities: defaultCapabilities(loaded) });
+  // Before the capabilities are chosen: the demo points the config's sync section at its own platform.
+  const platform = upstream ? await upstream(loaded, dataDir, logger).catch(async (err: unknown) => {
+    await stopExtra();
+    await closeLogger(logger);
+    throw err;
+  }) : undefined;
+  if (platform) loaded = platform.loaded;
+  // Personnel positioning, electronic seals and upstream sync run when the config has their sections.
+  const gateway = new Gateway(loaded, { dataDir, logger, capabilities: [...defaultCapabilities(loaded), ...(platform ? [platform.capability] : [])] });
   await gateway.start();
   // Technician commands (status, cut, unlock, relay test …) act through this socket.
   const control = new ControlServer(gateway, { dataDir, logger });
@@ -36,6 +48,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     await control.start();
   } catch (err) {
     await gateway.stop();
+    await platform?.stop();
     await stopExtra();
     await closeLogger(logger);
     throw err;
@@ -64,6 +77,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   draw();
   await control.stop();
   await gateway.stop();
+  await platform?.stop();
   await stopExtra();
   await closeLogger(logger);
   out('minegate: stopped cleanly');
@@ -93,9 +107,15 @@ export function registerDemo(program: Command): void {
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
     .action(async (o: RunOptions) => {
       const scenario = `${packageRoot()}/simulator/scenarios/demo.yaml`;
-      await runGateway(`${boardConfigsDir()}/examples/demo-substation.yaml`, o, async () => {
-        const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`));
-        return () => sim.stop();
-      });
+      await runGateway(
+        `${boardConfigsDir()}/examples/demo-substation.yaml`,
+        o,
+        async () => {
+          const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`));
+          return () => sim.stop();
+        },
+        // "The platform": embedded MQTT 5 broker and reference receiver (files in <data-dir>/platform/).
+        (loaded, dataDir, logger) => startDemoPlatform(loaded, dataDir, logger),
+      );
     });
 }

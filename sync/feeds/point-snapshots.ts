@@ -40,11 +40,17 @@ export function cdssRecord(point: UpstreamPoint, reading: SnapshotReading, state
 }
 
 const NOT_FROM_A_READING: ReadonlySet<string> = new Set(['remote-cut', 'startup']);
+/**
+ * Alarm kinds that are the point's own 报警 (its value or state is abnormal). Faults show in the
+ * quality bits already; integrity (calibration overdue), actuation and lock alarms are about the
+ * system, not the measurement, and would make a normal reading look alarming upstream.
+ */
+const MEASUREMENT_ALARMS: ReadonlySet<string> = new Set(['over-limit', 'under-limit', 'fan-stopped', 'duct-airflow-low', 'feed-abnormal']);
 
 /** The alarm and cut sets from the engine's lists (one pass each per snapshot). */
-export function interlockState(alarms: readonly { point?: string }[], holds: readonly { point?: string; rule: string }[]): InterlockState {
+export function interlockState(alarms: readonly { point?: string; kind: string }[], holds: readonly { point?: string; rule: string }[]): InterlockState {
   const alarmed = new Set<string>();
-  for (const a of alarms) if (a.point !== undefined) alarmed.add(a.point);
+  for (const a of alarms) if (a.point !== undefined && MEASUREMENT_ALARMS.has(a.kind)) alarmed.add(a.point);
   const cut = new Set<string>();
   // Remote cuts and the start-up hold are not caused by a point's reading; every other hold with a point is.
   for (const h of holds) if (h.point !== undefined && !NOT_FROM_A_READING.has(h.rule)) cut.add(h.point);
