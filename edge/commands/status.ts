@@ -37,6 +37,7 @@ export function renderControlStatus(s: ControlStatus): string {
     });
   }
   if (s.calibrating.length > 0) extra.push({ title: 'calibrating (values still drive protection):', body: `  ${s.calibrating.join(', ')}` });
+  for (const section of s.sections ?? []) extra.push({ title: section.title, body: section.body });
   const head = `${s.substation.code} ${s.substation.name} (${s.mine.name} ${s.mine.code})  ${formatWall(s.wallTime)}`;
   return `${head}\n\n${renderStatus(s.status, extra)}`;
 }

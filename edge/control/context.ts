@@ -29,6 +29,15 @@ export interface ControlContext {
   onSafetyEvents(listener: (events: readonly SafetyEvent[]) => void): () => void;
   /** Every batch of readings (polling path: keep it cheap); returns the unsubscribe function. */
   onReadings(listener: (readings: readonly Reading[]) => void): () => void;
+  /** Extra sections of `status` (people, seals, sync …) registered with ControlServer.addStatusSection. */
+  statusSections(): StatusExtra[];
+}
+
+/** One extra block of the status screen: a title, its text, and the same as data for --json. */
+export interface StatusExtra {
+  title: string;
+  body: string;
+  data?: unknown;
 }
 
 export interface ControlHandler {

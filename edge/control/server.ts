@@ -19,7 +19,7 @@ import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyEvent } from '../safety/events.js';
 import { openDatabase } from '../store/database.js';
 import { StoreError } from '../store/store-error.js';
-import type { ControlContext, ControlHandler } from './context.js';
+import type { ControlContext, ControlHandler, StatusExtra } from './context.js';
 import { ControlError } from './errors.js';
 import { defaultControlHandlers } from './handlers.js';
 import { controlMigrations } from './interlock-records.js';
@@ -61,6 +61,7 @@ export class ControlServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly eventListeners = new Set<(events: readonly SafetyEvent[]) => void>();
   private readonly readingListeners = new Set<(readings: readonly Reading[]) => void>();
+  private readonly statusSources: { title: string; source: () => StatusExtra }[] = [];
   private server: net.Server | undefined;
   private db: Database.Database | undefined;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -89,6 +90,16 @@ export class ControlServer {
     }
     if (this.handlers.has(handler.command)) throw new TypeError(`ControlServer.register: command "${handler.command}" is registered twice`);
     this.handlers.set(handler.command, handler);
+  }
+
+  /**
+   * Add a block to `minegate status` (people underground, seals, upstream sync …). The source runs
+   * on every status request: keep it a quick read of in-memory state. A failing source shows its
+   * error in its block instead of failing the status.
+   */
+  addStatusSection(title: string, source: () => StatusExtra): void {
+    if (typeof title !== 'string' || title === '' || typeof source !== 'function') throw new TypeError(`ControlServer.addStatusSection: needs a title and a function, got ${JSON.stringify(title)}`);
+    this.statusSources.push({ title, source });
   }
 
   /** Claim the socket (refusing if another gateway answers on it) and start answering. The gateway must be started. */
@@ -262,6 +273,14 @@ export class ControlServer {
         this.readingListeners.add(listener);
         return () => this.readingListeners.delete(listener);
       },
+      statusSections: () =>
+        this.statusSources.map(({ title, source }) => {
+          try {
+            return source();
+          } catch (err) {
+            return { title, body: `  unavailable: ${(err as Error).message}` };
+          }
+        }),
     };
   }
 

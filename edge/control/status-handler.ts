@@ -1,7 +1,7 @@
 // `status`: the live table of the running gateway — points, devices, outputs, holds, alarms,
 // active remote cuts and points under calibration — as data; the CLI renders it.
 import type { GatewayStatus } from '../gateway.js';
-import type { ControlHandler } from './context.js';
+import type { ControlHandler, StatusExtra } from './context.js';
 
 export interface ControlStatus {
   mine: { code: string; name: string };
@@ -10,12 +10,14 @@ export interface ControlStatus {
   status: GatewayStatus;
   remoteCuts: { id: string; outputs: string[]; authority: string; operator: string; reason: string; remainingMs: number }[];
   calibrating: string[];
+  /** Blocks other modules added (ControlServer.addStatusSection). */
+  sections: StatusExtra[];
 }
 
 export const statusHandler: ControlHandler = {
   command: 'status',
   role: 'viewer',
-  handle(_args, { gateway }): ControlStatus {
+  handle(_args, { gateway, statusSections }): ControlStatus {
     const { config } = gateway.loaded;
     const status = gateway.status();
     const calibrating = gateway.safety.calibratingPoints();
@@ -28,6 +30,7 @@ export const statusHandler: ControlHandler = {
       status,
       remoteCuts: gateway.safety.engine.activeRemoteCuts(),
       calibrating,
+      sections: statusSections(),
     };
   },
 };

@@ -1,7 +1,7 @@
 // The technician's safety commands as built CLI processes against a live gateway: status and
 // events (table and --json), remote cut and release under the right and the wrong authority, fan
 // unlock refused while there is nothing to unlock, alarm acknowledge, and the audit rows they leave.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAuditDatabase, queryAudit } from '../../edge/operators/audit.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { minegate } from '../ops/helpers/cli.js';
@@ -17,6 +17,15 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await rig.settled();
+});
+afterEach(() => {
+  // A test that failed half-way must not leave the zone cut for the next one.
+  const engine = rig.gateway.safety.engine;
+  for (const c of engine.activeRemoteCuts()) engine.remoteRelease({ id: c.id, authority: c.authority, operator: 'test-cleanup' }, rig.gateway.clock.mono());
+  for (const d of Object.values(rig.devices)) d.setDeviceFailure(false);
+  rig.devices.t1.set('value', 0.2);
+  rig.devices.t2.set('value', 0.2);
+  rig.devices.fan.set('state', 1);
 });
 
 function audit(filter: Parameters<typeof queryAudit>[1]) {
@@ -47,6 +56,20 @@ describe('minegate status', () => {
     expect(s.substation.code).toBe('F001');
     expect(s.status.points.find((p: { code: string }) => p.code === 'F001A01')).toMatchObject({ value: 0.2, quality: 'good' });
     expect(s.status.outputs.map((o: { id: string }) => o.id)).toEqual(['heading-power', 'fan-power', 'siren', 'beacon']);
+  });
+
+  it('shows the sections other modules add (people, seals, sync …); a failing one says so without failing status', async () => {
+    rig.control.addStatusSection('people underground:', () => ({ title: 'people underground:', body: '  12 in zone 3101', data: { count: 12 } }));
+    rig.control.addStatusSection('sync:', () => {
+      throw new Error('outbox not open');
+    });
+    const table = await rig.cli(['status']);
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/people underground:\n {2}12 in zone 3101/);
+    expect(table.stdout).toMatch(/sync:\n {2}unavailable: outbox not open/);
+    const s = JSON.parse((await rig.cli(['status', '--json'])).stdout);
+    expect(s.sections[0]).toEqual({ title: 'people underground:', body: '  12 in zone 3101', data: { count: 12 } });
   });
 });
 
