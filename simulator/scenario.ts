@@ -10,6 +10,7 @@ import { type ConfigIssue, formatPath } from '../edge/config/config-error.js';
 import { validateWithSchema } from '../edge/config/schema-issues.js';
 import { readYamlSource, type YamlSource } from '../edge/config/yaml-source.js';
 import { ScenarioError, SimulatorError } from './errors.js';
+import { CardScriptSchema, checkRoutes, ReaderSpecSchema } from './personnel/routes.js';
 import { SignalSchema } from './signals.js';
 import { ProfileDevice } from './virtual-device.js';
 
@@ -134,6 +135,62 @@ export const ScenarioEventSchema = z
   });
 export type ScenarioEvent = z.infer<typeof ScenarioEventSchema>;
 
+/** How the gateway reaches the framed readers' RS-485 line. */
+export const PersonnelLineSchema = z.discriminatedUnion('type', [
+  /** An RS-485-over-TCP converter (no socat needed): the gateway's reader link is tcp host:port. */
+  z.strictObject({ type: z.literal('tcp'), host, port }),
+  /** A socat PTY pair; the gateway opens `<dir>/readers-gateway` (default dir: a fresh temp folder). */
+  z.strictObject({ type: z.literal('pty'), dir: z.string().min(1).optional() }),
+]);
+
+/** A seal camera (a seal-camera device on a bus) that people passing a reader also walk past. */
+export const SealLinkSchema = z.strictObject({
+  /** Reader address: a card arriving in its range crosses the camera. */
+  reader: z.number().int().min(1).max(247),
+  bus: id,
+  unit,
+  /** The camera counts a card's 1st, 3rd … arrival as people-in (into the mine), the 2nd, 4th … as people-out. */
+  firstPass: z.enum(['in', 'out']).default('in'),
+});
+export type SealLink = z.infer<typeof SealLinkSchema>;
+
+/** People a seal camera counts without any card: nobody's reader sees them. */
+export const UncardedCrossingSchema = z.strictObject({
+  at: seconds,
+  bus: id,
+  unit,
+  direction: z.enum(['in', 'out']).default('in'),
+  count: z.number().int().min(1).max(1000).default(1),
+  note: z.string().optional(),
+});
+export type UncardedCrossing = z.infer<typeof UncardedCrossingSchema>;
+
+/**
+ * The personnel-positioning network of the scenario: readers, cards walking routes (the format of
+ * simulator/personnel/routes.ts), where the framed line and the Modbus-FIFO readers are served, and
+ * which seal cameras the cards walk past. Its clock runs from start in real time × `speed`.
+ */
+export const ScenarioPersonnelSchema = z.strictObject({
+  description: z.string().optional(),
+  line: PersonnelLineSchema.default({ type: 'pty' }),
+  /** Modbus TCP endpoint of the Modbus-FIFO readers (unit id = reader address). */
+  modbus: z.strictObject({ host, port }).optional(),
+  seed: z.number().int().default(1),
+  reportIntervalS: z.number().min(0.05).max(60).default(1),
+  baudRate: z
+    .number()
+    .int()
+    .refine((b) => (BAUD_RATES as readonly number[]).includes(b), `one of ${BAUD_RATES.join(', ')}`)
+    .default(9600),
+  /** Scenario seconds per real second for the routes. */
+  speed: z.number().positive().max(1000).default(1),
+  readers: z.array(ReaderSpecSchema).min(1, 'the personnel network needs at least one reader'),
+  cards: z.array(CardScriptSchema).default([]),
+  sealLinks: z.array(SealLinkSchema).default([]),
+  uncarded: z.array(UncardedCrossingSchema).default([]),
+});
+export type ScenarioPersonnel = z.infer<typeof ScenarioPersonnelSchema>;
+
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -141,6 +198,7 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().default(1),
   buses: z.array(ScenarioBusSchema).min(1, 'a scenario needs at least one bus'),
   events: z.array(ScenarioEventSchema).default([]),
+  personnel: ScenarioPersonnelSchema.optional(),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
@@ -268,6 +326,37 @@ function crossCheck(scenario: Scenario, source: YamlSource, options: ScenarioOpt
     }
     if (event.status) checkStatusFlags(event.status, target.profile, at('status'), issue);
   });
+
+  const personnel = scenario.personnel;
+  if (personnel) {
+    checkRoutes(personnel, (path, message) => issue(['personnel', ...path], message));
+    const readers = new Set(personnel.readers.map((r) => r.address));
+    const camera = (path: PropertyKey[], busId: string, unitId: number): void => {
+      if (!busIndex.has(busId)) issue([...path, 'bus'], `no bus "${busId}"; buses are ${[...busIndex.keys()].join(', ')}`);
+      else {
+        const target = units.get(busId)?.get(unitId);
+        if (!target) issue([...path, 'unit'], `no unit ${unitId} on bus "${busId}"`);
+        else if (target.profile.name !== 'seal-camera') issue([...path, 'unit'], `unit ${unitId} on bus "${busId}" is a ${target.profile.name}, not a seal-camera`);
+      }
+    };
+    personnel.sealLinks.forEach((link, i) => {
+      if (!readers.has(link.reader)) issue(['personnel', 'sealLinks', i, 'reader'], `no reader ${link.reader} in personnel.readers`);
+      camera(['personnel', 'sealLinks', i], link.bus, link.unit);
+    });
+    personnel.uncarded.forEach((c, i) => camera(['personnel', 'uncarded', i], c.bus, c.unit));
+    const framed = personnel.readers.some((r) => r.protocol === 'framed');
+    const fifo = personnel.readers.some((r) => r.protocol === 'modbus-fifo');
+    if (personnel.modbus && !fifo) issue(['personnel', 'modbus'], 'modbus serves Modbus-FIFO readers; there are none', true);
+    const ports = new Map<number, string>();
+    for (const bus of scenario.buses) if (bus.listen.type !== 'rtu-pty' && bus.listen.port !== 0) ports.set(bus.listen.port, `bus "${bus.id}"`);
+    if (framed && personnel.line.type === 'tcp' && personnel.line.port !== 0) {
+      if (ports.has(personnel.line.port)) issue(['personnel', 'line', 'port'], `port ${personnel.line.port} is already used by ${ports.get(personnel.line.port)}`);
+      ports.set(personnel.line.port, 'the reader line');
+    }
+    if (personnel.modbus && personnel.modbus.port !== 0 && ports.has(personnel.modbus.port)) {
+      issue(['personnel', 'modbus', 'port'], `port ${personnel.modbus.port} is already used by ${ports.get(personnel.modbus.port)}`);
+    }
+  }
 
   return issues;
 }

@@ -1,13 +1,18 @@
 // The simulated substation: every bus of a scenario served as real Modbus (TCP, RTU over TCP, or RTU
 // on a PTY pair), its devices driven by signal programs and a timeline of events, plus the handles a
-// test needs to take over (set values by hand, jump in time, weld a contactor).
+// test needs to take over (set values by hand, jump in time, weld a contactor). Seal cameras and
+// energy meters behave as the real boxes do (simulator/seals); a scenario's `personnel:` section
+// adds the reader network (simulator/personnel), whose cards also walk past the linked seal cameras.
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SimulatorError } from './errors.js';
 import { ModbusSlaveServer, type ServerEndpoint } from './modbus-server.js';
 import { PtyPair, PtyPairError } from './pty-pair.js';
-import type { FaultKind, Scenario, ScenarioBus, ScenarioDevice, ScenarioEvent } from './scenario.js';
+import { type ReaderNetwork, startReaderNetwork } from './personnel/reader-network.js';
+import type { FaultKind, Scenario, ScenarioBus, ScenarioDevice, ScenarioEvent, SealLink, UncardedCrossing } from './scenario.js';
+import { VirtualEnergyMeter } from './seals/energy-meter.js';
+import { VirtualSealCamera } from './seals/seal-camera.js';
 import { evaluateSignal, seedFromName, type Signal } from './signals.js';
 import { type ChannelValue, ProfileDevice } from './virtual-device.js';
 
@@ -87,6 +92,11 @@ export class SubstationSimulator {
   /** Scenario time = baseTime + (now - baseWall) while the clock runs. */
   private baseTime = 0;
   private baseWall = 0;
+  private network: ReaderNetwork | null = null;
+  /** Per seal link: the tags in the reader's range at the last look, and how often each arrived. */
+  private readonly sealLinks: { link: SealLink; camera: VirtualSealCamera; inRange: Set<number>; arrivals: Map<number, number> }[] = [];
+  private readonly uncarded: UncardedCrossing[];
+  private nextUncarded = 0;
 
   constructor(scenario: Scenario, options: SimulatorOptions = {}) {
     if (!scenario || !Array.isArray(scenario.buses)) {
@@ -105,12 +115,7 @@ export class SubstationSimulator {
     for (const bus of scenario.buses) {
       const simBus: SimBus = { config: bus, devices: [], down: false, transition: Promise.resolve() };
       for (const config of bus.devices) {
-        const device = new ProfileDevice(config.profile, {
-          unit: config.unit,
-          ...(isRtu(bus) ? { baudRate: bus.baudRate ?? SIMULATOR_DEFAULTS.baudRate } : {}),
-          params: config.params,
-          ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
-        });
+        const device = createDevice(config, bus, options.profilesDir);
         const programs = new Map<string, { signal: Signal; seed: number }>();
         for (const [channel, signal] of Object.entries(config.values)) {
           programs.set(channel, { signal, seed: seedFromName(`${bus.id}/${config.unit}/${channel}`, scenario.seed) });
@@ -120,6 +125,11 @@ export class SubstationSimulator {
       this.buses.set(bus.id, simBus);
     }
     this.timeline = buildTimeline(scenario.events);
+    for (const link of scenario.personnel?.sealLinks ?? []) {
+      this.sealLinks.push({ link, camera: this.sealCamera(link.bus, link.unit), inRange: new Set(), arrivals: new Map() });
+    }
+    this.uncarded = [...(scenario.personnel?.uncarded ?? [])].sort((a, b) => a.at - b.at);
+    for (const c of this.uncarded) this.sealCamera(c.bus, c.unit);
     for (const bus of this.buses.values()) for (const d of bus.devices) this.wireDevice(bus, d);
   }
 
@@ -140,6 +150,7 @@ export class SubstationSimulator {
     this.driveSignals(0);
     try {
       for (const bus of this.buses.values()) await this.bringUp(bus);
+      await this.startPersonnel();
     } catch (err) {
       await this.shutDown();
       throw err;
@@ -171,6 +182,25 @@ export class SubstationSimulator {
   }
 
   // ---- Test API --------------------------------------------------------------------------------
+
+  /** The simulated reader network of the scenario's `personnel:` section (null without one, or before start). */
+  get readerNetwork(): ReaderNetwork | null {
+    return this.network;
+  }
+
+  /** The seal camera answering on `unit` of a bus (tests: personIn, reboot, setTamper). */
+  sealCamera(busId: string, unit: number): VirtualSealCamera {
+    const device = this.simDevice(busId, unit).device;
+    if (!(device instanceof VirtualSealCamera)) throw new SimulatorError('unknown-device', `${busId} unit ${unit} is a ${device.profile.name}, not a seal-camera`, { busId, unit });
+    return device;
+  }
+
+  /** The energy meter answering on `unit` of a bus (tests: setPower, setMeterFault). */
+  energyMeter(busId: string, unit: number): VirtualEnergyMeter {
+    const device = this.simDevice(busId, unit).device;
+    if (!(device instanceof VirtualEnergyMeter)) throw new SimulatorError('unknown-device', `${busId} unit ${unit} is a ${device.profile.name}, not an energy-meter`, { busId, unit });
+    return device;
+  }
 
   /** The device answering on `unit` (its current unit id) on a bus. */
   device(busId: string, unit: number): ProfileDevice {
@@ -251,6 +281,8 @@ export class SubstationSimulator {
 
   private tick(): void {
     this.tickCount++;
+    // Cards walk on the reader network's own clock, paused or not: their cameras follow them.
+    if (this.state === 'running') this.followCards();
     if (!this.clockRunning || this.state !== 'running') return;
     try {
       this.evaluateAt(this.time);
@@ -270,7 +302,59 @@ export class SubstationSimulator {
       this.fire(this.timeline[this.nextEntry]!);
       this.nextEntry++;
     }
+    while (this.nextUncarded < this.uncarded.length && this.uncarded[this.nextUncarded]!.at <= t) {
+      const c = this.uncarded[this.nextUncarded++]!;
+      const camera = this.sealCamera(c.bus, c.unit);
+      if (c.direction === 'in') camera.personIn(c.count);
+      else camera.personOut(c.count);
+      this.log(`t=${c.at}s ${c.bus} unit ${c.unit}: ${c.count} ${c.count === 1 ? 'person' : 'persons'} without a card crossed ${c.direction}${c.note ? ` — ${c.note}` : ''}`);
+    }
     this.driveSignals(t);
+  }
+
+  // ---- Personnel -------------------------------------------------------------------------------
+
+  private async startPersonnel(): Promise<void> {
+    const p = this.scenario.personnel;
+    if (!p) return;
+    this.network = await startReaderNetwork({
+      readers: p.readers.map((r) => ({ address: r.address, name: r.name, protocol: r.protocol, power: r.power, ...(r.canPage === undefined ? {} : { canPage: r.canPage }) })),
+      cards: p.cards,
+      seed: p.seed,
+      reportIntervalMs: p.reportIntervalS * 1000,
+      baudRate: p.baudRate,
+      speed: p.speed,
+      line: p.line.type === 'tcp' ? { type: 'tcp', host: p.line.host, port: p.line.port } : { type: 'pty' },
+      ...(p.line.type === 'pty' && p.line.dir ? { ptyDir: p.line.dir } : {}),
+      ...(p.modbus ? { modbusEndpoint: { type: 'tcp', host: p.modbus.host, port: p.modbus.port } } : {}),
+    });
+    const net = this.network;
+    const line = net.linePort !== null ? `reader line RS-485-over-TCP on ${p.line.type === 'tcp' ? p.line.host : ''}:${net.linePort}` : net.serialPath ? `reader line on PTY ${net.serialPath}` : 'no framed readers';
+    const fifo = net.modbusPort !== null ? `; Modbus-FIFO readers on Modbus TCP ${p.modbus?.host ?? '127.0.0.1'}:${net.modbusPort}` : '';
+    this.log(`personnel: ${p.readers.length} readers, ${p.cards.length} cards; ${line}${fifo}`);
+  }
+
+  /** A card arriving at a linked reader walks past its seal camera: in on odd arrivals, out on even ones. */
+  private followCards(): void {
+    const net = this.network;
+    if (!net) return;
+    for (const s of this.sealLinks) {
+      let now: Set<number>;
+      try {
+        now = new Set(net.cardsAt(s.link.reader));
+      } catch {
+        continue;
+      }
+      for (const tag of now) {
+        if (s.inRange.has(tag)) continue;
+        const n = (s.arrivals.get(tag) ?? 0) + 1;
+        s.arrivals.set(tag, n);
+        const into = (n % 2 === 1) === (s.link.firstPass === 'in');
+        if (into) s.camera.personIn();
+        else s.camera.personOut();
+      }
+      s.inRange = now;
+    }
   }
 
   private driveSignals(t: number): void {
@@ -287,7 +371,10 @@ export class SubstationSimulator {
   private applySignal(d: SimDevice, channel: string, value: number): void {
     // A real transmitter saturates at the ends of its output; so does the register.
     const { low, high } = d.device.channelLimits(channel);
-    d.device.set(channel, Math.min(high, Math.max(low, value)));
+    const v = Math.min(high, Math.max(low, value));
+    // A meter's energy register integrates its power: drive the load, not the register.
+    if (d.device instanceof VirtualEnergyMeter && channel === 'power') d.device.setPower(Math.max(0, v));
+    else d.device.set(channel, v);
   }
 
   // ---- Events ----------------------------------------------------------------------------------
@@ -489,6 +576,9 @@ export class SubstationSimulator {
     this.clockRunning = false;
     clearInterval(this.ticker);
     this.ticker = undefined;
+    const network = this.network;
+    this.network = null;
+    await network?.stop().catch((err: Error) => this.log(`stop: reader network: ${err.message}`));
     for (const bus of this.buses.values()) for (const d of bus.devices) clearTimeout(d.followTimer);
     await this.settled();
     const failures: string[] = [];
@@ -534,6 +624,19 @@ export class SubstationSimulator {
       // A broken log sink must not stop the simulated substation.
     }
   }
+}
+
+/** Seal cameras and energy meters are the behavioural models (counters that wrap, energy that integrates). */
+function createDevice(config: ScenarioDevice, bus: ScenarioBus, profilesDir: string | undefined): ProfileDevice {
+  const dir = profilesDir ? { profilesDir } : {};
+  if (config.profile === 'seal-camera') return new VirtualSealCamera({ unit: config.unit, ...dir });
+  if (config.profile === 'energy-meter') return new VirtualEnergyMeter({ unit: config.unit, ...dir });
+  return new ProfileDevice(config.profile, {
+    unit: config.unit,
+    ...(isRtu(bus) ? { baudRate: bus.baudRate ?? SIMULATOR_DEFAULTS.baudRate } : {}),
+    params: config.params,
+    ...dir,
+  });
 }
 
 function buildTimeline(events: readonly ScenarioEvent[]): TimelineEntry[] {

@@ -47,7 +47,14 @@ export interface ReaderNetworkOptions {
   modbusEndpoint?: ServerEndpoint;
   /** Folder for the PTY pair's links (default: a fresh temp folder). */
   ptyDir?: string;
+  /**
+   * How the gateway reaches the framed readers' line: a socat PTY pair (default), or an
+   * RS-485-over-TCP converter listening on host:port (port 0: a free one, see `linePort`).
+   */
+  line?: ReaderLineEndpoint;
 }
+
+export type ReaderLineEndpoint = { type: 'pty' } | { type: 'tcp'; host?: string; port: number };
 
 export const READER_NETWORK_DEFAULTS = {
   seed: 1,
@@ -98,6 +105,7 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
   private readonly speed: number;
   private readonly modbusEndpoint: ServerEndpoint;
   private readonly ptyDir: string | undefined;
+  private readonly lineEndpoint: ReaderLineEndpoint;
   private pair: PtyPair | null = null;
   private line: ReaderLine | null = null;
   private server: ModbusSlaveServer | null = null;
@@ -124,6 +132,13 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
     if (!Number.isInteger(this.statusEveryReports)) throw new ReaderNetworkError('bad-option', `statusEveryReports must be an integer, got ${this.statusEveryReports}`, { option: 'statusEveryReports' });
     this.modbusEndpoint = o.modbusEndpoint ?? { type: 'tcp', port: 0 };
     this.ptyDir = o.ptyDir;
+    this.lineEndpoint = o.line ?? { type: 'pty' };
+    if (this.lineEndpoint.type !== 'pty' && this.lineEndpoint.type !== 'tcp') {
+      throw new ReaderNetworkError('bad-option', `line.type must be pty or tcp, got ${String((this.lineEndpoint as { type: unknown }).type)}`, { option: 'line' });
+    }
+    if (this.lineEndpoint.type === 'tcp' && (!Number.isInteger(this.lineEndpoint.port) || this.lineEndpoint.port < 0 || this.lineEndpoint.port > 65_535)) {
+      throw new ReaderNetworkError('bad-option', `line.port must be an integer 0..65535, got ${String(this.lineEndpoint.port)}`, { option: 'line' });
+    }
     if (!Array.isArray(o.readers) || o.readers.length === 0) throw new ReaderNetworkError('bad-option', 'readers must be a non-empty array', { option: 'readers' });
     for (const r of o.readers) {
       const protocol = r.protocol ?? 'framed';
@@ -163,9 +178,14 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
     }
   }
 
-  /** Gateway end of the RS-485 PTY (open it with a SerialLink); null when there are no framed readers. */
+  /** Gateway end of the RS-485 PTY (open it with a SerialLink); null when there are no framed readers or the line is TCP. */
   get serialPath(): string | null {
     return this.pair?.masterPath ?? null;
+  }
+
+  /** TCP port of the RS-485-over-TCP line (open it with a TcpLink); null unless `line` is tcp. */
+  get linePort(): number | null {
+    return this.lineEndpoint.type === 'tcp' ? (this.line?.tcpPort ?? null) : null;
   }
 
   /** TCP port of the Modbus server (Modbus-FIFO readers); null when there are none or it is not TCP. */
@@ -191,7 +211,11 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
     const framed = [...this.readers.values()].some((r) => r.protocol === 'framed');
     const fifos = [...this.readers.values()].flatMap((r) => (r.fifo ? [r.fifo] : []));
     try {
-      if (framed) {
+      if (framed && this.lineEndpoint.type === 'tcp') {
+        this.line = new ReaderLine({ path: '', tcp: { host: this.lineEndpoint.host ?? '127.0.0.1', port: this.lineEndpoint.port }, baudRate: this.baudRate });
+        this.line.on('command', (cmd) => this.onPage(cmd));
+        await this.line.start();
+      } else if (framed) {
         this.pair = await PtyPair.create({ ...(this.ptyDir ? { dir: this.ptyDir } : {}), names: ['readers-gateway', 'readers-sim'] });
         this.line = new ReaderLine({ path: this.pair.slavePath, baudRate: this.baudRate });
         this.line.on('command', (cmd) => this.onPage(cmd));
@@ -332,14 +356,23 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
     this.requireLine().send(bytes);
   }
 
-  /** Unplug the gateway's RS-485 adapter: the PTY pair goes away. */
+  /** Unplug the gateway's RS-485 adapter: the PTY pair goes away (TCP: the converter stops listening). */
   async unplug(): Promise<void> {
+    if (this.lineEndpoint.type === 'tcp' && this.line) {
+      await this.line.stop();
+      this.emit('line-down', undefined);
+      return;
+    }
     if (!this.pair) throw new ReaderNetworkError('no-serial-line', 'this network has no framed readers, so no serial line');
     await this.pair.kill();
   }
 
   /** Plug it back in: a new PTY pair under the same path; the readers resume on it. */
   async replug(): Promise<void> {
+    if (this.lineEndpoint.type === 'tcp' && this.line) {
+      await this.line.start();
+      return;
+    }
     if (!this.pair || !this.line) throw new ReaderNetworkError('no-serial-line', 'this network has no framed readers, so no serial line');
     await this.pair.recreate();
     await this.line.start();

@@ -96,9 +96,15 @@ export function parseRoutes(text: string, file: string): RouteFile {
 /** References between readers and cards, and route order. */
 function crossCheck(routes: RouteFile, source: YamlSource): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const issue = (path: PropertyKey[], message: string): void => {
-    issues.push({ file: source.file, ...source.locate(path), path: formatPath(path), message });
-  };
+  checkRoutes(routes, (path, message) => issues.push({ file: source.file, ...source.locate(path), path: formatPath(path), message }));
+  return issues;
+}
+
+/**
+ * Reader addresses and names unique, cards' tags unique, route stops at known readers and in order.
+ * Paths are relative to the object holding `readers` and `cards` (scenario files prefix them).
+ */
+export function checkRoutes(routes: Pick<RouteFile, 'readers' | 'cards'>, issue: (path: PropertyKey[], message: string) => void): void {
   const readers = new Map<number, number>();
   const names = new Map<string, number>();
   routes.readers.forEach((r, i) => {
@@ -123,5 +129,4 @@ function crossCheck(routes: RouteFile, source: YamlSource): ConfigIssue[] {
       }
     });
   });
-  return issues;
 }

@@ -28,11 +28,21 @@ ${devices}
 ${extra}`;
 
 describe('shipped scenarios', () => {
-  it('demo.yaml is the demo substation: six sensors on TCP 15020, relay and two feeds on RTU-over-TCP 15021', () => {
+  it('demo.yaml is the demo substation: six sensors on TCP 15020, relay and two feeds on RTU-over-TCP 15021, seals on 15022, readers on 15023/15024', () => {
     const demo = loadScenario(join(scenariosDir, 'demo.yaml'));
     expect(demo.buses.map((b) => [b.id, b.listen, b.baudRate])).toEqual([
       ['field-bus', { type: 'tcp', host: '127.0.0.1', port: 15020 }, undefined],
       ['rs485-tcp', { type: 'rtu-over-tcp', host: '127.0.0.1', port: 15021 }, 9600],
+      ['seal-bus', { type: 'tcp', host: '127.0.0.1', port: 15022 }, undefined],
+    ]);
+    expect(demo.buses[2]!.devices.map((d) => `${d.unit}:${d.profile}`)).toEqual(['1:seal-camera', '2:seal-camera', '3:energy-meter']);
+    // The demo needs no socat: the framed readers' line is an RS-485-over-TCP converter.
+    expect(demo.personnel?.line).toEqual({ type: 'tcp', host: '127.0.0.1', port: 15023 });
+    expect(demo.personnel?.modbus).toEqual({ host: '127.0.0.1', port: 15024 });
+    expect(demo.personnel?.cards.length).toBe(20);
+    expect(demo.personnel?.sealLinks.map((l) => [l.reader, l.bus, l.unit])).toEqual([
+      [2, 'seal-bus', 1],
+      [8, 'seal-bus', 2],
     ]);
     expect(demo.buses[0]!.devices.map((d) => `${d.unit}:${d.profile}`)).toEqual([
       '1:methane-sensor',
