@@ -13,9 +13,10 @@ import { registerBus } from './bus.js';
 import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 import { registerRead } from './read.js';
+import { registerReplay } from './replay.js';
 import { registerDemo, registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { registerTap } from './tap.js';
 import { registerUser } from './user.js';
 
-export const commands: readonly ((program: Command) => void)[] = [registerRun, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock];
+export const commands: readonly ((program: Command) => void)[] = [registerRun, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay];
