@@ -240,7 +240,13 @@ export class Gateway {
   }
 
   private dispatch(readings: Reading[], device: DeviceStatus): void {
-    for (const r of readings) this.points.update(r);
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      // A point a technician marked calibrating is flagged so in data (MT/T 1201 status 4); its
+      // value still drives alarms and cut-offs (AQ 1029-2019: that is how the interlock is tested).
+      if (r.quality === 'good' && this.safetyLoop?.isCalibrating(r.point)) readings[i] = { ...r, quality: 'calibrating' };
+      this.points.update(readings[i]!);
+    }
     // Safety first: rules and actuation before anything else sees the readings.
     this.safetyLoop?.onReadings();
     for (const r of readings) this.writer?.enqueue(r);

@@ -218,6 +218,11 @@ export class SafetyLoop {
     return [...this.calibrating].sort();
   }
 
+  /** Marked calibrating by a technician (`minegate calibrate <point> start`). O(1) for the polling path. */
+  isCalibrating(point: string): boolean {
+    return this.calibrating.has(point);
+  }
+
   /**
    * Relay test: drive one output opposite to the engine's decision for `pulseMs`, then hand it
    * back. The engine stays in charge: a power output is only ever pulsed towards cut (one held cut

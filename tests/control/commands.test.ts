@@ -110,7 +110,7 @@ describe('minegate cut (异地断电)', () => {
     // Audit: who, why, before/after, and the refusals too.
     const rows = audit({ order: 'asc' }).filter((r) => r.target === `zone:${ZONE}` || r.target === `remote-cut:${placed.id}` || r.action === 'auth-refused');
     expect(rows.map((r) => [r.operator, r.action, r.outcome])).toEqual([
-      ['zhang', 'write', 'ok'],
+      ['zhang', 'remote-cut', 'ok'],
       ['chief', 'remote-cut-release', 'refused'],
       ['zhang', 'auth-refused', 'refused'],
       ['chief', 'remote-cut-release', 'ok'],
