@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { SyncConfig } from '../board-configs/sync-schema.js';
 import type { Capability, CapabilityContext } from '../edge/capability.js';
+import type { ControlHandler } from '../edge/control/context.js';
 import { FiveMinuteStats } from '../edge/five-minute-stats.js';
 import { isUsable } from '../edge/readings.js';
 import type { StatusSection } from '../edge/status-view.js';
@@ -27,6 +28,7 @@ import { PlatformCommands, platformCommandDefaults, type TimeSyncReport } from '
 import { upstreamPoints, type UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord, interlockState } from './feeds/point-snapshots.js';
 import { isSealSource, SealFeed } from './feeds/seal-feed.js';
+import { syncControlHandlers } from './control-handlers.js';
 import type { DownlinkStats } from './downlink.js';
 import type { LaneBacklog, OutboxStats } from './outbox.js';
 import { LANES, type Lane } from './stream.js';
@@ -252,6 +254,11 @@ export class SyncCapability implements Capability {
       this.personnel.snapshotStations(this.ctx.clock.wall());
     }
     this.service?.outbox.flush();
+  }
+
+  /** `sync.status` and `sync.now` for the control socket (the runtime registers them). */
+  controlHandlers(): ControlHandler[] {
+    return syncControlHandlers(this);
   }
 
   status(): StatusSection[] {

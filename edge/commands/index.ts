@@ -12,11 +12,15 @@ import { registerBoard, registerWrite } from './board.js';
 import { registerBus } from './bus.js';
 import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
+import { registerExport } from './export.js';
+import { registerKeys } from './keys.js';
 import { registerRead } from './read.js';
+import { registerReceive } from './receive.js';
 import { registerReplay } from './replay.js';
 import { registerDemo, registerRun } from './run.js';
 import { registerSim } from './sim.js';
+import { registerSync } from './sync.js';
 import { registerTap } from './tap.js';
 import { registerUser } from './user.js';
 
-export const commands: readonly ((program: Command) => void)[] = [registerRun, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay];
+export const commands: readonly ((program: Command) => void)[] = [registerRun, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay, registerKeys, registerReceive, registerSync, registerExport];

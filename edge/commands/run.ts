@@ -7,6 +7,7 @@ import { startDemoPlatform } from '../../sync/demo-platform.js';
 import { defaultCapabilities } from '../capabilities.js';
 import type { Capability } from '../capability.js';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
+import type { ControlHandler } from '../control/context.js';
 import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import { Gateway } from '../gateway.js';
 import { closeLogger, createLogger, type Logger } from '../log.js';
@@ -40,10 +41,13 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   }) : undefined;
   if (platform) loaded = platform.loaded;
   // Personnel positioning, electronic seals and upstream sync run when the config has their sections.
-  const gateway = new Gateway(loaded, { dataDir, logger, capabilities: [...defaultCapabilities(loaded), ...(platform ? [platform.capability] : [])] });
+  const capabilities = [...defaultCapabilities(loaded), ...(platform ? [platform.capability] : [])];
+  const gateway = new Gateway(loaded, { dataDir, logger, capabilities });
   await gateway.start();
   // Technician commands (status, cut, unlock, relay test …) act through this socket.
   const control = new ControlServer(gateway, { dataDir, logger });
+  // Capabilities may bring commands of their own (sync status / sync now).
+  for (const c of capabilities) for (const h of (c as { controlHandlers?(): ControlHandler[] }).controlHandlers?.() ?? []) control.register(h);
   try {
     await control.start();
   } catch (err) {
