@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { ModbusMaster } from '../protocols/modbus/master.js';
 import type { Clock } from './clock.js';
 import type { LoadedConfig } from './config/load-config.js';
-import type { ReadingListener } from './gateway.js';
+import type { GatewayStatus, ReadingListener } from './gateway.js';
 import type { Logger } from './log.js';
 import type { PointTable } from './point-table.js';
 import type { SafetyLoop } from './safety/safety-loop.js';
@@ -25,6 +25,8 @@ export interface CapabilityContext {
   safety: SafetyLoop;
   /** Every batch of readings, after the interlocks have seen it. Keep listeners cheap. */
   onReadings(listener: ReadingListener): void;
+  /** The gateway's status right now (points, devices, outputs, holds, store, capabilities). */
+  status(): GatewayStatus;
   /** Another capability started before this one (e.g. seals look up personnel). */
   capability<T extends Capability>(name: string): T | undefined;
 }

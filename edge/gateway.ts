@@ -192,6 +192,7 @@ export class Gateway {
       master: (busId) => this.master(busId),
       safety: this.safety,
       onReadings: (listener) => this.onReadings(listener),
+      status: () => this.status(),
       capability: <T extends Capability>(name: string) => this.running.find((x) => x.name === name) as T | undefined,
     };
   }

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Capability } from '../../edge/capability.js';
 import { parseConfigText } from '../../edge/config/load-config.js';
 import { Gateway } from '../../edge/gateway.js';
 import { createLogger } from '../../edge/log.js';
@@ -30,6 +31,7 @@ export async function startSubstation(opts: {
   responseTimeoutMs: number;
   baudRate?: number;
   poller?: Partial<PollerOptions>;
+  capabilities?: Capability[];
 }): Promise<Substation> {
   const baudRate = opts.baudRate ?? 9600;
   const sensors = Array.from({ length: opts.sensors }, (_, i) => {
@@ -60,7 +62,7 @@ export async function startSubstation(opts: {
   const text = `mine: { code: "140212000001", name: test }\nsubstation: { code: T01, name: test }\nbuses:\n  - ${busYaml}\ndevices:\n${devices}\npoints:\n${points}\n`;
   const loaded = parseConfigText(text, 'integration.yaml');
   const dataDir = mkdtempSync(join(tmpdir(), 'minegate-it-'));
-  const gateway = new Gateway(loaded, { dataDir, logger: createLogger({}), poller: opts.poller });
+  const gateway = new Gateway(loaded, { dataDir, logger: createLogger({}), poller: opts.poller, capabilities: opts.capabilities });
   const readings: Reading[] = [];
   gateway.onReadings((rs) => readings.push(...rs));
   await gateway.start();
