@@ -56,8 +56,14 @@ describe('npm start demo and one-shot read', () => {
         const blocks = demo.output().split('[status ');
         const last = blocks.at(-1) ?? '';
         const pointLines = last.split('\n').filter((l) => /^F001/.test(l));
-        return pointLines.length >= 9 && pointLines.every((l) => /\bgood\b/.test(l)) && codes.every((c) => last.includes(c));
+        return pointLines.length >= 11 && pointLines.every((l) => /\bgood\b/.test(l)) && codes.every((c) => last.includes(c));
       }, { timeoutMs: 10_000, what: 'every point good in the demo status table' });
+      // Personnel positioning and the electronic seals run in the demo too: the headcount underground
+      // and per area next to the gas points, each seal camera's state and counts.
+      await waitFor(() => {
+        const last = demo.output().split('[status ').at(-1) ?? '';
+        return /\npeople\nunderground [1-9]\d* \/ rated 120/.test(last) && /heading-face\s/.test(last) && /\nseals\nseals — /.test(last) && /seal-main .* online/.test(last) && /seal-aux .* online/.test(last);
+      }, { timeoutMs: 15_000, what: 'people underground and both seal cameras online in the demo status' });
     } finally {
       demo.child.kill('SIGINT');
     }
