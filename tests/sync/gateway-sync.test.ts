@@ -4,7 +4,10 @@
 // coils on the simulator side).
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ControlServer } from '../../edge/control/server.js';
+import { createLogger } from '../../edge/log.js';
 import { PlatformCommander } from '../../sync/platform-commander.js';
+import { runCli } from '../cli/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { HEADING_COIL, RIG_POINTS, SyncRig } from './helpers/gateway-rig.js';
 
@@ -108,6 +111,23 @@ describe('sync capability in a running gateway', () => {
     const ev = await rig.waitBatch('security', () => true, 'a security event upstream');
     expect((ev.records as { reason: string }[])[0]!.reason).toBe('bad-signature');
     expect(rig.coil(HEADING_COIL)).toBe(true);
+  });
+
+  it('minegate sync status reads the running gateway through its control socket', async () => {
+    rig = await SyncRig.start();
+    const control = new ControlServer(rig.gateway, { dataDir: rig.dataDir, logger: createLogger({}) });
+    for (const h of rig.sync.controlHandlers()) control.register(h);
+    await control.start();
+    try {
+      await waitFor(() => rig!.upstream().acked.batches > 0, { timeoutMs: 10_000, what: 'a batch acked' });
+      const r = await runCli(['sync', 'status', '-d', rig.dataDir, '--json']);
+      expect(r.code).toBe(0);
+      const s = JSON.parse(r.stdout) as { connected: boolean; broker: string; acked: { batches: number } };
+      expect(s).toMatchObject({ connected: true, broker: rig.broker.url });
+      expect(s.acked.batches).toBeGreaterThan(0);
+    } finally {
+      await control.stop();
+    }
   });
 
   it('broker stopped and restarted while polling goes on: the backlog drains with no gap', async () => {
