@@ -3,6 +3,8 @@
 // what the platform receives (verified batches, parsed records) and what the field sees (relay
 // coils on the simulator side).
 import { generateKeyPairSync } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlServer } from '../../edge/control/server.js';
 import { createLogger } from '../../edge/log.js';
@@ -111,6 +113,19 @@ describe('sync capability in a running gateway', () => {
     const ev = await rig.waitBatch('security', () => true, 'a security event upstream');
     expect((ev.records as { reason: string }[])[0]!.reason).toBe('bad-signature');
     expect(rig.coil(HEADING_COIL)).toBe(true);
+  });
+
+  it('without its signing key, sync is disabled with the fix named, and the interlocks run on', async () => {
+    rig = await SyncRig.start();
+    await rig.gateway.stop();
+    rmSync(join(rig.dataDir, 'keys', 'substation.key.pem'));
+    await rig.startGateway();
+    expect(rig.upstream()).toMatchObject({ enabled: false, state: 'disabled' });
+    expect(rig.upstream().disabledReason).toContain('minegate keys generate');
+    expect(rig.sync.status()[0]!.body).toMatch(/^upstream: DISABLED/);
+    await rig.waitRunning();
+    rig.field(1).set('value', 1.6);
+    await rig.waitCoil(HEADING_COIL, false);
   });
 
   it('minegate sync status reads the running gateway through its control socket', async () => {
