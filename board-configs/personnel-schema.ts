@@ -259,19 +259,19 @@ export const ReadersSchema = z
     // A reader address heard twice would mix two stations' cards into one.
     const framed = new Map<number, number>();
     (r.line?.readers ?? []).forEach((a, i) => {
-      if (framed.has(a)) ctx.addIssue({ code: 'custom', path: ['line', 'readers', i], message: `reader ${a} is already listed at line.readers[${framed.get(a)}]` });
+      if (framed.has(a)) ctx.addIssue({ code: 'custom', path: ['line', 'readers', i], message: `must not repeat a reader (already line.readers[${framed.get(a)}])` });
       else framed.set(a, i);
     });
     const devices = new Map<string, number>();
     const fifoReaders = new Map<number, number>();
     r.fifo.forEach((f, i) => {
-      if (devices.has(f.device)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'device'], message: `device "${f.device}" is already fifo[${devices.get(f.device)}]` });
+      if (devices.has(f.device)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'device'], message: `must not repeat a device (already fifo[${devices.get(f.device)}])` });
       else devices.set(f.device, i);
-      if (framed.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `reader ${f.reader} is also on the framed line (line.readers[${framed.get(f.reader)}])` });
-      else if (fifoReaders.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `reader ${f.reader} is already fifo[${fifoReaders.get(f.reader)}]` });
+      if (framed.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `must not also be on the framed line (reader ${f.reader} is line.readers[${framed.get(f.reader)}])` });
+      else if (fifoReaders.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['fifo', i, 'reader'], message: `must not repeat a reader (already fifo[${fifoReaders.get(f.reader)}])` });
       else fifoReaders.set(f.reader, i);
     });
-    if (r.line === undefined && r.fifo.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'readers needs a framed line, fifo readers, or both' });
+    if (r.line === undefined && r.fifo.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'readers must have a framed line, fifo readers, or both' });
   });
 export type ReadersConfig = z.infer<typeof ReadersSchema>;
 
@@ -295,13 +295,13 @@ export const PersonnelSchema = z.strictObject({
   const wired = new Set([...(p.readers.line?.readers ?? []), ...p.readers.fifo.map((f) => f.reader)]);
   const stations = new Set(p.stations.map((s) => s.reader));
   p.stations.forEach((s, i) => {
-    if (!wired.has(s.reader)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'reader'], message: `station "${s.name}" (reader ${s.reader}) is on neither readers.line nor readers.fifo: its cards would never be seen` });
+    if (!wired.has(s.reader)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'reader'], message: `must be on readers.line or readers.fifo: station "${s.name}" is on neither, so its cards would never be seen` });
   });
   (p.readers.line?.readers ?? []).forEach((a, i) => {
-    if (!stations.has(a)) ctx.addIssue({ code: 'custom', path: ['readers', 'line', 'readers', i], message: `reader ${a} is not a configured station` });
+    if (!stations.has(a)) ctx.addIssue({ code: 'custom', path: ['readers', 'line', 'readers', i], message: `must be the reader of a configured station` });
   });
   p.readers.fifo.forEach((f, i) => {
-    if (!stations.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['readers', 'fifo', i, 'reader'], message: `reader ${f.reader} is not a configured station` });
+    if (!stations.has(f.reader)) ctx.addIssue({ code: 'custom', path: ['readers', 'fifo', i, 'reader'], message: `must be the reader of a configured station` });
   });
 });
 export type PersonnelConfig = z.infer<typeof PersonnelSchema>;
