@@ -4,7 +4,7 @@
 // but the gateway must not pretend to know.
 import { EventEmitter } from 'node:events';
 import type { Profile } from '../board-configs/profile-schema.js';
-import type { OutputDriver } from './output-driver.js';
+import type { OutputDriver, SetOptions } from './output-driver.js';
 
 export type { OutputDriver } from './output-driver.js';
 
@@ -78,11 +78,17 @@ export class RelayModuleDriver extends EventEmitter<RelayModuleEvents> implement
     return [...this.coils.keys()];
   }
 
-  async set(channel: string, on: boolean): Promise<boolean> {
+  async set(channel: string, on: boolean, opts: SetOptions = {}): Promise<boolean> {
     const address = this.coils.get(channel);
     if (address === undefined) throw new TypeError(`RelayModuleDriver(${this.id}): no coil channel "${channel}" (channels: ${this.channels.join(', ')})`);
     try {
       await this.master.write(this.unit, 'coil', address, [on ? 1 : 0], { priority: 'high' });
+      if (opts.readBack === false) {
+        // The module echoed the write: accepted without a second transaction on the bus.
+        this.states.set(channel, on);
+        this.markOnline();
+        return true;
+      }
       // Read back: a write acknowledgement says the request arrived, not that the coil moved.
       const [bit] = await this.master.read(this.unit, 'coil', address, 1, { priority: 'high' });
       const actual = bit !== undefined && bit !== 0;

@@ -2,7 +2,11 @@
 // SafetyEngine.reportActuation(). Cuts go first, then energising, then signal outputs (siren,
 // beacon, evacuation, heartbeat). A dead device costs one probe per cycle, not one timeout per
 // output, and a call that arrives while the previous one is still writing is coalesced: only the
-// newest decisions are applied (stale commands are never replayed).
+// newest decisions are applied (stale commands are never replayed). When newer decisions change a
+// power output, the run in progress stops after the write on the wire, so a cut never waits behind
+// a whole batch of signal writes and read-backs. Devices are re-read (refresh) at most once per
+// refreshMs: with many points every reading batch is an application, and re-reading the coils on
+// each would keep a slow RS-485 relay bus busy all the time.
 import type { OutputDriver } from '../../drivers/output-driver.js';
 import type { ActuationReport, OutputDecision } from './engine.js';
 
@@ -11,11 +15,13 @@ export interface OutputActuatorOptions {
   outputs: readonly { id: string; device: string; channel: string }[];
   /** Output drivers by device id. */
   drivers: ReadonlyMap<string, OutputDriver> | Readonly<Record<string, OutputDriver>>;
-  /** Re-read each driver's channels every N applications (0 = never; default 1). */
-  refreshEvery?: number;
+  /** Re-read each driver's channels at most this often, ms (0: every application; Infinity: never). */
+  refreshMs?: number;
+  /** Monotonic clock for the refresh schedule (default performance.now). */
+  now?: () => number;
 }
 
-export const outputActuatorDefaults = { refreshEvery: 1 } as const;
+export const outputActuatorDefaults = { refreshMs: 1000, now: (): number => performance.now() } as const;
 
 interface Job {
   decisions: readonly OutputDecision[];
@@ -26,8 +32,9 @@ export class OutputActuator {
   private readonly drivers: Map<string, OutputDriver>;
   private readonly routes = new Map<string, { device: string; channel: string }>();
   private readonly unconfirmed = new Set<string>();
-  private readonly refreshEvery: number;
-  private applications = 0;
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+  private readonly lastRefresh = new Map<string, number>();
   private next: Job | undefined;
   private running: Promise<void> | undefined;
 
@@ -41,9 +48,11 @@ export class OutputActuator {
       }
       this.routes.set(o.id, { device: o.device, channel: o.channel });
     }
-    const every = opts.refreshEvery ?? outputActuatorDefaults.refreshEvery;
-    if (!Number.isInteger(every) || every < 0) throw new TypeError(`OutputActuator: refreshEvery must be a non-negative integer, got ${String(opts.refreshEvery)}`);
-    this.refreshEvery = every;
+    const refreshMs = opts.refreshMs ?? outputActuatorDefaults.refreshMs;
+    if (typeof refreshMs !== 'number' || Number.isNaN(refreshMs) || refreshMs < 0) throw new TypeError(`OutputActuator: refreshMs must be a non-negative number of ms, got ${String(opts.refreshMs)}`);
+    this.refreshMs = refreshMs;
+    if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError(`OutputActuator: now must be a function, got ${typeof opts.now}`);
+    this.now = opts.now ?? outputActuatorDefaults.now;
   }
 
   /** Apply decisions; resolves with one report per decision of the run that applied them (or a newer one). */
@@ -73,9 +82,20 @@ export class OutputActuator {
         // A driver bug: nothing can be claimed as confirmed.
         reports = job.decisions.map((d) => ({ output: d.output, energize: d.energize, confirmed: false, error: (err as Error).message }));
       }
-      for (const w of job.waiters) w(reports);
+      // Stopped early for newer decisions: its callers get the newer run's reports.
+      const newer = this.next as Job | undefined;
+      if (newer && reports.length < job.decisions.length) newer.waiters.unshift(...job.waiters);
+      else for (const w of job.waiters) w(reports);
     }
     this.running = undefined;
+  }
+
+  /** Newer decisions are waiting that change some power output: finish the write on the wire, then switch to them. */
+  private superseded(current: readonly OutputDecision[]): boolean {
+    const next = this.next;
+    if (!next) return false;
+    const now = new Map(current.map((d) => [d.output, d.energize]));
+    return next.decisions.some((d) => d.kind === 'power' && now.get(d.output) !== d.energize);
   }
 
   private async applyNow(decisions: readonly OutputDecision[]): Promise<ActuationReport[]> {
@@ -87,8 +107,6 @@ export class OutputActuator {
     }
     const rank = (d: OutputDecision) => (d.kind === 'power' ? (d.energize ? 1 : 0) : 2);
     const reports = new Map<string, ActuationReport>();
-    this.applications++;
-    const refresh = this.refreshEvery > 0 && this.applications % this.refreshEvery === 0;
 
     await Promise.all(
       [...byDevice].map(async ([device, list]) => {
@@ -106,7 +124,9 @@ export class OutputActuator {
             this.unconfirmed.add(d.output);
             continue;
           }
-          const confirmed = await driver.set(channel, d.energize);
+          // The heartbeat toggles every tick: the write's acknowledgement is enough, and half the
+          // bus time stays free for a cut.
+          const confirmed = await driver.set(channel, d.energize, d.kind === 'heartbeat' ? { readBack: false } : {});
           if (confirmed) this.unconfirmed.delete(d.output);
           else this.unconfirmed.add(d.output);
           // One failed probe on an unreachable device is enough for this cycle.
@@ -114,9 +134,14 @@ export class OutputActuator {
           const report: ActuationReport = { output: d.output, energize: d.energize, confirmed };
           if (!confirmed) report.error = driver.online ? 'read-back mismatch' : `device ${device} unreachable`;
           reports.set(d.output, report);
+          if (this.superseded(decisions)) return;
         }
         // Re-read for the next cycle: a module that reset its coils shows up as a state mismatch.
-        if (refresh && reachable && driver.refresh) await driver.refresh();
+        if (!reachable || !driver.refresh || this.superseded(decisions)) return;
+        const last = this.lastRefresh.get(device);
+        if (last !== undefined && this.now() - last < this.refreshMs) return;
+        this.lastRefresh.set(device, this.now());
+        await driver.refresh();
       }),
     );
     return decisions.filter((d) => reports.has(d.output)).map((d) => reports.get(d.output)!);

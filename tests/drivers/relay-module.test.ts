@@ -42,6 +42,13 @@ describe('relay module driver (Modbus coils, high priority, read-back) against t
     expect(device.get('coil2')).toBe(false);
   });
 
+  it('readBack: false takes the write acknowledgement as the confirmation (one transaction, for the heartbeat)', async () => {
+    expect(await relay.set('coil5', true, { readBack: false })).toBe(true);
+    expect(device.get('coil5')).toBe(true);
+    expect(relay.state('coil5')).toBe(true);
+    expect(requests.map((r) => r.request?.fn)).toEqual([0x05]);
+  });
+
   it('jumps the queue of normal-priority polls (actuation is high priority)', async () => {
     const polls = Array.from({ length: 10 }, () => master.read(10, 'coil', 0, 8));
     const cut = relay.set('coil0', false);

@@ -62,7 +62,7 @@ describe('output actuator', () => {
 
   it('writes only what changed, and rewrites a channel the device lost', async () => {
     const relay = new FakeDriver('relay-1');
-    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay } });
+    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: 0 });
     await actuator.apply(decisions({ 'heading-power': true }));
     relay.writes.length = 0;
     await actuator.apply(decisions({ 'heading-power': true }));
@@ -88,7 +88,7 @@ describe('output actuator', () => {
 
   it('coalesces calls that arrive while a write is in flight: only the newest decisions are applied', async () => {
     const relay = new FakeDriver('relay-1');
-    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshEvery: 0 });
+    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: Infinity });
     let open!: () => void;
     relay.gate = new Promise<void>((r) => (open = r));
     const first = actuator.apply(decisions({ 'heading-power': true }));
@@ -103,6 +103,37 @@ describe('output actuator', () => {
     expect(relay.state('c0')).toBe(false);
     expect(relay.writes).not.toContain('c2=1');
     await actuator.idle();
+  });
+
+  it('a power change arriving mid-run takes over after the write on the wire; the old run\'s callers get the new reports', async () => {
+    const relay = new FakeDriver('relay-1');
+    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: Infinity });
+    await actuator.apply(decisions({}));
+    relay.writes.length = 0;
+    let open!: () => void;
+    relay.gate = new Promise<void>((r) => (open = r));
+    // Power coming back: four writes to go, the first one on the wire...
+    const old = actuator.apply(decisions({ 'heading-power': true, 'fan-power': true, 'upstream-power': true, siren: true }));
+    // ...when a cut of the heading arrives: it goes next, not after the other three.
+    const cut = actuator.apply(decisions({ 'heading-power': false, 'fan-power': true, 'upstream-power': true, siren: true }));
+    relay.gate = undefined;
+    open();
+    const [a, b] = await Promise.all([old, cut]);
+    expect(a).toBe(b);
+    expect(relay.writes).toEqual(['c0=1', 'c0=0', 'c2=1', 'c1=1', 'c6=1']);
+    expect(b.find((r) => r.output === 'heading-power')).toMatchObject({ energize: false, confirmed: true });
+  });
+
+  it('re-reads a device at most once per refreshMs, whatever the number of applications', async () => {
+    const relay = new FakeDriver('relay-1');
+    let now = 0;
+    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: 1000, now: () => now });
+    for (let i = 0; i < 20; i++) {
+      now += 100;
+      await actuator.apply(decisions({ 'heading-power': true }));
+    }
+    expect(relay.refreshes).toBe(2);
+    expect(() => new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: -1 })).toThrow(/refreshMs must be a non-negative number/);
   });
 
   it('refuses an output without a driver', () => {
