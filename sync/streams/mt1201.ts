@@ -29,8 +29,10 @@ export function defineMt1201Stream<E, R = E>(spec: Mt1201StreamSpec<E, R>): Stre
     timeOf: spec.timeOf,
     toLine: (entry) => recordType.encode(recordOf(entry)),
     encodeBatch: (lines, header) => {
+      // Every line came from toLine() = recordType.encode(), which checked each field as it wrote it.
       const file = encodeFile(recordType.type, { mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime }, lines, {
         encoding: header.encoding,
+        linesFromEncoder: true,
       });
       return { name: file.name, bytes: file.bytes };
     },

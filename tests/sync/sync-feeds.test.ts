@@ -12,7 +12,8 @@ import { AbnormalityTracker } from '../../sync/feeds/abnormalities.js';
 import { upstreamPoints } from '../../sync/feeds/point-info.js';
 import { cdssRecord, interlockState } from '../../sync/feeds/point-snapshots.js';
 import { FileDropExporter } from '../../sync/file-drop-exporter.js';
-import type { YcbjRecord } from '../../sync/formats/records/index.js';
+import { encodeFile } from '../../sync/formats/mt1201-file.js';
+import { CDSS, type YcbjRecord } from '../../sync/formats/records/index.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
 import { tempDir } from './helpers/fixtures.js';
 
@@ -102,6 +103,27 @@ describe('CDSS record of a point', () => {
     );
     expect(cdssRecord(t1, { value: 1.6, quality: 'good', wallTime: 1 }, state, 2).status).toBe(3);
     expect(cdssRecord(feed, { value: 0, quality: 'good', wallTime: 1 }, state, 2).status).toBe(0);
+  });
+});
+
+describe('encodeFile with lines from the encoder (the outbox fast path)', () => {
+  it('writes byte for byte the same file as the checked path', () => {
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      CDSS.encode({ pointCode: `P${i}`, sensorTypeName: '环境瓦斯', location: '3101回风', value: i / 7, unit: '%CH4', status: i % 3, dataTime: Date.UTC(2026, 0, 1) + i * 1000 }),
+    );
+    const header = { mineCode: '140212000001', mineName: '示范煤矿', uploadTime: Date.UTC(2026, 0, 1, 1) };
+    for (const encoding of ['utf-8', 'gb18030'] as const) {
+      const checked = encodeFile('CDSS', header, lines, { encoding });
+      const fast = encodeFile('CDSS', header, lines, { encoding, linesFromEncoder: true });
+      expect(fast.bytes.equals(checked.bytes)).toBe(true);
+      expect(fast.name).toBe(checked.name);
+    }
+    expect(encodeFile('CDSS', header, []).text).toBe('140212000001;示范煤矿;2026-01-01 09:00:00~||');
+  });
+
+  it('still checks lines from anywhere else', () => {
+    const header = { mineCode: '140212000001', mineName: '示范煤矿', uploadTime: Date.UTC(2026, 0, 1, 1) };
+    expect(() => encodeFile('CDSS', header, ['P1;环境瓦斯;x;0.30;%CH4;0'])).toThrow(/fields/);
   });
 });
 
