@@ -6,6 +6,7 @@ import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
 import { personnelChecks } from '../personnel/config-checks.js';
+import { personnelReadersAreWired } from '../personnel/personnel-capability.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
 import { sealChecks } from '../seals/config-checks.js';
 
@@ -307,6 +308,7 @@ export const crossChecks: readonly ConfigCheck[] = [
   checkSafetyInterlocks,
   // Personnel positioning: roster, areas, readers, evacuation wiring.
   ...personnelChecks,
+  personnelReadersAreWired,
   // Electronic seals: shaft mouths, cameras, meters.
   ...sealChecks,
 ];

@@ -17,7 +17,7 @@ describe('config check', () => {
     const serial = join(examples, 'rtu-serial-substation.yaml');
     expect(run([demo, serial])).toEqual({
       code: 0,
-      lines: [`OK ${demo} (2 buses, 9 devices, 9 points)`, `OK ${serial} (1 buses, 6 devices, 5 points)`],
+      lines: [`OK ${demo} (4 buses, 13 devices, 11 points)`, `OK ${serial} (1 buses, 6 devices, 5 points)`],
     });
   });
 
@@ -29,7 +29,7 @@ describe('config check', () => {
     expect(lines).toEqual([
       `${broken}:23:10  devices[2].bus  no bus "rs485-2" (buses: rs485-1)`,
       `FAIL ${broken} (1 issue)`,
-      `OK ${demo} (2 buses, 9 devices, 9 points)`,
+      `OK ${demo} (4 buses, 13 devices, 11 points)`,
     ]);
   });
 
