@@ -170,7 +170,14 @@ export class Gateway {
       poller.start();
     }
     for (const c of this.capabilities) {
-      await c.start(this.contextFor(c));
+      try {
+        await c.start(this.contextFor(c));
+      } catch (err) {
+        // Half a gateway is worse than none: stop what started, and say which part failed.
+        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to start; stopping the gateway');
+        await this.stop();
+        throw new Error(`${c.name}: ${(err as Error).message}`, { cause: err });
+      }
       this.running.push(c);
     }
     this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name) }, 'gateway started');

@@ -23,3 +23,11 @@ describe('metrics capability', () => {
     expect(text).toMatch(/minegate_poll_latency_seconds\{bus="bus-1",device="ch4-1"\} \d/);
   });
 });
+
+describe('a capability that fails to start', () => {
+  it('stops the whole gateway and names the failing part', async () => {
+    const { startSubstation: start } = await import('../integration/fixtures.js');
+    const broken = { name: 'broken', start: () => Promise.reject(new Error('reader line missing')), stop: () => undefined };
+    await expect(start({ transport: 'tcp', sensors: 1, pollMs: 200, responseTimeoutMs: 200, capabilities: [broken] })).rejects.toThrow(/broken: reader line missing/);
+  });
+});

@@ -65,7 +65,14 @@ export async function startSubstation(opts: {
   const gateway = new Gateway(loaded, { dataDir, logger: createLogger({}), poller: opts.poller, capabilities: opts.capabilities });
   const readings: Reading[] = [];
   gateway.onReadings((rs) => readings.push(...rs));
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (err) {
+    await server.stop();
+    await pty?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     gateway,
     server,
