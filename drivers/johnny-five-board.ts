@@ -80,10 +80,13 @@ export interface JohnnyFiveBoardOptions {
   unlockKeys?: UnlockKeyPin[];
   /** How long to wait for the board to report ready. */
   readyTimeoutMs?: number;
+  /** refresh() probes a Firmata board (firmware query); no answer this long means offline. */
+  livenessTimeoutMs?: number;
 }
 
 export const johnnyFiveBoardDefaults = {
   readyTimeoutMs: 10_000,
+  livenessTimeoutMs: 2_000,
   unlockHoldMs: 2_000,
 } as const;
 
@@ -106,6 +109,7 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
   private readonly readyPromise: Promise<void>;
   private connected = false;
   private closed = false;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(opts: JohnnyFiveBoardOptions) {
     super();
@@ -195,12 +199,42 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
   }
 
   /**
+   * Liveness probe, called by the actuator about once a second: a Firmata firmware query whose
+   * answer must come within livenessTimeoutMs, else the board is offline (a hung board, or a port
+   * whose hang-up the reader did not notice). Never waits for the answer: resolves with what is
+   * known now. IO plugins without the query (TestIO) count as alive while connected.
+   */
+  async refresh(): Promise<boolean> {
+    if (!this.online) return false;
+    const io = this.opts.io as { queryFirmware?: (callback: () => void) => void };
+    if (typeof io.queryFirmware !== 'function' || this.probe) return this.online;
+    const timeoutMs = this.opts.livenessTimeoutMs ?? johnnyFiveBoardDefaults.livenessTimeoutMs;
+    this.probe = setTimeout(() => {
+      this.probe = undefined;
+      this.markOffline(new Error(`board ${this.id}: no answer to a firmware query within ${timeoutMs} ms`));
+    }, timeoutMs);
+    try {
+      io.queryFirmware(() => {
+        clearTimeout(this.probe);
+        this.probe = undefined;
+      });
+    } catch (err) {
+      clearTimeout(this.probe);
+      this.probe = undefined;
+      this.markOffline(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.online;
+  }
+
+  /**
    * Stop listening to the board and release its serial port. Outputs are left as they are (the
    * watchdog relay covers a dead gateway).
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.probe);
+    this.probe = undefined;
     for (const b of this.buttons) b.removeAllListeners();
     this.removeAllListeners('acknowledge');
     this.removeAllListeners('unlock');
@@ -289,7 +323,8 @@ function validate(opts: JohnnyFiveBoardOptions): void {
     if (!key.fan || !key.operator) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKeys[${i}] needs the fan it unlocks and the operator identity it records`);
     if (key.holdMs !== undefined && (!Number.isInteger(key.holdMs) || key.holdMs < 1)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): unlockKeys[${i}].holdMs must be a positive integer, got ${String(key.holdMs)}`);
   }
-  if (opts.readyTimeoutMs !== undefined && (!Number.isInteger(opts.readyTimeoutMs) || opts.readyTimeoutMs < 1)) {
-    throw new TypeError(`JohnnyFiveBoard(${opts.id}): readyTimeoutMs must be a positive integer, got ${String(opts.readyTimeoutMs)}`);
+  for (const key of ['readyTimeoutMs', 'livenessTimeoutMs'] as const) {
+    const v = opts[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new TypeError(`JohnnyFiveBoard(${opts.id}): ${key} must be a positive integer, got ${String(v)}`);
   }
 }

@@ -157,6 +157,21 @@ describe('johnny-five board driver over real Firmata (firmata-io on a socat PTY)
     await waitFor(() => acks === 1, { timeoutMs: 2000, what: 'acknowledge from the button' });
   });
 
+  it('a board that stops answering is found by the liveness probe (refresh) and goes offline', async () => {
+    pty = await PtyPair.create();
+    device = await FirmataDevice.open(pty.slavePath);
+    board = new JohnnyFiveBoard({ id: 'panel', io: createFirmataIo(pty.masterPath, { reportVersionTimeoutMs: 50 }), outputs: { power: { pin: 7, type: 'relay' } }, readyTimeoutMs: 5000, livenessTimeoutMs: 300 });
+    await board.ready();
+    expect(await board.refresh()).toBe(true);
+    const offline: Error[] = [];
+    board.on('offline', (e) => offline.push(e));
+    device.hang();
+    await board.refresh();
+    await waitFor(() => offline.length > 0, { timeoutMs: 3000, what: 'offline after the board hung' });
+    expect(offline[0]!.message).toMatch(/no answer to a firmware query within 300 ms/);
+    expect(await board.set('power', true)).toBe(false);
+  });
+
   it('unplugging the board (PTY gone) makes it offline: nothing confirmed', async () => {
     pty = await PtyPair.create();
     device = await FirmataDevice.open(pty.slavePath);

@@ -58,6 +58,7 @@ export class FirmataDevice extends EventEmitter<FirmataDeviceEvents> {
   private readonly reporting = new Set<number>();
   private pending: number[] = [];
   private sysex: number[] | undefined;
+  private muted = false;
 
   private constructor(
     private readonly port: SerialPort,
@@ -92,6 +93,11 @@ export class FirmataDevice extends EventEmitter<FirmataDeviceEvents> {
     this.reportPort(pin >> 3);
   }
 
+  /** The board hangs: it stops answering and ignores what it is sent (the port stays open). */
+  hang(): void {
+    this.muted = true;
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.port.isOpen) return resolve();
@@ -100,6 +106,7 @@ export class FirmataDevice extends EventEmitter<FirmataDeviceEvents> {
   }
 
   private receive(byte: number): void {
+    if (this.muted) return;
     if (this.sysex) {
       if (byte === CMD.END_SYSEX) {
         const body = this.sysex;
