@@ -183,6 +183,11 @@ export class Gateway {
     this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name) }, 'gateway started');
   }
 
+  /** The capabilities running now, in start order. */
+  capabilityList(): readonly Capability[] {
+    return this.running;
+  }
+
   /** Status sections of the running capabilities (personnel, seals, sync …). */
   capabilitySections(): StatusSection[] {
     return this.running.flatMap((c) => c.status?.() ?? []);

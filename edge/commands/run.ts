@@ -1,4 +1,5 @@
 // `minegate run` and `minegate demo`: the gateway with a live status table until Ctrl-C.
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
@@ -9,7 +10,10 @@ import type { Capability } from '../capability.js';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
 import type { ControlHandler } from '../control/context.js';
 import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
-import { Gateway } from '../gateway.js';
+import type { Gateway } from '../gateway.js';
+import { GatewaySupervisor } from '../gateway-supervisor.js';
+import { MetricsCapability } from '../metrics-capability.js';
+import { pidFile } from '../reload-confirmation.js';
 import { closeLogger, createLogger, type Logger } from '../log.js';
 import { renderStatus } from '../status-view.js';
 import { out } from './output.js';
@@ -19,14 +23,16 @@ interface RunOptions {
   duration?: number;
   refreshMs: number;
   logLevel: string;
+  /** Prometheus metrics on 127.0.0.1:<port>; off unless given. */
+  metricsPort?: number;
 }
 
 /** Something the gateway talks to upstream in the demo (broker + receiver): started before the gateway, stopped after it. */
 type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; capability: Capability; stop(): Promise<void> }>;
 
-/** Run the gateway until Ctrl-C (or --duration), redrawing the status table. */
+/** Run the gateway until Ctrl-C (or --duration), redrawing the status table; SIGHUP reloads the config. */
 async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
-  let loaded = loadConfig(configFile);
+  const first = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
   // one over the relay module.
@@ -34,38 +40,67 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   const logger = createLogger({ dataDir, level: opts.logLevel });
   const stopExtra = before ? await before() : async () => {};
   // Before the capabilities are chosen: the demo points the config's sync section at its own platform.
-  const platform = upstream ? await upstream(loaded, dataDir, logger).catch(async (err: unknown) => {
+  const platform = upstream ? await upstream(first, dataDir, logger).catch(async (err: unknown) => {
     await stopExtra();
     await closeLogger(logger);
     throw err;
   }) : undefined;
-  if (platform) loaded = platform.loaded;
-  // Personnel positioning, electronic seals and upstream sync run when the config has their sections.
-  const capabilities = [...defaultCapabilities(loaded), ...(platform ? [platform.capability] : [])];
-  const gateway = new Gateway(loaded, { dataDir, logger, capabilities });
-  await gateway.start();
-  // Technician commands (status, cut, unlock, relay test …) act through this socket.
-  const control = new ControlServer(gateway, { dataDir, logger });
-  // Capabilities may bring commands of their own (sync status / sync now).
-  for (const c of capabilities) for (const h of (c as { controlHandlers?(): ControlHandler[] }).controlHandlers?.() ?? []) control.register(h);
-  try {
-    await control.start();
-  } catch (err) {
-    await gateway.stop();
+  // Personnel positioning, electronic seals and upstream sync run when the config has their sections;
+  // they are built anew for every (re)loaded config.
+  const capabilitiesFor = (loaded: LoadedConfig): Capability[] => [
+    ...defaultCapabilities(loaded),
+    ...(platform ? [platform.capability] : []),
+    ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: opts.metricsPort })] : []),
+  ];
+  const supervisor = new GatewaySupervisor(configFile, { dataDir, logger, capabilities: capabilitiesFor, prepare: platform ? () => platform.loaded : undefined });
+  const stopAll = async (): Promise<void> => {
+    await supervisor.stop();
     await platform?.stop();
     await stopExtra();
+    rmSync(pidFile(dataDir), { force: true });
     await closeLogger(logger);
+  };
+  // Technician commands (status, cut, unlock, relay test …) act through this socket; it follows the
+  // gateway across reloads.
+  let control: ControlServer | undefined;
+  const startControl = async (gateway: Gateway): Promise<void> => {
+    const c = new ControlServer(gateway, { dataDir, logger });
+    // Capabilities may bring commands of their own (sync status / sync now).
+    for (const cap of gateway.capabilityList()) for (const h of (cap as { controlHandlers?(): ControlHandler[] }).controlHandlers?.() ?? []) c.register(h);
+    await c.start();
+    control = c;
+  };
+  try {
+    await startControl(await supervisor.start());
+  } catch (err) {
+    await stopAll();
     throw err;
   }
+  writeFileSync(pidFile(dataDir), `${process.pid}\n`);
+  const title = (): string => {
+    const { config } = supervisor.current.loaded;
+    return `${config.substation.name} (${config.mine.name} ${config.mine.code})`;
+  };
   const tty = process.stdout.isTTY;
-  out(`minegate: ${loaded.config.substation.name} (${loaded.config.mine.name} ${loaded.config.mine.code}); data in ${dataDir}; Ctrl-C to stop`);
+  out(`minegate: ${title()}; data in ${dataDir}; Ctrl-C to stop, SIGHUP (minegate reload) to apply an edited config`);
   const draw = (): void => {
+    const gateway = supervisor.current;
     const text = renderStatus(gateway.status(), gateway.capabilitySections());
     // On a terminal redraw in place; in a pipe (CI, logs) print each refresh as its own block.
-    if (tty) process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  minegate ${loaded.config.substation.code}\n\n${text}\n`);
+    if (tty) process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  minegate ${gateway.loaded.config.substation.code}\n\n${text}\n`);
     else out(`[status ${new Date().toISOString()}]\n${text}`);
   };
   const timer = setInterval(draw, opts.refreshMs);
+  const onHangup = (): void => {
+    void (async () => {
+      await control?.stop();
+      control = undefined;
+      const r = await supervisor.reload().catch((err: Error) => ({ applied: false, loosening: [] as string[], refused: err.message }));
+      out(r.applied ? `minegate: config reloaded${r.loosening.length ? ` (loosening confirmed: ${r.loosening.join('; ')})` : ''}` : `minegate: config reload refused: ${r.refused}${r.loosening.length ? `\n  ${r.loosening.join('\n  ')}` : ''}`);
+      await startControl(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
+    })();
+  };
+  process.on('SIGHUP', onHangup);
   let stopping = false;
   await new Promise<void>((done) => {
     const stop = (): void => {
@@ -77,13 +112,11 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     process.once('SIGTERM', stop);
     if (opts.duration) setTimeout(stop, opts.duration * 1000).unref();
   });
+  process.off('SIGHUP', onHangup);
   clearInterval(timer);
   draw();
-  await control.stop();
-  await gateway.stop();
-  await platform?.stop();
-  await stopExtra();
-  await closeLogger(logger);
+  await control?.stop();
+  await stopAll();
   out('minegate: stopped cleanly');
 }
 
@@ -96,7 +129,8 @@ export function registerRun(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds (tests, demos)', Number)
     .option('--refresh-ms <ms>', 'status refresh interval', Number, 1000)
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
-    .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>', Number)
+    .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate --metrics-port 9464')
     .action(async (o: RunOptions & { config: string }) => runGateway(o.config, o));
 
 }
