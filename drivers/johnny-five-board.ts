@@ -34,7 +34,7 @@ interface FivePin {
 }
 type FiveButton = EventEmitter;
 interface FiveModule {
-  Board: new (opts: Record<string, unknown>) => FiveBoard;
+  Board: (new (opts: Record<string, unknown>) => FiveBoard) & { readonly cache: FiveBoard[] };
   Relay: new (opts: Record<string, unknown>) => FiveRelay;
   Led: new (opts: Record<string, unknown>) => FiveLed;
   Pin: new (opts: Record<string, unknown>) => FivePin;
@@ -110,6 +110,7 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
   private connected = false;
   private closed = false;
   private probe: NodeJS.Timeout | undefined;
+  private cancelReady: (() => void) | undefined;
 
   constructor(opts: JohnnyFiveBoardOptions) {
     super();
@@ -140,14 +141,22 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
       };
       const cleanup = () => {
         clearTimeout(timer);
+        this.cancelReady = undefined;
         this.board.removeListener('ready', onReady);
         this.board.removeListener('error', onError);
+        opts.io.removeListener('error', onError);
       };
+      this.cancelReady = () => onError(new Error(`board ${this.id}: closed before it was ready`));
       this.board.once('ready', onReady);
       this.board.once('error', onError);
+      // johnny-five listens to the IO's errors only once ready: a serial port that cannot be
+      // opened would otherwise be an unhandled 'error' event, i.e. a crashed gateway.
+      opts.io.once('error', onError);
     });
-    // Never let an unhandled 'error' from johnny-five crash the process: it means offline.
-    this.board.on('error', (err: Error) => this.markOffline(err instanceof Error ? err : new Error(String(err))));
+    // Never let an unhandled 'error' crash the process: it means offline.
+    const offline = (err: unknown) => this.markOffline(err instanceof Error ? err : new Error(String(err)));
+    this.board.on('error', offline);
+    opts.io.on('error', offline);
     this.readyPromise.catch(() => undefined);
   }
 
@@ -235,9 +244,14 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
     this.closed = true;
     clearTimeout(this.probe);
     this.probe = undefined;
+    this.cancelReady?.();
     for (const b of this.buttons) b.removeAllListeners();
     this.removeAllListeners('acknowledge');
     this.removeAllListeners('unlock');
+    // johnny-five keeps every Board in a module-wide cache; a reconnecting gateway must not pile them up.
+    const cache = five().Board.cache;
+    const at = cache.indexOf(this.board);
+    if (at >= 0) cache.splice(at, 1);
     // firmata-io keeps its serial port as `transport`; TestIO has none.
     const transport = (this.opts.io as { transport?: { isOpen?: boolean; close?: (cb?: (err?: Error | null) => void) => void } }).transport;
     if (transport && typeof transport.close === 'function' && transport.isOpen !== false) {
@@ -287,6 +301,122 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
     this.connected = false;
     this.states.clear();
     this.emit('offline', err);
+  }
+}
+
+export interface ReconnectingBoardOptions {
+  id: string;
+  /** A fresh board on a fresh IO (a new serial port open each time). */
+  open: () => JohnnyFiveBoard;
+  /** Delay before reopening a lost board: starts at min, doubles up to max. */
+  reopenMinMs?: number;
+  reopenMaxMs?: number;
+}
+
+export const reconnectingBoardDefaults = { reopenMinMs: 1_000, reopenMaxMs: 30_000 } as const;
+
+/**
+ * A board that comes back by itself: when it goes offline (unplugged, hung) or never gets ready,
+ * it is closed and opened again with backoff, without restarting the gateway. Outputs written
+ * while it is away are not confirmed; once it is back the actuator drives them again.
+ */
+export class ReconnectingBoard extends EventEmitter<JohnnyFiveBoardEvents> implements OutputDriver {
+  readonly id: string;
+  private board: JohnnyFiveBoard | undefined;
+  private readonly open: () => JohnnyFiveBoard;
+  private readonly minMs: number;
+  private readonly maxMs: number;
+  private delay: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly firstReady: Promise<void>;
+  private resolveFirst!: () => void;
+
+  constructor(opts: ReconnectingBoardOptions) {
+    super();
+    if (!opts || typeof opts.id !== 'string' || opts.id === '') throw new TypeError(`ReconnectingBoard: id must be a non-empty string, got ${String(opts?.id)}`);
+    if (typeof opts.open !== 'function') throw new TypeError(`ReconnectingBoard(${opts.id}): open must be a function returning a JohnnyFiveBoard`);
+    this.id = opts.id;
+    this.open = opts.open;
+    this.minMs = opts.reopenMinMs ?? reconnectingBoardDefaults.reopenMinMs;
+    this.maxMs = opts.reopenMaxMs ?? reconnectingBoardDefaults.reopenMaxMs;
+    for (const [name, v] of [['reopenMinMs', this.minMs], ['reopenMaxMs', this.maxMs]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new TypeError(`ReconnectingBoard(${opts.id}): ${name} must be a positive integer, got ${String(v)}`);
+    }
+    this.delay = this.minMs;
+    this.firstReady = new Promise((resolve) => (this.resolveFirst = resolve));
+    this.connect();
+  }
+
+  /** Resolves the first time a board is ready (it may take several attempts). */
+  ready(): Promise<void> {
+    return this.firstReady;
+  }
+
+  get online(): boolean {
+    return this.board?.online ?? false;
+  }
+
+  async set(channel: string, on: boolean): Promise<boolean> {
+    return this.board ? this.board.set(channel, on) : false;
+  }
+
+  state(channel: string): boolean | undefined {
+    return this.board?.state(channel);
+  }
+
+  async refresh(): Promise<boolean> {
+    return this.board ? this.board.refresh() : false;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.board?.close();
+    this.board = undefined;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    let board: JohnnyFiveBoard;
+    try {
+      board = this.open();
+    } catch (err) {
+      this.lost(undefined, err);
+      return;
+    }
+    this.board = board;
+    board.on('online', () => {
+      this.delay = this.minMs;
+      this.resolveFirst();
+      this.emit('online');
+    });
+    board.on('offline', (err) => {
+      this.emit('offline', err);
+      this.lost(board, err);
+    });
+    board.on('acknowledge', () => this.emit('acknowledge'));
+    board.on('unlock', (cmd) => this.emit('unlock', cmd));
+    // Never ready (port missing, no Firmata answering): that is a loss too.
+    board.ready().catch((err: unknown) => {
+      if (this.board !== board) return;
+      this.emit('offline', err instanceof Error ? err : new Error(String(err)));
+      this.lost(board, err);
+    });
+  }
+
+  private lost(board: JohnnyFiveBoard | undefined, _err: unknown): void {
+    if (board && this.board !== board) return;
+    board?.close();
+    this.board = undefined;
+    if (this.closed || this.timer) return;
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, this.maxMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.connect();
+    }, wait);
+    this.timer.unref();
   }
 }
 

@@ -5,7 +5,7 @@
 // if the event loop stalls, the heartbeat stops and the external watchdog relay trips.
 import type Database from 'better-sqlite3';
 import type { BoardConfig } from '../../board-configs/boards-schema.js';
-import { createFirmataIo, type IoPlugin, JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
+import { createFirmataIo, type IoPlugin, JohnnyFiveBoard, ReconnectingBoard } from '../../drivers/johnny-five-board.js';
 import type { OutputDriver } from '../../drivers/output-driver.js';
 import { RelayModuleDriver } from '../../drivers/relay-module.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
@@ -79,7 +79,7 @@ export class SafetyLoop {
   private readonly journal: SafetyJournal;
   private readonly actuator: OutputActuator;
   private readonly drivers = new Map<string, OutputDriver>();
-  private readonly boards: JohnnyFiveBoard[] = [];
+  private readonly boards: ReconnectingBoard[] = [];
   private readonly log: Logger;
   private readonly tickMs: number;
   private readonly listeners: SafetyEventListener[] = [];
@@ -297,31 +297,25 @@ export class SafetyLoop {
   /** A Firmata board as an output driver; its acknowledge button and unlock keys become engine commands. */
   private openBoard(config: BoardConfig): OutputDriver {
     const log = this.log.child({ board: config.id });
-    let board: JohnnyFiveBoard;
-    try {
-      const io = (this.opts.boardIo ?? safetyLoopDefaults.boardIo)(config);
-      board = new JohnnyFiveBoard({
-        id: config.id,
-        io,
-        outputs: config.outputs,
-        ...(config.acknowledgeButton ? { acknowledgeButton: config.acknowledgeButton } : {}),
-        unlockKeys: config.unlockKeys,
-        readyTimeoutMs: config.readyTimeoutMs,
-      });
-    } catch (err) {
-      // A board that cannot even be opened is an unreachable output device, not a reason to run
-      // without interlocks: its outputs report unconfirmed (an alarm) and everything else runs.
-      log.error({ err: (err as Error).message }, 'board cannot be opened: its outputs are not confirmed');
-      return unreachableDriver(config.id);
-    }
+    // A fresh IO (serial port) and johnny-five board on every (re)open: an unplugged panel comes
+    // back by itself once it is plugged in again. Until then its outputs report unconfirmed.
+    const board = new ReconnectingBoard({
+      id: config.id,
+      open: () =>
+        new JohnnyFiveBoard({
+          id: config.id,
+          io: (this.opts.boardIo ?? safetyLoopDefaults.boardIo)(config),
+          outputs: config.outputs,
+          ...(config.acknowledgeButton ? { acknowledgeButton: config.acknowledgeButton } : {}),
+          unlockKeys: config.unlockKeys,
+          readyTimeoutMs: config.readyTimeoutMs,
+        }),
+    });
     this.boards.push(board);
-    board.ready().then(
-      () => log.info('board ready'),
-      (err: Error) => log.error({ err: err.message }, 'board not ready: its outputs are not confirmed'),
-    );
-    board.on('offline', (err) => log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed'));
+    board.on('offline', (err) => log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed; reopening'));
     // Drive its outputs as soon as it can take them instead of waiting for the next tick.
     board.on('online', () => {
+      log.info('board ready');
       if (this.running) this.cycle(false);
     });
     const operator = config.acknowledgeButton?.operator ?? `${config.id}.acknowledge`;
@@ -403,9 +397,4 @@ export class SafetyLoop {
     if (serious) this.log.warn(fields, `safety: ${e.type}`);
     else this.log.info(fields, `safety: ${e.type}`);
   }
-}
-
-/** Stands in for a board that could not be opened: never online, nothing confirmed. */
-function unreachableDriver(id: string): OutputDriver {
-  return { id, online: false, set: async () => false, state: () => undefined };
 }

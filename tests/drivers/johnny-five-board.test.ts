@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFirmataIo, JohnnyFiveBoard } from '../../drivers/johnny-five-board.js';
+import { createFirmataIo, JohnnyFiveBoard, ReconnectingBoard } from '../../drivers/johnny-five-board.js';
 import { TestIO } from '../../drivers/test-io.js';
 import { PtyPair } from '../../simulator/pty-pair.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -170,6 +170,43 @@ describe('johnny-five board driver over real Firmata (firmata-io on a socat PTY)
     await waitFor(() => offline.length > 0, { timeoutMs: 3000, what: 'offline after the board hung' });
     expect(offline[0]!.message).toMatch(/no answer to a firmware query within 300 ms/);
     expect(await board.set('power', true)).toBe(false);
+  });
+
+  it('a serial port that does not exist is a board that never gets ready, not a crashed process', async () => {
+    board = new JohnnyFiveBoard({ id: 'panel', io: createFirmataIo('/tmp/minegate-no-such-tty'), outputs: { power: { pin: 7, type: 'relay' } }, readyTimeoutMs: 5000 });
+    await expect(board.ready()).rejects.toThrow(/No such file or directory/);
+    expect(await board.set('power', true)).toBe(false);
+  });
+
+  it('a reconnecting board comes back by itself after an unplug and a replug', async () => {
+    pty = await PtyPair.create();
+    device = await FirmataDevice.open(pty.slavePath);
+    const path = pty.masterPath;
+    const panel = new ReconnectingBoard({
+      id: 'panel',
+      open: () => new JohnnyFiveBoard({ id: 'panel', io: createFirmataIo(path, { reportVersionTimeoutMs: 50 }), outputs: { power: { pin: 7, type: 'relay' } }, readyTimeoutMs: 2000 }),
+      reopenMinMs: 100,
+      reopenMaxMs: 400,
+    });
+    try {
+      await panel.ready();
+      const events: string[] = [];
+      panel.on('offline', () => events.push('offline'));
+      panel.on('online', () => events.push('online'));
+      await pty.kill();
+      await panel.set('power', true);
+      await waitFor(() => events.includes('offline'), { timeoutMs: 5000, what: 'offline after the unplug' });
+      expect(await panel.set('power', true)).toBe(false);
+      await pty.recreate();
+      await device.close();
+      device = await FirmataDevice.open(pty.slavePath);
+      await waitFor(() => panel.online, { timeoutMs: 10_000, what: 'back online after the replug' });
+      expect(await panel.set('power', true)).toBe(true);
+      await waitFor(() => device!.level(7) === 1, { timeoutMs: 2000, what: 'relay pin driven after the replug' });
+      expect(events.at(-1)).toBe('online');
+    } finally {
+      panel.close();
+    }
   });
 
   it('unplugging the board (PTY gone) makes it offline: nothing confirmed', async () => {

@@ -65,6 +65,21 @@ describe('scenario 9: actuators', () => {
     await waitFor(() => output('heading-power').confirmed === true, { what: 'confirmed again' });
   });
 
+  it('an unplugged panel board is an actuation alarm; plugged in again it comes back and is driven without a restart', async () => {
+    rig = await ScenarioRig.start();
+    await rig.waitRunning();
+    await rig.unplugPanel();
+    const alarm = await waitFor(() => rig!.gateway.safety.engine.alarms().find((a) => a.kind === 'actuation' && a.output === 'siren'), { timeoutMs: 5000, what: 'actuation alarm for the panel' });
+    expect(alarm.message).toMatch(/not confirmed/);
+    await waitFor(() => output('beacon').confirmed === false, { what: 'beacon unconfirmed' });
+    await rig.replugPanel();
+    // The beacon is lit for the actuation alarm itself once the panel is back, then goes out.
+    await waitFor(() => rig!.gateway.safety.engine.alarms().every((a) => a.kind !== 'actuation'), { timeoutMs: 15_000, what: 'panel confirmed again' });
+    await rig.waitPin(PIN.beacon, 0, 5000);
+    rig.methane(FIELD.t1, 1.2);
+    await rig.waitPin(PIN.siren, 1, 5000, 'siren on the replugged panel');
+  });
+
   it('the heartbeat coil toggles at the loop tick and stops when the loop stalls; an engine failure cuts all power and stops it too', async () => {
     rig = await ScenarioRig.start();
     await rig.waitRunning();

@@ -147,7 +147,7 @@ export class ScenarioRig {
 
   private constructor(
     readonly sim: SubstationSimulator,
-    readonly panel: FirmataDevice,
+    public panel: FirmataDevice,
     private readonly pty: PtyPair,
     readonly dataDir: string,
     readonly configYaml: string,
@@ -239,6 +239,18 @@ export class ScenarioRig {
   tripFan(unit: number = RELAY.fan): void {
     this.sim.setStuck('relay', unit, true);
     this.relayBus(unit).set('state', 0);
+  }
+
+  /** The panel's USB cable is pulled: its serial port vanishes. */
+  async unplugPanel(): Promise<void> {
+    await this.pty.kill();
+    await this.panel.close();
+  }
+
+  /** Plugged in again: the same port path, a freshly reset board behind it. */
+  async replugPanel(): Promise<void> {
+    await this.pty.recreate();
+    this.panel = await FirmataDevice.open(this.pty.slavePath);
   }
 
   /** Hold a button or key switch on the panel (1) or let it go (0). */
