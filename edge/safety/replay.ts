@@ -56,6 +56,7 @@ const TIMELINE_TYPES: ReadonlySet<SafetyEventType> = new Set<SafetyEventType>([
   'feed-dead',
   'evacuation-on',
   'evacuation-off',
+  'fan-switchover',
 ]);
 
 export class ReplayOrderError extends Error {
