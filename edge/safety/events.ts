@@ -42,6 +42,35 @@ export type SafetyEventType =
   /** The journal overflowed while the store was unavailable. */
   | 'events-dropped';
 
+/** Every event type at run time (CLI --kind lists, validation); checked against SafetyEventType at compile time. */
+const EVENT_TYPES: Record<SafetyEventType, true> = {
+  'alarm-on': true,
+  'alarm-off': true,
+  cut: true,
+  lockout: true,
+  release: true,
+  'power-off': true,
+  'power-on': true,
+  'feed-abnormal': true,
+  'feed-restored': true,
+  'feed-dead': true,
+  unlock: true,
+  'unlock-refused': true,
+  'fan-switchover': true,
+  'fan-switchover-refused': true,
+  'remote-cut': true,
+  'remote-release': true,
+  'remote-expired': true,
+  'remote-refused': true,
+  acknowledge: true,
+  'evacuation-on': true,
+  'evacuation-off': true,
+  restored: true,
+  calibration: true,
+  'events-dropped': true,
+};
+export const SAFETY_EVENT_TYPE_LIST: readonly SafetyEventType[] = Object.keys(EVENT_TYPES) as SafetyEventType[];
+
 export interface SafetyEvent {
   /** Per-process sequence number, in the order the engine raised them. */
   seq: number;
