@@ -4,6 +4,7 @@
 // the schema, so every field has its declared type here.
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
+import { checkSafetyBoards } from '../safety/board-checks.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
 import { personnelChecks } from '../personnel/config-checks.js';
 import { personnelReadersAreWired } from '../personnel/personnel-capability.js';
@@ -306,6 +307,7 @@ export const crossChecks: readonly ConfigCheck[] = [
   // Safety rules: thresholds no looser than the standard presets, interlock wiring consistent.
   checkSafetyThresholds,
   checkSafetyInterlocks,
+  checkSafetyBoards,
   // Personnel positioning: roster, areas, readers, evacuation wiring.
   ...personnelChecks,
   personnelReadersAreWired,

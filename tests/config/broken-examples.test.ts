@@ -27,6 +27,7 @@ const expected: Record<string, { line: number; path: string; message: RegExp }> 
   '14-gas-point-on-relay.yaml': { line: 29, path: 'points[0].device', message: /gas point .* "relay-module" is a relay-module, not a sensor/ },
   '15-range-inverted.yaml': { line: 32, path: 'points[0].range', message: /range.high must exceed range.low/ },
   '16-zone-missing-output.yaml': { line: 46, path: 'zones[0].outputs[1]', message: /no output "fan-power"/ },
+  '17-looser-threshold.yaml': { line: 36, path: 'points[0].thresholds.cutoff', message: /2\.0 %CH4 is looser than the heading\.T1 preset 1\.5 %CH4/ },
 };
 
 const files = readdirSync(brokenDir).filter((f) => f.endsWith('.yaml')).sort();

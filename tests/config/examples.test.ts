@@ -52,6 +52,11 @@ describe('demo substation (matches the simulator demo scenario)', () => {
       'relay-1': 'rs485-tcp/1/relay-module/500',
       'feed-1': 'rs485-tcp/2/feed-sensor/1000',
       'feed-2': 'rs485-tcp/3/feed-sensor/1000',
+      // electronic seals and the hoist's energy meter; the pump-room card reader (Modbus FIFO)
+      'seal-main': 'seal-bus/1/seal-camera/1000',
+      'seal-aux': 'seal-bus/2/seal-camera/1000',
+      'hoist-meter': 'seal-bus/3/energy-meter/1000',
+      'pump-reader': 'personnel-fifo/7/card-reader-fifo/2000',
     });
   });
 
@@ -67,6 +72,8 @@ describe('demo substation (matches the simulator demo scenario)', () => {
       'F001D01 1001 fan-1.state',
       'F001D02 1011 feed-1.state',
       'F001D03 1011 feed-2.state',
+      'F001A07 1004 hoist-meter.power',
+      'F001A08 1004 hoist-meter.energy',
     ]);
     expect(loaded.pointsByCode.get('F001A01')).toMatchObject({ unit: '%CH4', range: { low: 0, high: 4 }, zones: ['heading-3101'] });
     expect(loaded.pointsByCode.get('F001A02')!.zones).toEqual(['heading-3101']);
@@ -82,6 +89,11 @@ describe('demo substation (matches the simulator demo scenario)', () => {
       ['fan-power', 'relay-1', 'coil1', 'power', 'F001D03'],
       ['siren', 'relay-1', 'coil6', 'siren', undefined],
       ['beacon', 'relay-1', 'coil7', 'beacon', undefined],
+      // evacuation warning devices of the personnel section
+      ['heading-siren', 'relay-1', 'coil2', 'siren', undefined],
+      ['heading-beacon', 'relay-1', 'coil3', 'beacon', undefined],
+      ['store-siren', 'relay-1', 'coil4', 'siren', undefined],
+      ['level-siren', 'relay-1', 'coil5', 'evacuation', undefined],
     ]);
   });
 });
