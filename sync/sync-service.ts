@@ -12,6 +12,7 @@ import { Outbox, type OutboxOptions } from './outbox.js';
 import { openSyncDatabase } from './sync-database.js';
 import { silentLogger, type SyncLogger } from './sync-error.js';
 import { Uplink, type UplinkOptions } from './uplink.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface SyncServiceOptions {
   /** The outbox database file (its own file; see README). */
@@ -47,8 +48,11 @@ export function startSync(o: SyncServiceOptions): SyncService {
   const signingKey = loadPrivateKey(o.privateKeyPath);
   const platformKey = o.platformKeyPath !== undefined ? loadPublicKey(o.platformKeyPath) : null;
   const db = openSyncDatabase(o.file);
+  // Checkpoints (the only fsync in WAL/NORMAL) off the event loop that runs polling and interlocks.
+  const checkpointer = startWalCheckpointer(db, o.file, { logger: log });
   try {
     const outbox = new Outbox({ ...o.outbox, db, mineCode: o.mineCode, mineName: o.mineName, substation: o.substation, signingKey, logger: log });
+    outbox.delegateWalTruncate(() => checkpointer.truncate());
     const uplink = new Uplink({ ...o.uplink, outbox, brokerUrl: o.brokerUrl, mineCode: o.mineCode, substation: o.substation, logger: log });
     let downlink: Downlink | null = null;
     if (platformKey) {
@@ -69,11 +73,13 @@ export function startSync(o: SyncServiceOptions): SyncService {
         stopped = true;
         await uplink.stop();
         outbox.close();
+        await checkpointer.stop();
         db.close();
       },
     };
   } catch (err) {
     db.close();
+    void checkpointer.stop();
     throw err;
   }
 }

@@ -271,9 +271,11 @@ describe('outbox acks, history and space', () => {
     const full = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     expect(full).toBeGreaterThan(6 * 1024 * 1024);
     drainAll(outbox);
-    for (let i = 0; i < 5; i++) {
-      now += 60_000;
-      outbox.housekeeping(); // bounded steps: a few MiB each
+    // Bounded steps (outboxDefaults.reclaimPagesPerStep, 512 KiB): small enough never to stall the
+    // event loop for long, so a ~7 MiB backlog takes a few dozen of them (one a second when running).
+    for (let i = 0; i < 40; i++) {
+      now += 1_000;
+      outbox.housekeeping();
     }
     const after = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     expect(after).toBeLessThan(1024 * 1024);

@@ -15,6 +15,8 @@ import { FileDropExporter } from '../../sync/file-drop-exporter.js';
 import { encodeFile } from '../../sync/formats/mt1201-file.js';
 import { CDSS, type YcbjRecord } from '../../sync/formats/records/index.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
+import { startWalCheckpointer } from '../../sync/wal-checkpointer.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from './helpers/fixtures.js';
 
 const POINTS = upstreamPoints([
@@ -213,5 +215,47 @@ ${sync}
     const yaml = base('  brokerUrl: "mqtt://x:1883"').replace(/\nsync:\n.*\n$/s, '\n');
     expect(yaml).not.toContain('sync:');
     expect(problems(yaml)).toEqual([]);
+  });
+});
+
+describe('WAL checkpoints on a worker thread', () => {
+  let t: ReturnType<typeof tempDir> | undefined;
+  afterEach(() => {
+    t?.cleanup();
+    t = undefined;
+  });
+
+  it('takes over the checkpoints (main connection auto-checkpoint off) and hands them back on stop', async () => {
+    t = tempDir();
+    const file = path.join(t.dir, 'outbox.db');
+    const db = openSyncDatabase(file);
+    const cp = startWalCheckpointer(db, file, { intervalMs: 20 });
+    try {
+      await waitFor(() => cp.stats().checkpoints >= 2, { what: 'two worker checkpoints' });
+      expect(cp.stats().running).toBe(true);
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      expect(cp.truncate()).toBe(true);
+    } finally {
+      await cp.stop();
+    }
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    db.close();
+  });
+
+  it('falls back to SQLite checkpoints on the main connection when the worker cannot run', async () => {
+    t = tempDir();
+    const file = path.join(t.dir, 'outbox.db');
+    const db = openSyncDatabase(file);
+    db.pragma('wal_autocheckpoint = 0');
+    // The worker opens a file that is not there (fileMustExist): it dies at once.
+    const cp = startWalCheckpointer(db, path.join(t.dir, 'missing.db'), { intervalMs: 20 });
+    try {
+      await waitFor(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000, { what: 'auto-checkpoint restored' });
+      expect(cp.stats().running).toBe(false);
+      expect(cp.truncate()).toBe(false);
+    } finally {
+      await cp.stop();
+      db.close();
+    }
   });
 });
