@@ -3,7 +3,7 @@
 // what the platform receives (verified batches, parsed records) and what the field sees (relay
 // coils on the simulator side).
 import { generateKeyPairSync } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlServer } from '../../edge/control/server.js';
@@ -126,6 +126,20 @@ describe('sync capability in a running gateway', () => {
     await rig.waitRunning();
     rig.field(1).set('value', 1.6);
     await rig.waitCoil(HEADING_COIL, false);
+  });
+
+  it('with a file-drop directory, every national batch the platform gets is also there as the same file', async () => {
+    rig = await SyncRig.start({ fileDropDir: 'drop' });
+    const dropDir = join(rig.dataDir, 'drop');
+    const batch = await rig.waitBatch('cdss', () => true, 'a CDSS batch at the platform');
+    const file = await waitFor(() => readdirSync(dropDir, { withFileTypes: true }).find((f) => f.isFile() && f.name.includes('_CDSS_') && readFileSync(join(dropDir, f.name)).equals(batch.payload)), {
+      timeoutMs: 10_000,
+      what: 'the same CDSS file in the drop directory',
+    });
+    expect(file.name).toMatch(/^140212000001_CDSS_\d{14}\.txt$/);
+    // minegate's own JSON Lines streams are not national files: never dropped.
+    expect(readdirSync(dropDir).every((n) => n.endsWith('.txt'))).toBe(true);
+    expect(rig.upstream().fileDrop).toMatchObject({ failures: 0 });
   });
 
   it('minegate sync status reads the running gateway through its control socket', async () => {

@@ -43,7 +43,12 @@ buses:
       - { unit: 2, profile: feed-sensor, description: load side of heading power, follows: { unit: 1, channel: coil0, delayMs: 100 } }
 `;
 
-function configText(ports: { field: number; relay: number }, brokerUrl: string): string {
+export interface SyncRigOptions {
+  /** Also drop every MT/T file into <data-dir>/<fileDropDir> (the FTP host's pickup directory). */
+  fileDropDir?: string;
+}
+
+function configText(ports: { field: number; relay: number }, brokerUrl: string, o: SyncRigOptions): string {
   return `
 mine: { code: "${RIG_MINE}", name: 示范煤矿 }
 substation: { code: ${RIG_SUBSTATION}, name: sync rig heading }
@@ -69,7 +74,8 @@ safety:
   remoteCut: { authorities: [platform, dispatch] }
 sync:
   brokerUrl: "${brokerUrl}"
-  snapshots: { cdssMs: 1000, fzssMs: 1000 }
+  snapshots: { cdssMs: 1000, fzssMs: 1000 }${o.fileDropDir ? `
+  fileDropDir: ${o.fileDropDir}` : ''}
 `;
 }
 
@@ -89,7 +95,7 @@ export class SyncRig {
     receiver.on('batch', (b) => this.batches.push(b));
   }
 
-  static async start(): Promise<SyncRig> {
+  static async start(opts: SyncRigOptions = {}): Promise<SyncRig> {
     const sim = new SubstationSimulator(parseScenario(SCENARIO, 'sync-rig.yaml'));
     const dataDir = mkdtempSync(join(tmpdir(), 'minegate-sync-rig-'));
     let broker: Mosquitto | undefined;
@@ -108,7 +114,7 @@ export class SyncRig {
       await receiver.start();
       commander = new PlatformCommander({ brokerUrl: broker.url, platformKey: platform.privateKey as KeyObject });
       await commander.start();
-      const rig = new SyncRig(sim, broker, receiver, commander, dataDir, configText({ field: port('field'), relay: port('relay') }, broker.url));
+      const rig = new SyncRig(sim, broker, receiver, commander, dataDir, configText({ field: port('field'), relay: port('relay') }, broker.url, opts));
       await rig.startGateway();
       return rig;
     } catch (err) {
