@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { ModbusMaster } from '../protocols/modbus/master.js';
 import type { Clock } from './clock.js';
+import type { ControlHandler } from './control/context.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { GatewayStatus, ReadingListener } from './gateway.js';
 import type { Logger } from './log.js';
@@ -41,4 +42,6 @@ export interface Capability {
   status?(): StatusSection[];
   /** Machine-readable status (`minegate status --json`). */
   statusJson?(): unknown;
+  /** Commands of its own on the control socket (e.g. `sync status`, `sync now`). */
+  controlHandlers?(): ControlHandler[];
 }

@@ -8,7 +8,6 @@ import { startDemoPlatform } from '../../sync/demo-platform.js';
 import { defaultCapabilities } from '../capabilities.js';
 import type { Capability } from '../capability.js';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
-import type { ControlHandler } from '../control/context.js';
 import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import type { Gateway } from '../gateway.js';
 import { GatewaySupervisor } from '../gateway-supervisor.js';
@@ -66,7 +65,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   const startControl = async (gateway: Gateway): Promise<void> => {
     const c = new ControlServer(gateway, { dataDir, logger });
     // Capabilities may bring commands of their own (sync status / sync now).
-    for (const cap of gateway.capabilityList()) for (const h of (cap as { controlHandlers?(): ControlHandler[] }).controlHandlers?.() ?? []) c.register(h);
+    for (const cap of gateway.capabilityList()) for (const h of cap.controlHandlers?.() ?? []) c.register(h);
     await c.start();
     control = c;
   };

@@ -10,6 +10,7 @@ import { personnelChecks } from '../personnel/config-checks.js';
 import { personnelReadersAreWired } from '../personnel/personnel-capability.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
 import { sealChecks } from '../seals/config-checks.js';
+import { syncChecks } from '../../sync/config-checks.js';
 
 type ZoneConfig = SubstationConfig['zones'][number];
 type OutputConfig = SubstationConfig['outputs'][number];
@@ -313,4 +314,6 @@ export const crossChecks: readonly ConfigCheck[] = [
   personnelReadersAreWired,
   // Electronic seals: shaft mouths, cameras, meters.
   ...sealChecks,
+  // Upstream: file-safe text, TLS pairs, the platform's authority, keys.
+  ...syncChecks,
 ];
