@@ -5,6 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlServer } from '../../edge/control/server.js';
 import { createLogger } from '../../edge/log.js';
@@ -180,5 +181,27 @@ describe('sync capability in a running gateway', () => {
     expect(rig.receiver.gaps(key)).toEqual([]);
     expect(rig.receiver.stats().failures).toBe(0);
     expect(rig.upstream().dropped).toMatchObject({ 'over-cap': 0, 'too-old': 0, 'disk-full': 0, 'queue-overflow': 0 });
+  });
+  it('with the store and the outbox full (max_page_count), a methane over-limit still cuts within the 2 s limit, and the cut-off record reaches the platform once space returns', async () => {
+    rig = await SyncRig.start();
+    await rig.waitRunning();
+    await rig.waitBatch('cdss', () => true, 'first CDSS batch');
+    // Freeze both files at their current size: every further write fails with SQLITE_FULL,
+    // exactly as a full disk does.
+    const outboxDb = rig.sync.sync!.db;
+    const storeDb = rig.gateway.database;
+    for (const db of [outboxDb, storeDb]) db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    await waitFor(() => rig!.gateway.status().store.failures > 0 || undefined, { what: 'the reading store failing to write' });
+
+    const t0 = performance.now();
+    rig.field(1).set('value', 1.6);
+    await rig.waitCoil(HEADING_COIL, false, 2000);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(rig.gateway.safety.engine.holds().some((h) => h.point === 'T1')).toBe(true);
+
+    // Space comes back: the critical cut-off record was kept (never dropped before acknowledgement) and goes up.
+    for (const db of [outboxDb, storeDb]) db.pragma('max_page_count = 1073741823');
+    await rig.waitBatch('ycbj', (b) => recordsOf(b).some((r) => r[YCBJ.code] === 'T1' && r[YCBJ.type] === '002'), 'the T1 cut-off record after the disk recovered', 20_000);
+    expect(rig.receiver.stats().failures).toBe(0);
   });
 });
