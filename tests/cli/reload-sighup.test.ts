@@ -10,24 +10,9 @@ import { ModbusSlaveServer } from '../../simulator/modbus-server.js';
 import { ProfileDevice } from '../../simulator/virtual-device.js';
 import { built, repoRoot } from '../helpers/built.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { headingConfig as configText } from '../helpers/heading-config.js';
 import { runCli, startCli } from './run-cli.js';
 
-function configText(port: number, role: string, pollMs: number): string {
-  return `mine: { code: "140212000001", name: test }
-substation: { code: T01, name: test }
-buses:
-  - { id: b, type: tcp, host: 127.0.0.1, port: ${port}, responseTimeoutMs: 200 }
-devices:
-  - { id: ch4, bus: b, unit: 1, profile: methane-sensor, pollMs: ${pollMs} }
-  - { id: relay, bus: b, unit: 2, profile: relay-module, pollMs: 200 }
-points:
-  - { code: P1, sensorType: "0001", device: ch4, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: heading, role: ${role}, zones: [z1] }
-zones:
-  - { id: z1, name: heading, outputs: [power] }
-outputs:
-  - { id: power, device: relay, channel: coil0, kind: power }
-`;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'minegate-sighup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

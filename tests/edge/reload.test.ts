@@ -9,23 +9,8 @@ import { createLogger } from '../../edge/log.js';
 import { ModbusSlaveServer } from '../../simulator/modbus-server.js';
 import { ProfileDevice } from '../../simulator/virtual-device.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { headingConfig as configText } from '../helpers/heading-config.js';
 
-function configText(port: number, role: string, pollMs = 200): string {
-  return `mine: { code: "140212000001", name: test }
-substation: { code: T01, name: test }
-buses:
-  - { id: b, type: tcp, host: 127.0.0.1, port: ${port}, responseTimeoutMs: 200 }
-devices:
-  - { id: ch4, bus: b, unit: 1, profile: methane-sensor, pollMs: ${pollMs} }
-  - { id: relay, bus: b, unit: 2, profile: relay-module, pollMs: 200 }
-points:
-  - { code: P1, sensorType: "0001", device: ch4, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: heading, role: ${role}, zones: [z1] }
-zones:
-  - { id: z1, name: heading, outputs: [power] }
-outputs:
-  - { id: power, device: relay, channel: coil0, kind: power }
-`;
-}
 
 describe('config reload (SIGHUP / minegate reload)', () => {
   let cleanup: (() => Promise<void>) | undefined;
