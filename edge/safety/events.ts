@@ -2,7 +2,7 @@
 // command) and the journal that makes them durable. The journal is a bounded in-memory queue
 // flushed off the safety path: the engine only appends, never waits on the store, and a full or
 // slow disk costs the oldest queued events (counted and reported), never an interlock cycle.
-import { BoundedQueue } from '../store/bounded-queue.js';
+import { DurableJournal, type DurableJournalOptions } from '../store/durable-journal.js';
 import type { AlarmKind, AlarmSeverity } from './alarms.js';
 import type { AbnormalityCode } from './clauses.js';
 import type { PersistedHold, RuleId } from './holds.js';
@@ -112,17 +112,8 @@ export interface SafetyJournalLike {
   saveHolds(holds: PersistedHold[]): void;
 }
 
-export interface SafetyJournalOptions {
-  /** Events kept in memory while the store is unavailable; beyond it the oldest are dropped. */
-  capacity: number;
-  /** Events per write. */
-  batchSize: number;
-  /** First retry delay after a failed write; doubles up to maxRetryMs. */
-  retryMs: number;
-  maxRetryMs: number;
-  /** How long close() waits for a last flush before giving up (a hung store must not block shutdown). */
-  closeTimeoutMs: number;
-}
+/** Same knobs as every durable journal (see edge/store/durable-journal.ts). */
+export type SafetyJournalOptions = DurableJournalOptions;
 
 export const safetyJournalDefaults: SafetyJournalOptions = {
   capacity: 10_000,
@@ -142,161 +133,52 @@ export interface SafetyJournalStats {
 }
 
 export class SafetyJournal implements SafetyJournalLike {
-  private readonly opts: SafetyJournalOptions;
-  private readonly queue: BoundedQueue<SafetyEvent>;
+  private readonly journal: DurableJournal<SafetyEvent, PersistedHold[] | undefined>;
   private pendingHolds: PersistedHold[] | undefined;
-  private writing = false;
-  private evictedDuringWrite = 0;
-  private droppedUnreported = 0;
-  private scheduled: NodeJS.Immediate | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay: number;
-  private closed = false;
-  private idleWaiters: (() => void)[] = [];
-  private readonly counters = { written: 0, dropped: 0, failures: 0, lastError: null as string | null };
 
-  constructor(
-    private readonly sink: SafetyRecordSink,
-    opts: Partial<SafetyJournalOptions> = {},
-  ) {
+  constructor(sink: SafetyRecordSink, opts: Partial<SafetyJournalOptions> = {}) {
     if (!sink || typeof sink.write !== 'function') throw new TypeError(`SafetyJournal: sink must have a write(batch) method, got ${String(sink)}`);
-    this.opts = { ...safetyJournalDefaults, ...opts };
-    for (const key of ['capacity', 'batchSize', 'retryMs', 'maxRetryMs', 'closeTimeoutMs'] as const) {
-      const v = this.opts[key];
-      if (!Number.isInteger(v) || v < 1) throw new TypeError(`SafetyJournal: ${key} must be a positive integer, got ${String(opts[key])}`);
-    }
-    this.queue = new BoundedQueue(this.opts.capacity);
-    this.retryDelay = this.opts.retryMs;
+    this.journal = new DurableJournal('SafetyJournal', { ...safetyJournalDefaults, ...opts }, {
+      hasPendingState: () => this.pendingHolds !== undefined,
+      // Only the newest snapshot is ever written; it stays pending until a write of it succeeds.
+      takeState: () => this.pendingHolds,
+      write: (events, holds) => {
+        const batch: SafetyBatch = { events };
+        if (holds !== undefined) batch.holds = holds;
+        return sink.write(batch);
+      },
+      written: (holds) => {
+        if (this.pendingHolds === holds) this.pendingHolds = undefined;
+      },
+      failed: () => {},
+      droppedNotice,
+    });
   }
 
   /** Append events. Never throws, never blocks: the write happens on a later turn of the event loop. */
   record(events: readonly SafetyEvent[]): void {
-    if (this.closed) return;
-    for (const event of events) {
-      if (this.queue.push(event) !== undefined) {
-        if (this.writing) this.evictedDuringWrite++;
-        this.counters.dropped++;
-        this.droppedUnreported++;
-      }
-    }
-    if (events.length > 0) this.schedule();
+    for (const event of events) this.journal.append(event);
   }
 
   /** Replace the hold snapshot to persist; only the newest snapshot is ever written. */
   saveHolds(holds: PersistedHold[]): void {
-    if (this.closed) return;
+    if (this.journal.closed) return;
     this.pendingHolds = holds;
-    this.schedule();
+    this.journal.schedule();
   }
 
   stats(): SafetyJournalStats {
-    return { queued: this.queue.length, ...this.counters, holdsPending: this.pendingHolds !== undefined };
+    return { ...this.journal.stats(), holdsPending: this.pendingHolds !== undefined };
   }
 
   /** Resolves once everything queued so far is written, or a write failed (see stats().lastError). */
-  async flush(): Promise<void> {
-    if (this.closed) return;
-    if (this.queue.length === 0 && this.pendingHolds === undefined && this.droppedUnreported === 0 && !this.writing) return;
-    const before = this.counters.failures;
-    for (;;) {
-      await new Promise<void>((resolve) => {
-        this.idleWaiters.push(resolve);
-        this.cancelTimers();
-        this.scheduled = setImmediate(() => this.drain());
-      });
-      const done = this.queue.length === 0 && this.pendingHolds === undefined && this.droppedUnreported === 0;
-      if (done || this.closed || this.counters.failures > before) return;
-    }
+  flush(): Promise<void> {
+    return this.journal.flush();
   }
 
   /** Try a last flush (at most closeTimeoutMs), then stop. Events recorded afterwards are ignored. */
-  async close(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-    });
-    await Promise.race([this.flush(), timeout]);
-    clearTimeout(timer);
-    this.closed = true;
-    this.cancelTimers();
-    this.wakeIdle();
-  }
-
-  private cancelTimers(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.scheduled = undefined;
-    this.retryTimer = undefined;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.retryTimer || this.writing) return;
-    this.scheduled = setImmediate(() => this.drain());
-  }
-
-  private drain(): void {
-    this.scheduled = undefined;
-    if (this.writing) return;
-    const events = this.queue.peek(this.opts.batchSize);
-    const holds = this.pendingHolds;
-    const dropped = this.droppedUnreported;
-    if (events.length === 0 && holds === undefined && dropped === 0) {
-      this.wakeIdle();
-      return;
-    }
-    const batch: SafetyBatch = { events: dropped > 0 ? [droppedNotice(dropped, this.opts.capacity, events[0]), ...events] : events };
-    if (holds !== undefined) batch.holds = holds;
-    this.writing = true;
-    this.evictedDuringWrite = 0;
-    let result: void | Promise<void>;
-    try {
-      result = this.sink.write(batch);
-    } catch (err) {
-      this.afterWrite(err, events.length, holds, dropped);
-      return;
-    }
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(
-        () => this.afterWrite(undefined, events.length, holds, dropped),
-        (err: unknown) => this.afterWrite(err ?? new Error('write rejected'), events.length, holds, dropped),
-      );
-    } else {
-      this.afterWrite(undefined, events.length, holds, dropped);
-    }
-  }
-
-  private afterWrite(err: unknown, count: number, holds: PersistedHold[] | undefined, dropped: number): void {
-    this.writing = false;
-    // Events evicted while the write was in flight were the oldest, i.e. the ones being written.
-    const evicted = Math.min(this.evictedDuringWrite, count);
-    if (err === undefined) {
-      this.queue.drop(count - evicted);
-      this.counters.written += count;
-      this.counters.dropped -= evicted;
-      this.droppedUnreported -= dropped + evicted;
-      if (this.pendingHolds === holds) this.pendingHolds = undefined;
-      this.retryDelay = this.opts.retryMs;
-      this.counters.lastError = null;
-      if (this.queue.length > 0 || this.pendingHolds !== undefined || this.droppedUnreported > 0) this.scheduled = setImmediate(() => this.drain());
-      else this.wakeIdle();
-      return;
-    }
-    this.counters.failures++;
-    this.counters.lastError = err instanceof Error ? err.message : String(err);
-    this.wakeIdle();
-    if (this.closed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.drain();
-    }, this.retryDelay);
-    this.retryTimer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, this.opts.maxRetryMs);
-  }
-
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+  close(): Promise<void> {
+    return this.journal.close();
   }
 }
 
