@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Link } from '../protocols/links/link.js';
+import { LinkReopener } from '../protocols/links/link-reopener.js';
 import { CardReaderError } from '../protocols/card-reader/errors.js';
 import { CardFrameParser, encodeCardFrame, MAX_READER, MIN_READER, type CardParserStats } from '../protocols/card-reader/frame.js';
 import { ReaderLiveness } from '../protocols/card-reader/liveness.js';
@@ -93,20 +94,13 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
   private readonly checkIntervalMs: number;
   private readonly pageTimeoutMs: number;
   private readonly idleFlushMs: number;
-  private readonly reopenMinMs: number;
-  private readonly reopenMaxMs: number;
   private readonly clock: TimeSource;
   private readonly parser = new CardFrameParser();
   private readonly liveness: ReaderLiveness;
   private readonly pending = new Map<string, PendingPage>();
-  private readonly counters = { frames: 0, sightings: 0, duplicates: 0, missedFrames: 0, echoes: 0, pagesSent: 0, pageTimeouts: 0, reopens: 0 };
+  private readonly counters = { frames: 0, sightings: 0, duplicates: 0, missedFrames: 0, echoes: 0, pagesSent: 0, pageTimeouts: 0 };
 
-  private linkUp = false;
-  private ownerClosed = true;
-  private everOpened = false;
-  private opening: Promise<void> | null = null;
-  private reopenDelayMs: number;
-  private reopenTimer: NodeJS.Timeout | null = null;
+  private readonly reopener: LinkReopener;
   private idleTimer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
   private nextCommandSeq = 0;
@@ -127,24 +121,29 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
     this.checkIntervalMs = positive('checkIntervalMs', opts.checkIntervalMs ?? Math.max(10, Math.round(o.offlineAfterMs / 5)));
     this.pageTimeoutMs = positive('pageTimeoutMs', o.pageTimeoutMs);
     this.idleFlushMs = positive('idleFlushMs', o.idleFlushMs);
-    this.reopenMinMs = positive('reopenMinMs', o.reopenMinMs);
-    this.reopenMaxMs = positive('reopenMaxMs', o.reopenMaxMs);
-    if (this.reopenMaxMs < this.reopenMinMs) throw new TypeError(`CardReaderBus reopenMaxMs (${this.reopenMaxMs}) must be >= reopenMinMs (${this.reopenMinMs})`);
+    const reopenMinMs = positive('reopenMinMs', o.reopenMinMs);
+    const reopenMaxMs = positive('reopenMaxMs', o.reopenMaxMs);
+    if (reopenMaxMs < reopenMinMs) throw new TypeError(`CardReaderBus reopenMaxMs (${reopenMaxMs}) must be >= reopenMinMs (${reopenMinMs})`);
     if (!Array.isArray(o.readers)) throw new TypeError(`CardReaderBus readers must be an array of addresses, got ${String(o.readers)}`);
     for (const r of o.readers) checkReader(r, 'CardReaderBus readers entry', TypeError);
     if (o.clock !== undefined && (typeof o.clock.wall !== 'function' || typeof o.clock.mono !== 'function')) {
       throw new TypeError(`CardReaderBus clock must have wall() and mono(), got ${String(o.clock)}`);
     }
     this.clock = o.clock ?? systemTime;
-    this.reopenDelayMs = this.reopenMinMs;
     this.liveness = new ReaderLiveness(this.offlineAfterMs, 256, o.readers);
     this.link = link;
     link.on('data', this.onData);
-    link.on('close', this.onLinkClose);
+    this.reopener = new LinkReopener(link, {
+      reopenMinMs,
+      reopenMaxMs,
+      onOpen: this.onLinkOpen,
+      onDrop: this.onLinkDrop,
+      closedWhileOpening: () => new CardReaderError('closed', `${this.link.description}: reader bus closed while opening`),
+    });
   }
 
   get isOpen(): boolean {
-    return this.linkUp;
+    return this.reopener.isUp;
   }
 
   /**
@@ -152,33 +151,29 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
    * (CardReaderError 'offline') and the bus keeps retrying in the background, emitting 'open' when up.
    */
   async open(): Promise<void> {
-    this.ownerClosed = false;
     if (this.checkTimer === null) {
       this.checkTimer = setInterval(this.onCheck, this.checkIntervalMs);
       this.checkTimer.unref();
     }
-    if (this.linkUp) return;
     try {
-      await this.tryOpen();
+      await this.reopener.open();
     } catch (err) {
-      this.scheduleReopen();
       throw new CardReaderError('offline', `${this.link.description}: cannot open: ${(err as Error).message}`, { cause: err });
     }
   }
 
   /** Stops reopening, fails pending pages with 'closed', marks every reader offline and releases the link. */
   async close(): Promise<void> {
-    this.ownerClosed = true;
-    for (const t of ['reopenTimer', 'idleTimer'] as const) this.clearTimer(t);
+    this.reopener.stop();
+    this.clearTimer('idleTimer');
     if (this.checkTimer !== null) {
       clearInterval(this.checkTimer);
       this.checkTimer = null;
     }
-    this.linkUp = false;
     this.failPages((p) => new CardReaderError('closed', `${this.link.description}: reader bus closed`, { reader: p.reader, tag: p.tag }));
     this.emitChanges(this.liveness.allOffline('closed', this.clock.wall(), this.clock.mono()));
     this.parser.reset();
-    if (this.opening) await this.opening.catch(() => undefined);
+    await this.reopener.settled();
     await this.link.close();
   }
 
@@ -198,7 +193,7 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!this.linkUp) return Promise.reject(new CardReaderError('offline', `${this.link.description} is down`, { reader, tag }));
+    if (!this.reopener.isUp) return Promise.reject(new CardReaderError('offline', `${this.link.description} is down`, { reader, tag }));
     const state = this.liveness.get(reader);
     if (!state?.online) return Promise.reject(new CardReaderError('reader-offline', `reader ${reader} is offline on ${this.link.description}`, { reader, tag }));
     if (state.canPage === false) return Promise.reject(new CardReaderError('page-unsupported', `reader ${reader} reports no paging support`, { reader, tag }));
@@ -236,14 +231,14 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
   }
 
   stats(): CardReaderBusStats {
-    return { ...this.counters, parser: this.parser.stats() };
+    return { ...this.counters, reopens: this.reopener.reopens, parser: this.parser.stats() };
   }
 
   // ---------------------------------------------------------------- receive
 
   private readonly onData = (chunk: Buffer): void => {
     // Bytes still arriving while close() releases the port must not bring readers back online.
-    if (this.ownerClosed) return;
+    if (this.reopener.stopped) return;
     const frames = this.parser.push(chunk);
     this.clearTimer('idleTimer');
     if (this.parser.pending > 0) this.idleTimer = setTimeout(this.onIdle, this.idleFlushMs);
@@ -327,45 +322,13 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
 
   // ---------------------------------------------------------------- link lifecycle
 
-  private tryOpen(): Promise<void> {
-    if (this.opening) return this.opening;
-    this.opening = this.link.open().then(
-      async () => {
-        this.opening = null;
-        if (this.ownerClosed) {
-          await this.link.close();
-          throw new CardReaderError('closed', `${this.link.description}: reader bus closed while opening`);
-        }
-        this.clearTimer('reopenTimer');
-        this.parser.reset();
-        if (this.everOpened) this.counters.reopens++;
-        this.everOpened = true;
-        this.linkUp = true;
-        this.reopenDelayMs = this.reopenMinMs;
-        this.emit('open');
-      },
-      (err: unknown) => {
-        this.opening = null;
-        throw err;
-      },
-    );
-    return this.opening;
-  }
-
-  private scheduleReopen(): void {
-    if (this.ownerClosed || this.reopenTimer !== null || this.linkUp) return;
-    this.reopenTimer = setTimeout(this.onReopenTimer, this.reopenDelayMs);
-    this.reopenDelayMs = Math.min(this.reopenDelayMs * 2, this.reopenMaxMs);
-  }
-
-  private readonly onReopenTimer = (): void => {
-    this.reopenTimer = null;
-    this.tryOpen().catch(() => this.scheduleReopen());
+  private readonly onLinkOpen = (): void => {
+    this.parser.reset();
+    this.emit('open');
   };
 
-  private readonly onLinkClose = (err?: Error): void => {
-    if (!this.linkUp) return;
-    this.linkUp = false;
+  /** The link dropped while up; the reopener schedules a reopen after this. */
+  private readonly onLinkDrop = (err: Error | undefined): void => {
     this.clearTimer('idleTimer');
     this.parser.reset();
     const cause = err ? `: ${err.message}` : '';
@@ -373,7 +336,6 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
     // Nothing can be heard from any reader now: every area on this line is unknown until it is.
     this.emitChanges(this.liveness.allOffline('link-down', this.clock.wall(), this.clock.mono()));
     this.emit('close', err);
-    this.scheduleReopen();
   };
 
   private failPages(makeError: (p: PendingPage) => CardReaderError): void {
@@ -385,7 +347,7 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
     }
   }
 
-  private clearTimer(which: 'reopenTimer' | 'idleTimer'): void {
+  private clearTimer(which: 'idleTimer'): void {
     const t = this[which];
     if (t !== null) {
       clearTimeout(t);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Link } from '../links/link.js';
+import { LinkReopener } from '../links/link-reopener.js';
 import { ModbusError, exceptionName } from './errors.js';
 import { encodeMbapFrame, MbapReader } from './mbap-framing.js';
 import { decodeResponse, encodeReadRequest, encodeWriteRequest, expectedResponseLength } from './pdu.js';
@@ -88,8 +89,6 @@ export class ModbusMaster extends EventEmitter {
   readonly link: Link;
   readonly framing: 'rtu' | 'tcp';
   private readonly responseTimeoutMs: number;
-  private readonly reopenMinMs: number;
-  private readonly reopenMaxMs: number;
   private readonly turnaroundMs: number;
   private readonly quietAfterTimeoutMs: number;
 
@@ -100,13 +99,7 @@ export class ModbusMaster extends EventEmitter {
   private current: Transaction | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
   private pumpTimer: NodeJS.Timeout | null = null;
-  private reopenTimer: NodeJS.Timeout | null = null;
-  private opening: Promise<void> | null = null;
-
-  private linkUp = false;
-  private ownerClosed = true;
-  private everOpened = false;
-  private reopenDelayMs: number;
+  private readonly reopener: LinkReopener;
   private nextTid = 0;
   /** performance.now() before which no request may be sent (turnaround). */
   private readyAt = 0;
@@ -114,7 +107,7 @@ export class ModbusMaster extends EventEmitter {
   private quietDeadline = 0;
   private lastRxAt = 0;
 
-  private readonly counters = { transactions: 0, timeouts: 0, exceptions: 0, discardedBytes: 0, discardedFrames: 0, reopens: 0 };
+  private readonly counters = { transactions: 0, timeouts: 0, exceptions: 0, discardedBytes: 0, discardedFrames: 0 };
 
   constructor(opts: ModbusMasterOptions) {
     super();
@@ -141,19 +134,22 @@ export class ModbusMaster extends EventEmitter {
     this.link = link;
     this.framing = o.framing;
     this.responseTimeoutMs = o.responseTimeoutMs;
-    this.reopenMinMs = o.reopenMinMs;
-    this.reopenMaxMs = o.reopenMaxMs;
     this.turnaroundMs = o.turnaroundMs;
     this.quietAfterTimeoutMs = o.quietAfterTimeoutMs;
-    this.reopenDelayMs = o.reopenMinMs;
     this.rtuReader = o.framing === 'rtu' ? new RtuResponseReader(this.onDiscard) : null;
     this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard) : null;
     link.on('data', this.onData);
-    link.on('close', this.onLinkClose);
+    this.reopener = new LinkReopener(link, {
+      reopenMinMs: o.reopenMinMs,
+      reopenMaxMs: o.reopenMaxMs,
+      onOpen: this.onLinkOpen,
+      onDrop: this.onLinkDrop,
+      closedWhileOpening: () => new ModbusError('closed', `${this.link.description}: master closed while opening`),
+    });
   }
 
   get isOpen(): boolean {
-    return this.linkUp;
+    return this.reopener.isUp;
   }
 
   /**
@@ -161,26 +157,21 @@ export class ModbusMaster extends EventEmitter {
    * retrying in the background with backoff, emitting 'open' once the link is up.
    */
   async open(): Promise<void> {
-    this.ownerClosed = false;
-    if (this.linkUp) return;
     try {
-      await this.tryOpen();
+      await this.reopener.open();
     } catch (err) {
-      this.scheduleReopen();
       throw new ModbusError('offline', `${this.link.description}: cannot open: ${(err as Error).message}`, { cause: err });
     }
   }
 
   /** Stops reopening, rejects everything pending with 'closed' and releases the link. */
   async close(): Promise<void> {
-    this.ownerClosed = true;
-    this.clearTimer('reopenTimer');
+    this.reopener.stop();
     this.clearTimer('pumpTimer');
     this.clearTimer('responseTimer');
-    this.linkUp = false;
     this.failAll((unit) => new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
     this.resetReaders();
-    if (this.opening) await this.opening.catch(toVoid);
+    await this.reopener.settled();
     await this.link.close();
   }
 
@@ -210,6 +201,7 @@ export class ModbusMaster extends EventEmitter {
   stats(): ModbusMasterStats {
     return {
       ...this.counters,
+      reopens: this.reopener.reopens,
       crcErrors: this.rtuReader?.counters.crcErrors ?? 0,
       queued: this.high.length + this.normal.length,
     };
@@ -235,8 +227,8 @@ export class ModbusMaster extends EventEmitter {
     if (priority !== 'high' && priority !== 'normal') {
       return Promise.reject(new ModbusError('malformed', `priority must be 'high' or 'normal', got ${String(priority)}`, { unit }));
     }
-    if (this.ownerClosed && this.everOpened) return Promise.reject(new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
-    if (!this.linkUp) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
+    if (this.reopener.stopped && this.reopener.everOpened) return Promise.reject(new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
+    if (!this.reopener.isUp) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
     return new Promise<number[]>((resolve, reject) => {
       const tx: Transaction = { unit, pdu, timeoutMs, tid: 0, noReply, resolve, reject };
       (priority === 'high' ? this.high : this.normal).push(tx);
@@ -250,7 +242,7 @@ export class ModbusMaster extends EventEmitter {
   };
 
   private pump(): void {
-    if (this.current !== null || !this.linkUp || this.pumpTimer !== null) return;
+    if (this.current !== null || !this.reopener.isUp || this.pumpTimer !== null) return;
     if (this.high.length === 0 && this.normal.length === 0) return;
     const now = performance.now();
     if (this.readyAt > now) {
@@ -383,54 +375,21 @@ export class ModbusMaster extends EventEmitter {
 
   // ---------------------------------------------------------------- link lifecycle
 
-  private tryOpen(): Promise<void> {
-    if (this.opening) return this.opening;
-    this.opening = this.link.open().then(
-      async () => {
-        this.opening = null;
-        if (this.ownerClosed) {
-          await this.link.close();
-          throw new ModbusError('closed', `${this.link.description}: master closed while opening`);
-        }
-        this.clearTimer('reopenTimer');
-        this.resetReaders();
-        if (this.everOpened) this.counters.reopens++;
-        this.everOpened = true;
-        this.linkUp = true;
-        this.reopenDelayMs = this.reopenMinMs;
-        this.readyAt = 0;
-        this.quietDeadline = 0;
-        this.emit('open');
-      },
-      (err: unknown) => {
-        this.opening = null;
-        throw err;
-      },
-    );
-    return this.opening;
-  }
-
-  private scheduleReopen(): void {
-    if (this.ownerClosed || this.reopenTimer !== null || this.linkUp) return;
-    this.reopenTimer = setTimeout(this.onReopenTimer, this.reopenDelayMs);
-    this.reopenDelayMs = Math.min(this.reopenDelayMs * 2, this.reopenMaxMs);
-  }
-
-  private readonly onReopenTimer = (): void => {
-    this.reopenTimer = null;
-    this.tryOpen().catch(() => this.scheduleReopen());
+  private readonly onLinkOpen = (): void => {
+    this.resetReaders();
+    this.readyAt = 0;
+    this.quietDeadline = 0;
+    this.emit('open');
   };
 
-  private readonly onLinkClose = (err?: Error): void => {
-    if (!this.linkUp) return;
-    this.linkUp = false;
+  /** The link dropped while up; the reopener schedules a reopen after this. */
+  private readonly onLinkDrop = (err: Error | undefined): void => {
     this.clearTimer('responseTimer');
     this.clearTimer('pumpTimer');
     const cause = err ? `: ${err.message}` : '';
     this.failAll((unit) => new ModbusError('offline', `${this.link.description} went down${cause}`, { unit, ...(err ? { cause: err } : {}) }));
     this.resetReaders();
     this.emit('close', err);
-    this.scheduleReopen();
   };
 
   private failAll(makeError: (unit: number) => ModbusError): void {
@@ -447,7 +406,7 @@ export class ModbusMaster extends EventEmitter {
     this.mbapReader?.clear();
   }
 
-  private clearTimer(which: 'responseTimer' | 'pumpTimer' | 'reopenTimer'): void {
+  private clearTimer(which: 'responseTimer' | 'pumpTimer'): void {
     const t = this[which];
     if (t !== null) {
       clearTimeout(t);
