@@ -286,6 +286,11 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
         fired = true;
         this.emit('unlock', { fan: key.fan, operator: key.operator });
       });
+      // A new turn of the key re-arms it even if its release was never reported (a lost
+      // Firmata message must not make the key dead until the board restarts).
+      button.on('press', () => {
+        fired = false;
+      });
       button.on('release', () => {
         fired = false;
       });
