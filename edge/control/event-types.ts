@@ -1,31 +1,8 @@
-// Safety event types for --kind help and validation. The engine declares them as a type only and
-// adds new ones over time, so any well-formed name is accepted; these are the ones listed.
-import type { SafetyEventType } from '../safety/events.js';
+// Safety event types for --kind help and validation: the engine's own list (edge/safety/events.ts),
+// so a new event type shows up here without a second copy to keep in step.
+import { SAFETY_EVENT_TYPE_LIST, type SafetyEventType } from '../safety/events.js';
 
-export const SAFETY_EVENT_TYPES = [
-  'alarm-on',
-  'alarm-off',
-  'cut',
-  'lockout',
-  'release',
-  'power-off',
-  'power-on',
-  'feed-abnormal',
-  'feed-restored',
-  'feed-dead',
-  'unlock',
-  'unlock-refused',
-  'remote-cut',
-  'remote-release',
-  'remote-expired',
-  'remote-refused',
-  'acknowledge',
-  'evacuation-on',
-  'evacuation-off',
-  'restored',
-  'calibration',
-  'events-dropped',
-] as const satisfies readonly SafetyEventType[];
+export const SAFETY_EVENT_TYPES: readonly SafetyEventType[] = SAFETY_EVENT_TYPE_LIST;
 
 const WELL_FORMED = /^[a-z][a-z0-9-]{0,63}$/;
 

@@ -24,20 +24,11 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** Actions that change what protects people underground: each needs a written reason. */
-export const SAFETY_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
-  'write',
-  'board-param',
-  'relay-test',
-  'manual-unlock',
-  'remote-cut',
-  'remote-cut-release',
-  'alarm-ack',
-  'interlock-test',
-  'calibration',
-  'config-change',
-  'tap-write',
-]);
+/** Actions that change what protects people underground: each needs a written reason. Every
+ * action is one, except account changes and refused logins (they record who, not why). */
+export const SAFETY_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(
+  AUDIT_ACTIONS.filter((a) => a !== 'operator-change' && a !== 'auth-refused'),
+);
 
 export type AuditOutcome = 'ok' | 'failed' | 'refused';
 
