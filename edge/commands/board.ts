@@ -3,8 +3,7 @@
 // who, why and the values before and after. A changed unit id or baud is followed through: the
 // read-back goes to the new address, and the exact config edit is printed (or made, with
 // --update-config), because the gateway will look for the board where its config says.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isAlias, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { BusConfig, DeviceConfig } from '../../board-configs/schema.js';
@@ -13,6 +12,7 @@ import { BoardParamError, BoardParams, type ParamChange, type WriteParamOptions 
 import { decodeRaw, fromEngineering, toEngineering, widthOf } from '../../drivers/register-codec.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import type { ModbusTable } from '../../protocols/modbus/types.js';
+import { writeFileAtomically } from '../atomic-file.js';
 import { createMaster } from '../bus-factory.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LoadedConfig, loadConfig, parseConfigText } from '../config/load-config.js';
@@ -165,19 +165,7 @@ function applyEdit(edit: ConfigEdit, path: (string | number)[]): void {
     if (err instanceof ConfigError) throw new Error(`the edited config would be invalid, so ${edit.file} was left as it was:\n${err.message}`);
     throw err;
   }
-  const mode = statSync(edit.file).mode & 0o777;
-  const temp = `${edit.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx', mode);
-  try {
-    writeSync(fd, next);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(temp, edit.file);
+  writeFileAtomically(edit.file, next, statSync(edit.file).mode & 0o777);
 }
 
 /** The config edit a verified link change calls for (unit id of the device, or speed of its bus). */

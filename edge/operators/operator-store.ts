@@ -2,10 +2,10 @@
 // which role. The file holds scrypt hashes only, is created 0600, and is replaced atomically
 // (temp file, fsync, rename, directory fsync) under a lock file, so a crash or two technicians
 // at once can never leave it half-written or lose an account.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from '../atomic-file.js';
 import { OperatorError } from './operator-error.js';
 import { decoyHash, hashPassword, PASSWORD_HASH_DEFAULTS, type ScryptParams, verifyPassword } from './password-hash.js';
 import { isRole, ROLES, type Role, roleAtLeast } from './roles.js';
@@ -222,25 +222,7 @@ export class OperatorStore {
   }
 
   private writeAtomically(text: string): void {
-    const temp = `${this.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      unlinkSync(temp);
-      throw err;
-    }
-    closeSync(fd);
-    renameSync(temp, this.file);
-    // The rename itself must survive a power cut.
-    const dir = openSync(this.dataDir, 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomically(this.file, text, 0o600);
   }
 
   private async lock(): Promise<void> {
