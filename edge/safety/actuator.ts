@@ -32,6 +32,8 @@ export class OutputActuator {
   private readonly drivers: Map<string, OutputDriver>;
   private readonly routes = new Map<string, { device: string; channel: string }>();
   private readonly unconfirmed = new Set<string>();
+  /** Last time each output's channel was seen (confirmed or read back) in the state it was commanded to. */
+  private readonly seenAsCommanded = new Map<string, { energize: boolean; at: number }>();
   private readonly refreshMs: number;
   private readonly now: () => number;
   private readonly lastRefresh = new Map<string, number>();
@@ -116,9 +118,17 @@ export class OutputActuator {
           const { channel } = this.routes.get(d.output)!;
           const known = driver.state(channel);
           if (known === d.energize && !this.unconfirmed.has(d.output)) {
+            this.seenAsCommanded.set(d.output, { energize: d.energize, at: this.now() });
             reports.set(d.output, { output: d.output, energize: d.energize, confirmed: true });
             continue;
           }
+          // Confirmed as commanded before, the command unchanged, and now read back the other way:
+          // nobody here moved it (the heartbeat toggles by design and is not watched).
+          const seen = this.seenAsCommanded.get(d.output);
+          const overridden =
+            d.kind !== 'heartbeat' && known !== undefined && seen?.energize === d.energize && !this.unconfirmed.has(d.output)
+              ? { found: known, lastSeenAgoMs: this.now() - seen.at }
+              : undefined;
           if (!reachable) {
             reports.set(d.output, { output: d.output, energize: d.energize, confirmed: false, error: `device ${device} unreachable` });
             this.unconfirmed.add(d.output);
@@ -131,8 +141,10 @@ export class OutputActuator {
           else this.unconfirmed.add(d.output);
           // One failed probe on an unreachable device is enough for this cycle.
           if (!confirmed && !driver.online) reachable = false;
+          if (confirmed) this.seenAsCommanded.set(d.output, { energize: d.energize, at: this.now() });
           const report: ActuationReport = { output: d.output, energize: d.energize, confirmed };
           if (!confirmed) report.error = driver.online ? 'read-back mismatch' : `device ${device} unreachable`;
+          if (overridden) report.overridden = overridden;
           reports.set(d.output, report);
           if (this.superseded(decisions)) return;
         }

@@ -11,6 +11,9 @@ export type AlarmKind =
   | 'fan-switchover'
   | 'feed-abnormal'
   | 'actuation'
+  | 'output-overridden'
+  | 'unconfirmed-hold'
+  | 'engine-failure'
   | 'integrity';
 
 /** danger: protection is acting or impaired. warning: something needs a person's attention. */

@@ -14,6 +14,8 @@ import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import { type Hold, type HoldInput, HoldSet, holdKey, type PersistedHold, type RuleId, toPersistedHold } from './holds.js';
 import { IntegrityMonitor } from './integrity.js';
+import { failSafeDecisions } from './fail-safe.js';
+import { may } from './quality-policy.js';
 import { buildSafetyPlan, type PlannedFan, type PlannedFanUnit, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
 
 /** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
@@ -85,6 +87,11 @@ export interface ActuationReport {
   energize: boolean;
   confirmed: boolean;
   error?: string;
+  /**
+   * The channel was found in the other state although it had been confirmed as commanded and the
+   * command had not changed: a module reset or a hand override at the module (明停暗开 risk).
+   */
+  overridden?: { found: boolean; lastSeenAgoMs: number };
 }
 
 export interface SafetyEngineOptions {
@@ -97,6 +104,12 @@ export interface SafetyEngineOptions {
   journal?: SafetyJournalLike;
   /** Cut every power output at start until its governing points are freshly read (default true). */
   startupHold?: boolean;
+  /**
+   * A reload inside a running process (default false): outputs whose governing points all have a
+   * good fresh reading in hand stay as they are; every other power output is cut at the first
+   * evaluation until its points read good (never kept on through a grace period).
+   */
+  warmStart?: boolean;
   /** Run the sensor-integrity detectors (default true). */
   integrity?: boolean;
 }
@@ -120,8 +133,10 @@ interface Cycle {
 }
 
 interface PointState {
-  /** Freshly acquired since start (startup release, fault-lockout grace). */
+  /** Freshly acquired since start, whatever its quality (fault-lockout grace, fault wording). */
   seen: boolean;
+  /** A GOOD reading acquired since start: the only thing that releases the start-up hold. */
+  provenFresh: boolean;
   faulty: boolean;
   goodSince: number | undefined;
   cutActive: boolean;
@@ -135,8 +150,11 @@ interface FanState {
   locked: boolean;
   /** After a manual unlock the lock re-arms only once its condition has cleared. */
   suppressed: boolean;
-  /** Last cycle showed the lock condition on good readings (manual unlock is refused then). */
-  conditionProven: boolean;
+  /**
+   * Last cycle proved the lock condition gone on good readings (the fan runs, or every gas point
+   * reads ≤ lockAbove). Manual unlock needs this proof; an unknown condition is not gone.
+   */
+  conditionGone: boolean;
   /** Fans (main/standby) whose restart permit is withheld. */
   restartBlocked: Set<FanUnitName>;
   /** Clause g: the fan of a main/standby pair that ventilates (the other is held off). */
@@ -177,6 +195,9 @@ export class SafetyEngine {
   private readonly wall: () => number;
   private readonly journal: SafetyJournalLike | undefined;
   private readonly startupHold: boolean;
+  private readonly warmStart: boolean;
+  /** Warm start: the start-up hold is placed at the first evaluation, from the readings in hand. */
+  private warmHoldPending: boolean;
   private startedAt: number | undefined;
   private seq = 0;
   private pending: SafetyEvent[] = [];
@@ -188,6 +209,14 @@ export class SafetyEngine {
   private readonly feedState = new Map<string, FeedState>();
   private readonly remoteCuts = new Map<string, RemoteCut>();
   private readonly lastEnergize = new Map<string, boolean>();
+  /** Outputs with an override alarm whose channel has been confirmed as commanded since. */
+  private readonly overrideCorrected = new Set<string>();
+  /** Reloaded holds this config does not explain, kept until a safety officer confirms. */
+  private readonly unconfirmed: { hold: PersistedHold; why: string }[] = [];
+  /** Bumped when the unconfirmed list changes outside the hold set (it is part of the persisted snapshot). */
+  private unconfirmedVersion = 0;
+  /** The readings of the last evaluation (refusal wording between cycles). */
+  private lastRead = new Map<string, Reading | undefined>();
   private readonly pointsByZone = new Map<string, PlannedPoint[]>();
 
   constructor(opts: SafetyEngineOptions) {
@@ -200,9 +229,11 @@ export class SafetyEngine {
     this.wall = opts.wallClock ?? safetyEngineDefaults.wallClock;
     this.journal = opts.journal;
     this.startupHold = opts.startupHold ?? safetyEngineDefaults.startupHold;
+    this.warmStart = opts.warmStart ?? false;
+    this.warmHoldPending = this.warmStart && this.startupHold;
     if (opts.integrity ?? safetyEngineDefaults.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
     for (const p of this.plan.points.values()) {
-      this.pointState.set(p.code, { seen: false, faulty: false, goodSince: undefined, cutActive: false, fanCutActive: false });
+      this.pointState.set(p.code, { seen: false, provenFresh: false, faulty: false, goodSince: undefined, cutActive: false, fanCutActive: false });
       for (const z of p.zones) this.pointsByZone.set(z, [...(this.pointsByZone.get(z) ?? []), p]);
     }
     for (const f of this.plan.fans) {
@@ -211,7 +242,7 @@ export class SafetyEngine {
         ductLow: false,
         locked: false,
         suppressed: false,
-        conditionProven: false,
+        conditionGone: false,
         restartBlocked: new Set(),
         active: 'main',
         failed: new Set(),
@@ -239,6 +270,7 @@ export class SafetyEngine {
     const byKey = new Map<string, PersistedHold[]>();
     for (const h of source.loadHolds()) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h]);
     for (const [key, holds] of byKey) this.restoreHold(cycle, key, holds);
+    this.reportUnconfirmed(cycle);
     const calibrations = source.lastCalibrations?.();
     if (calibrations && this.integrity) for (const [point, wall] of calibrations) this.integrity.noteCalibration(point, wall);
     this.flushCommandEvents();
@@ -274,6 +306,7 @@ export class SafetyEngine {
 
     this.expireRemoteCuts(cycle);
     for (const point of this.plan.points.values()) if (point.monitored) this.evaluatePoint(cycle, point);
+    if (this.warmHoldPending) this.placeWarmStartupHold(cycle);
     for (const fan of this.plan.fans) this.evaluateFan(cycle, fan);
     this.releaseStartup(cycle);
     this.evaluateIntegrity(cycle);
@@ -282,25 +315,17 @@ export class SafetyEngine {
     if (opts.heartbeat ?? true) this.heartbeat = !this.heartbeat;
     const outputs = this.decide(cycle);
     const fastPollDevices = this.fastPollDevices();
+    this.lastRead = memo;
     const events = this.pending;
     this.pending = [];
     this.persist(events);
     return { now, outputs, events, alarms: this.alarmSet.list(), fastPollDevices };
   }
 
-  /**
-   * What to drive when evaluation itself failed (a bug or an exception from a caller's reading
-   * source): every power output cut, alarms on, heartbeat not toggled so the watchdog trips too.
-   */
+  /** What to drive when evaluation itself failed: the fail-safe state per kind (fail-safe.ts). */
   failSafeOutputs(): OutputDecision[] {
-    return [...this.plan.outputs.values()].map((o) => ({
-      output: o.id,
-      device: o.device,
-      channel: o.channel,
-      kind: o.kind,
-      energize: o.kind === 'siren' || o.kind === 'beacon' ? true : o.kind === 'heartbeat' ? this.heartbeat : false,
-      holds: o.kind === 'power' ? ['engine-failure'] : [],
-    }));
+    const fanOutputs = new Set(this.plan.fans.flatMap((f) => f.units.flatMap((u) => (u.output === undefined ? [] : [u.output]))));
+    return failSafeDecisions(this.plan.outputs.values(), fanOutputs, (id) => this.lastEnergize.get(id), this.heartbeat);
   }
 
   // ---------------------------------------------------------------- commands
@@ -416,7 +441,8 @@ export class SafetyEngine {
     if (!this.plan.settings.unlockOperators.includes(cmd.operator)) return refuse('NOT_AUTHORISED', `operator "${cmd.operator}" is not authorised to unlock fans`);
     const st = this.fanState.get(fan.id)!;
     if (!st.locked) return refuse('NOT_LOCKED', `local fan "${fan.id}" is not locked`);
-    if (st.conditionProven) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}" is stopped with CH4 above ${fan.lockAbove} %: the lock condition still holds`);
+    // Clause e: unlock only on proof the condition is gone (good readings), never on an unknown one.
+    if (!st.conditionGone) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}": ${this.lockConditionText(fan)}`);
     st.locked = false;
     st.suppressed = true;
     const lifted = this.holdSet.lift(holdKey('fan-lock', fan.id));
@@ -467,6 +493,11 @@ export class SafetyEngine {
     const cycle = this.commandCycle(now);
     const keys = this.alarmSet.acknowledge();
     this.event(cycle, { type: 'acknowledge', operator, message: `${keys.length} alarm(s) acknowledged by ${operator}${keys.length ? `: ${keys.join(', ')}` : ''}` });
+    // An override seen by a person and corrected since ends with the acknowledgement.
+    for (const output of [...this.overrideCorrected]) {
+      this.overrideCorrected.delete(output);
+      this.clearAlarm(cycle, `override:${output}`, `${output}: override acknowledged by ${operator}; output confirmed as commanded`);
+    }
     this.flushCommandEvents();
   }
 
@@ -475,12 +506,16 @@ export class SafetyEngine {
     assertTime('reportActuation', now);
     const cycle = this.commandCycle(now);
     for (const r of reports) {
-      if (!this.plan.outputs.has(r.output)) continue;
+      const planned = this.plan.outputs.get(r.output);
+      if (!planned) continue;
+      if (r.overridden) this.reportOverride(cycle, planned, r);
       const key = `actuation:${r.output}`;
       if (r.confirmed) {
         this.clearAlarm(cycle, key, `${r.output}: command confirmed`);
+        if (this.alarmSet.list().some((a) => a.key === `override:${r.output}`)) this.overrideCorrected.add(r.output);
         continue;
       }
+      this.overrideCorrected.delete(r.output);
       // An unconfirmed cut is dangerous; an unconfirmed energise only costs production.
       const severity = r.energize ? 'warning' : 'danger';
       const existing = this.alarmSet.list().find((a) => a.key === key);
@@ -497,6 +532,37 @@ export class SafetyEngine {
     this.flushCommandEvents();
   }
 
+  /**
+   * A coil found on while commanded off is exactly the tampering the regulator hunts (明停暗开,
+   * 监控造假): alarm (danger when power was live against a cut, else warning) and an event with the
+   * device, channel and how long it may have been so. The alarm stays until an operator
+   * acknowledges it once the output is confirmed as commanded again.
+   */
+  private reportOverride(cycle: Cycle, output: PlannedOutput, r: ActuationReport): void {
+    const found = r.overridden!.found;
+    const ago = Math.max(0, Math.round(r.overridden!.lastSeenAgoMs));
+    const where = `${output.device} ${output.channel} (${output.id})`;
+    const message = `${where} found ${found ? 'ON' : 'OFF'} while commanded ${r.energize ? 'ON' : 'OFF'}; last seen as commanded ${ago} ms earlier; ${r.confirmed ? 'rewritten and confirmed' : 'rewrite not confirmed yet'}`;
+    const liveAgainstCut = found && output.kind === 'power';
+    this.event(cycle, { type: 'output-overridden', outputs: [output.id], value: ago, clause: CLAUSES.actuation, message });
+    this.overrideCorrected.delete(output.id);
+    this.raiseAlarm(
+      cycle,
+      {
+        key: `override:${output.id}`,
+        kind: 'output-overridden',
+        severity: liveAgainstCut ? 'danger' : 'warning',
+        output: output.id,
+        // Upstream (YCBJ) needs a point: the output's load-side feed sensor is the one that shows it.
+        ...(liveAgainstCut && output.feedPoint !== undefined ? { point: output.feedPoint } : {}),
+        value: ago,
+        clause: CLAUSES.actuation,
+        message,
+      },
+      output.feedPoint !== undefined && liveAgainstCut ? ABNORMALITY.feedAbnormal : undefined,
+    );
+  }
+
   // ---------------------------------------------------------------- views
 
   holds(): Hold[] {
@@ -507,12 +573,17 @@ export class SafetyEngine {
     return this.alarmSet.list();
   }
 
-  /** Holds as they are persisted (startup holds are not: they are re-created at every start). */
+  /**
+   * Holds as they are persisted (startup holds are not: they are re-created at every start), plus
+   * unconfirmed holds on outputs this config lacks, so a second restart does not forget them.
+   */
   persistedHolds(): PersistedHold[] {
-    return this.holdSet
+    const held = this.holdSet
       .all()
       .filter((h) => h.rule !== 'startup')
       .map(toPersistedHold);
+    const absent = this.unconfirmed.filter((u) => !this.plan.outputs.has(u.hold.output) || this.plan.outputs.get(u.hold.output)!.kind !== 'power').map((u) => u.hold);
+    return [...held, ...absent];
   }
 
   fanLocked(fanId: string): boolean {
@@ -536,7 +607,7 @@ export class SafetyEngine {
   private begin(now: number): void {
     this.startedAt = now;
     this.lastNow = now;
-    if (!this.startupHold) return;
+    if (!this.startupHold || this.warmStart) return;
     const power = [...this.plan.outputs.values()].filter((o) => o.kind === 'power').map((o) => o.id);
     this.holdSet.place(power, { rule: 'startup', subject: 'restart', reason: 'gateway started: waiting for a fresh reading of every governing point', clause: CLAUSES.startup }, now, this.wall());
   }
@@ -545,17 +616,22 @@ export class SafetyEngine {
   private evaluatePoint(cycle: Cycle, point: PlannedPoint): void {
     const st = this.pointState.get(point.code)!;
     const r = cycle.read(point.code);
-    if (r !== undefined && r.quality !== 'stale' && r.monoTime >= this.startedAt!) st.seen = true;
-    const valid = isValid(point, r);
-    if (point.thresholds) this.applyThresholds(cycle, point, r, valid, st);
-    this.applyFaultLockout(cycle, point, r, valid, st);
+    // Fresh since the (re)start: acquired after it on a cold start; on a warm start (reload) the
+    // point table's freshness limit already says whether the reading in hand is fresh.
+    if (r !== undefined && r.quality !== 'stale' && (this.warmStart || r.monoTime >= this.startedAt!)) {
+      st.seen = true;
+      if (may('mayRelease', point, r)) st.provenFresh = true;
+    }
+    if (point.thresholds) this.applyThresholds(cycle, point, r, st);
+    this.applyFaultLockout(cycle, point, r, st);
   }
 
-  private applyThresholds(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, valid: boolean, st: PointState): void {
+  private applyThresholds(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, st: PointState): void {
     const t = point.thresholds!;
-    // An over-range value may still prove danger (never safety): it can raise, never clear.
-    const measured = valid ? r!.value! : r?.quality === 'over-range' && r.value !== null && Number.isFinite(r.value) ? r.value : undefined;
-    if (measured === undefined) return;
+    // quality-policy.ts: calibrating and over-range values may trip; only a good one clears or releases.
+    if (!may('mayTrip', point, r)) return;
+    const measured = r.value;
+    const valid = may('mayRelease', point, r);
     const unit = t.unit ? ` ${t.unit}` : '';
     if (t.alarm !== undefined) {
       const key = `over-limit:${point.code}`;
@@ -567,7 +643,7 @@ export class SafetyEngine {
         );
       } else if (valid) this.clearAlarm(cycle, key, `${point.code} ${measured}${unit} below alarm ${t.alarm}${unit}`, measured);
     }
-    if (t.alarmLow !== undefined && valid) {
+    if (t.alarmLow !== undefined && may('notAFault', point, r)) {
       const key = `under-limit:${point.code}`;
       if (measured < t.alarmLow) {
         this.raiseAlarm(cycle, {
@@ -580,7 +656,7 @@ export class SafetyEngine {
           clause: t.source,
           message: `${point.code} ${measured}${unit} < minimum ${t.alarmLow}${unit}`,
         });
-      } else this.clearAlarm(cycle, key, `${point.code} ${measured}${unit} back above ${t.alarmLow}${unit}`, measured);
+      } else if (valid) this.clearAlarm(cycle, key, `${point.code} ${measured}${unit} back above ${t.alarmLow}${unit}`, measured);
     }
     if (t.cutoff !== undefined) {
       const key = holdKey('over-limit', point.code);
@@ -619,19 +695,23 @@ export class SafetyEngine {
     }
   }
 
-  /** Interlock clause f: unreadable → hold its range; release after N s of continuous good readings. */
-  /** Not yet read since start and still within one patrol cycle of it: neither good nor faulty yet. */
-  private awaitingFirstRead(cycle: Cycle, code: string): boolean {
+  /**
+   * Not yet read since start and still within one patrol cycle of it: neither good nor faulty yet.
+   * Only while the start-up hold keeps every output the fault would cut off already: a point never
+   * read since a reload must not keep a zone energised for the grace period (it cuts at once).
+   */
+  private awaitingFirstRead(cycle: Cycle, code: string, outputs: readonly string[]): boolean {
     const st = this.pointState.get(code);
-    return st !== undefined && !st.seen && cycle.now - this.startedAt! < this.plan.settings.startupGraceMs;
+    if (st === undefined || st.seen || cycle.now - this.startedAt! >= this.plan.settings.startupGraceMs) return false;
+    return outputs.every((o) => this.holdSet.on(o).some((h) => h.key === STARTUP_KEY));
   }
 
-  private applyFaultLockout(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, valid: boolean, st: PointState): void {
+  private applyFaultLockout(cycle: Cycle, point: PlannedPoint, r: Reading | undefined, st: PointState): void {
     const settings = this.plan.settings;
     const key = holdKey('fault-lockout', point.code);
-    if (!valid) {
+    if (!may('notAFault', point, r)) {
       // Not yet read since start: the startup hold covers it for one patrol cycle.
-      if (this.awaitingFirstRead(cycle, point.code)) return;
+      if (this.awaitingFirstRead(cycle, point.code, point.faultOutputs)) return;
       st.goodSince = undefined;
       if (st.faulty) return;
       st.faulty = true;
@@ -651,19 +731,28 @@ export class SafetyEngine {
       return;
     }
     if (!st.faulty) return;
+    // Clause f "works normally and is stable": continuous GOOD readings; calibrating ones restart the count.
+    if (!may('mayRelease', point, r)) {
+      st.goodSince = undefined;
+      return;
+    }
     st.goodSince ??= cycle.now;
     const holdMs = this.holdSet.has(key) ? settings.faultLockoutHoldMs : 0;
     if (cycle.now - st.goodSince < holdMs) return;
     st.faulty = false;
     st.goodSince = undefined;
     const why = holdMs > 0 ? `${point.code} read normally for ${Math.round(holdMs / 1000)} s` : `${point.code} reads normally again`;
-    this.liftHold(cycle, key, why, { point: point.code, value: r!.value });
-    this.clearAlarm(cycle, `fault:${point.code}`, why, r!.value);
+    this.liftHold(cycle, key, why, { point: point.code, value: r.value });
+    this.clearAlarm(cycle, `fault:${point.code}`, why, r.value);
   }
 
+  /** 'running' only on a good reading (it releases clause d); a calibrating 0 still shows the fan stopped. */
   private unitState(cycle: Cycle, runPoint: string): UnitState {
+    const point = this.plan.points.get(runPoint)!;
     const r = cycle.read(runPoint);
-    return isValid(this.plan.points.get(runPoint)!, r) ? (r!.value === 1 ? 'running' : 'stopped') : 'unknown';
+    if (may('mayRelease', point, r) && r.value === 1) return 'running';
+    if (may('notAFault', point, r) && r.value === 0) return 'stopped';
+    return 'unknown';
   }
 
   /** Methane-wind-power interlock for one local fan (or main/standby pair): clauses d, e and g, and the restart permit. */
@@ -694,15 +783,15 @@ export class SafetyEngine {
       const airPoint = this.plan.points.get(fan.airflowPoint)!;
       const air = cycle.read(fan.airflowPoint);
       const min = fan.ductAirflowMin!;
-      if (isValid(airPoint, air)) {
-        const flow = air!.value!;
+      if (may('notAFault', airPoint, air)) {
+        const flow = air.value;
         const unit = airPoint.unit ? ` ${airPoint.unit}` : '';
         if (flow < min && !st.ductLow) {
           st.ductLow = true;
           const reason = `duct airflow of local fan ${fan.id} ${flow}${unit} < ${min}${unit}`;
           this.raiseAlarm(cycle, { key: `duct-airflow-low:${fan.id}`, kind: 'duct-airflow-low', severity: 'danger', point: fan.airflowPoint, value: flow, threshold: min, clause: CLAUSES.interlockD, message: reason });
           this.placeHold(cycle, fan.ventilatedOutputs, { rule: 'duct-airflow-low', subject: fan.id, point: fan.airflowPoint, value: flow, threshold: min, clause: CLAUSES.interlockD, reason }, 'cut');
-        } else if (flow >= min && st.ductLow) {
+        } else if (flow >= min && st.ductLow && may('mayRelease', airPoint, air)) {
           st.ductLow = false;
           const why = `duct airflow of local fan ${fan.id} back to ${flow}${unit}`;
           this.liftHold(cycle, holdKey('duct-airflow-low', fan.id), why, { point: fan.airflowPoint, value: flow, threshold: min });
@@ -713,13 +802,15 @@ export class SafetyEngine {
 
     // Clause e: fan stopped and T1/T2 above 3.0 % → fan lock (every fan of a pair); auto release below 1.5 %.
     const gas = fan.gasPoints.map((code) => {
+      const point = this.plan.points.get(code)!;
       const r = cycle.read(code);
-      return { code, r, valid: isValid(this.plan.points.get(code)!, r) };
+      return { code, r, trips: may('mayTrip', point, r), proves: may('mayUnlock', point, r) };
     });
-    const over = gas.filter((g) => g.valid && g.r!.value! > fan.lockAbove);
+    const over = gas.filter((g) => g.trips && g.r!.value! > fan.lockAbove);
     // A point not yet read since start is not "unknown" yet: the startup hold covers that window.
-    const unknown = gas.filter((g) => !g.valid && !this.awaitingFirstRead(cycle, g.code));
-    st.conditionProven = state === 'stopped' && over.length > 0;
+    const unknown = gas.filter((g) => !g.trips && !this.awaitingFirstRead(cycle, g.code, fanOutputs));
+    // Gone only on proof: the fan runs (good reading), or every gas point reads ≤ lockAbove (good).
+    st.conditionGone = state === 'running' || gas.every((g) => g.proves && g.r!.value! <= fan.lockAbove);
     const condition = state === 'stopped' && (over.length > 0 || (fan.lockOnUnknownGas && unknown.length > 0));
     if (!condition) st.suppressed = false;
     const lockKey = holdKey('fan-lock', fan.id);
@@ -741,7 +832,7 @@ export class SafetyEngine {
       if (placed.length === 0) {
         this.event(cycle, { type: 'lockout', rule: 'fan-lock', key: lockKey, point: first.code, clause: CLAUSES.interlockE, outputs: [], message: `${reason} (no fanOutput configured: the lock is alarm only)` });
       }
-    } else if (st.locked && gas.every((g) => g.valid && g.r!.value! < fan.unlockBelow)) {
+    } else if (st.locked && gas.every((g) => g.proves && g.r!.value! < fan.unlockBelow)) {
       st.locked = false;
       const why = `CH4 below ${fan.unlockBelow} % at ${fan.gasPoints.join(', ')}: fan lock of ${fan.id} released`;
       this.liftHold(cycle, lockKey, why, { threshold: fan.unlockBelow });
@@ -756,13 +847,14 @@ export class SafetyEngine {
       const name = unit.unit === 'main' ? `local fan ${fan.id}` : `standby local fan of ${fan.id}`;
       const blocked = st.restartBlocked.has(unit.unit);
       const unitState = states.get(unit.unit);
-      if (unitState === 'stopped' && !unit.restartPoints.some((code) => this.awaitingFirstRead(cycle, code))) {
+      if (unitState === 'stopped' && !unit.restartPoints.some((code) => this.awaitingFirstRead(cycle, code, [unit.output!]))) {
+        // Only good readings ≤ restartMax permit a restart; calibrating or unknown ones never do.
         const bad = unit.restartPoints
-          .map((code) => ({ code, r: cycle.read(code) }))
-          .filter(({ code, r }) => !(isValid(this.plan.points.get(code)!, r) && r!.value! <= fan.restartMax));
+          .map((code) => ({ code, point: this.plan.points.get(code)!, r: cycle.read(code) }))
+          .filter(({ point, r }) => !(may('mayPermitRestart', point, r) && r.value <= fan.restartMax));
         if (bad.length > 0 && !blocked) {
           st.restartBlocked.add(unit.unit);
-          const where = bad.map(({ code, r }) => `${code} ${isValid(this.plan.points.get(code)!, r) ? `${r!.value} %` : 'unreadable'}`).join(', ');
+          const where = bad.map(({ code, point, r }) => `${code} ${describeProof(point, r)}`).join(', ');
           this.placeHold(
             cycle,
             [unit.output],
@@ -854,11 +946,35 @@ export class SafetyEngine {
     );
   }
 
+  /** Warm start: cut the power outputs a point without a good fresh reading governs (AQ 6201-2019 fail-safe start). */
+  private placeWarmStartupHold(cycle: Cycle): void {
+    this.warmHoldPending = false;
+    const power = [...this.plan.outputs.values()].filter((o) => o.kind === 'power');
+    const unproven = power.filter((o) => !o.governing.every((code) => this.pointState.get(code)?.provenFresh === true));
+    if (unproven.length === 0) return;
+    this.placeHold(
+      cycle,
+      unproven.map((o) => o.id),
+      { rule: 'startup', subject: 'restart', reason: 'config reloaded: waiting for a good fresh reading of every governing point', clause: CLAUSES.startup },
+      'cut',
+    );
+  }
+
+  /** Clause e wording for a refused unlock: what is still missing from the proof. */
+  private lockConditionText(fan: PlannedFan): string {
+    const unproven = fan.gasPoints.filter((code) => {
+      const point = this.plan.points.get(code)!;
+      return !may('mayUnlock', point, this.lastRead.get(code));
+    });
+    if (unproven.length > 0) return `the lock condition is not proven gone: ${unproven.map((c) => `${c} ${describeProof(this.plan.points.get(c)!, this.lastRead.get(c))}`).join(', ')} (a good reading is needed)`;
+    return `stopped with CH4 above ${fan.lockAbove} %: the lock condition still holds`;
+  }
+
   /** Release the startup hold of each output whose governing points have all been read fresh. */
   private releaseStartup(cycle: Cycle): void {
     const held = this.holdSet.outputsOf(STARTUP_KEY);
     if (held.length === 0) return;
-    const ready = held.filter((id) => this.plan.outputs.get(id)!.governing.every((code) => this.pointState.get(code)?.seen === true));
+    const ready = held.filter((id) => this.plan.outputs.get(id)!.governing.every((code) => this.pointState.get(code)?.provenFresh === true));
     if (ready.length === 0) return;
     this.holdSet.lift(STARTUP_KEY, ready);
     this.event(cycle, {
@@ -867,7 +983,7 @@ export class SafetyEngine {
       key: STARTUP_KEY,
       outputs: ready,
       clause: CLAUSES.startup,
-      message: `governing points of ${ready.join(', ')} read fresh since start`,
+      message: `governing points of ${ready.join(', ')} read good since start`,
     });
   }
 
@@ -898,7 +1014,8 @@ export class SafetyEngine {
       const feedPoint = this.plan.points.get(output.feedPoint!)!;
       const pointSt = this.pointState.get(feedPoint.code)!;
       const r = cycle.read(feedPoint.code);
-      const feed = isValid(feedPoint, r) ? (r!.value === 1 ? 'live' : 'dead') : 'unknown';
+      // Live trips on any measured value; dead is proof of the cut, so it needs a good reading.
+      const feed = may('notAFault', feedPoint, r) && r.value === 1 ? 'live' : may('mayRelease', feedPoint, r) && r.value === 0 ? 'dead' : 'unknown';
 
       if (!this.holdSet.isCut(id)) {
         st.cutSince = undefined;
@@ -1023,7 +1140,8 @@ export class SafetyEngine {
           break;
       }
       if (o.kind === 'power') {
-        const previous = this.lastEnergize.get(o.id) ?? !this.startupHold;
+        // A reload takes over outputs that were on; a cold start begins from cut.
+        const previous = this.lastEnergize.get(o.id) ?? (this.warmStart || !this.startupHold);
         if (previous !== energize) {
           this.event(cycle, {
             type: energize ? 'power-on' : 'power-off',
@@ -1069,9 +1187,9 @@ export class SafetyEngine {
       this.holdSet.place(targets, input, cycle.now, cycle.wallNow, first.sinceWall);
       this.event(cycle, { type: 'restored', rule: first.rule, key, outputs: targets, point: first.point, clause: first.clause, message: `hold ${key} reloaded after restart: ${first.reason}` });
     };
-    if (dropped.length > 0) {
-      this.event(cycle, { type: 'restored', rule: first.rule, key, outputs: dropped, message: `hold ${key} on ${dropped.join(', ')} dropped: no such power output in the config any more` });
-    }
+    // An output the config no longer has cannot be held, but its hold is not forgotten either:
+    // kept on record (and persisted) until a safety officer confirms the change.
+    for (const h of persisted) if (!outputs.includes(h.output)) this.unconfirmed.push({ hold: h, why: `no power output "${h.output}" in the config any more` });
     if (outputs.length === 0) return;
     const point = first.point !== undefined ? this.plan.points.get(first.point) : undefined;
     // A standby fan's restart permit is held under "<fan>.standby".
@@ -1149,7 +1267,50 @@ export class SafetyEngine {
       case 'startup':
         return;
     }
-    this.event(cycle, { type: 'restored', rule: first.rule, key, outputs, message: `hold ${key} dropped: its rule no longer applies in this config` });
+    // Its rule no longer applies in this config: nothing here may release it, so it stays until a
+    // safety officer confirms (a restart with an edited config is gated like a reload).
+    restoreOn(outputs, { reason: `${first.reason} (kept from before the restart: the config no longer has this rule)` });
+    for (const h of persisted) if (outputs.includes(h.output)) this.unconfirmed.push({ hold: h, why: 'its rule no longer applies in this config' });
+  }
+
+  /** After restore: say what is kept unconfirmed, and confirm at once if a confirmation is at hand. */
+  private reportUnconfirmed(cycle: Cycle): void {
+    if (this.unconfirmed.length === 0) return;
+    const list = this.unconfirmed.map((u) => `${u.hold.key} on ${u.hold.output} (${u.why})`).join('; ');
+    const message = `${this.unconfirmed.length} hold(s) from before the restart are not explained by this config and are kept: ${list}. A safety officer confirms with: minegate reload --user <safety officer> --reason …`;
+    this.event(cycle, { type: 'holds-unconfirmed', outputs: [...new Set(this.unconfirmed.map((u) => u.hold.output))], clause: CLAUSES.startup, message });
+    this.raiseAlarm(cycle, { key: 'unconfirmed-holds', kind: 'unconfirmed-hold', severity: 'warning', clause: CLAUSES.startup, message });
+  }
+
+  /**
+   * A safety officer confirmed the config that no longer explains some reloaded holds (the same
+   * confirmation a loosening reload needs): they are dropped, with who and why on record.
+   */
+  confirmUnconfirmedHolds(confirmation: { operator: string; reason: string }, now: number): number {
+    assertTime('confirmUnconfirmedHolds', now);
+    if (typeof confirmation?.operator !== 'string' || confirmation.operator.trim() === '') throw new SafetyCommandError('INVALID_COMMAND', 'operator identity is required');
+    const cycle = this.commandCycle(now);
+    const confirmed = this.unconfirmed.splice(0);
+    if (confirmed.length === 0) return 0;
+    const keys = new Set(confirmed.map((u) => u.hold.key));
+    const lifted = [...keys].flatMap((k) => this.holdSet.lift(k).map((h) => h.output));
+    this.unconfirmedVersion++;
+    this.clearAlarm(cycle, 'unconfirmed-holds', `holds confirmed by ${confirmation.operator}`);
+    this.event(cycle, {
+      type: 'holds-confirmed',
+      outputs: [...new Set([...lifted, ...confirmed.map((u) => u.hold.output)])],
+      operator: confirmation.operator,
+      reason: confirmation.reason,
+      clause: CLAUSES.startup,
+      message: `${confirmed.length} hold(s) the config no longer explains dropped on the confirmation of ${confirmation.operator}: ${[...keys].join(', ')} (${confirmation.reason})`,
+    });
+    this.flushCommandEvents();
+    return confirmed.length;
+  }
+
+  /** Holds reloaded at start that this config does not explain (kept until confirmed). */
+  unconfirmedHolds(): { hold: PersistedHold; why: string }[] {
+    return this.unconfirmed.map((u) => ({ hold: { ...u.hold }, why: u.why }));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1172,8 +1333,8 @@ export class SafetyEngine {
     for (const e of fresh) this.journaled.add(e);
     try {
       if (fresh.length > 0) this.journal.record(fresh);
-      if (this.holdSet.version !== this.savedHoldVersion) {
-        this.savedHoldVersion = this.holdSet.version;
+      if (this.holdSet.version + this.unconfirmedVersion !== this.savedHoldVersion) {
+        this.savedHoldVersion = this.holdSet.version + this.unconfirmedVersion;
         this.journal.saveHolds(this.persistedHolds());
       }
     } catch {
@@ -1261,11 +1422,11 @@ export class SafetyEngine {
   }
 }
 
-/** A reading that proves something: fresh, measured (calibrating counts), and a legal switch value. */
-function isValid(point: PlannedPoint, r: Reading | undefined): boolean {
-  if (r === undefined || r.value === null || !Number.isFinite(r.value)) return false;
-  if (r.quality !== 'good' && r.quality !== 'calibrating') return false;
-  return !point.isSwitch || r.value === 0 || r.value === 1;
+/** A reading as an operator reads it in a refusal: its value, or why it proves nothing. */
+function describeProof(point: PlannedPoint, r: Reading | undefined): string {
+  if (r === undefined || r.value === null || !Number.isFinite(r.value)) return 'unreadable';
+  const value = `${r.value}${point.unit ? ` ${point.unit}` : ''}`;
+  return r.quality === 'good' ? value : `${value} (${r.quality}: proves nothing)`;
 }
 
 function describeFault(r: Reading | undefined, seen: boolean): { text: string; abnormality: AbnormalityCode } {

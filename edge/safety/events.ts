@@ -40,7 +40,15 @@ export type SafetyEventType =
   /** A point left calibration mode: its calibration date is now. */
   | 'calibration'
   /** The journal overflowed while the store was unavailable. */
-  | 'events-dropped';
+  | 'events-dropped'
+  /** The interlock cycle failed: outputs in the fail-safe state per kind until a good cycle and this record. */
+  | 'engine-failure'
+  | 'engine-recovered'
+  /** A relay coil found in a state it was not commanded to (module reset, hand override at the module). */
+  | 'output-overridden'
+  /** Holds reloaded at start that the config no longer explains: kept until a safety officer confirms. */
+  | 'holds-unconfirmed'
+  | 'holds-confirmed';
 
 /** Every event type at run time (CLI --kind lists, validation); checked against SafetyEventType at compile time. */
 const EVENT_TYPES: Record<SafetyEventType, true> = {
@@ -68,12 +76,19 @@ const EVENT_TYPES: Record<SafetyEventType, true> = {
   restored: true,
   calibration: true,
   'events-dropped': true,
+  'engine-failure': true,
+  'engine-recovered': true,
+  'output-overridden': true,
+  'holds-unconfirmed': true,
+  'holds-confirmed': true,
 };
 export const SAFETY_EVENT_TYPE_LIST: readonly SafetyEventType[] = Object.keys(EVENT_TYPES) as SafetyEventType[];
 
 export interface SafetyEvent {
   /** Per-process sequence number, in the order the engine raised them. */
   seq: number;
+  /** Unique across restarts ("<run>-<seq>"), set when the event is written ahead (write-ahead-journal.ts). */
+  uid?: string;
   type: SafetyEventType;
   wallTime: number;
   monoTime: number;
@@ -169,6 +184,11 @@ export class SafetyJournal implements SafetyJournalLike {
 
   stats(): SafetyJournalStats {
     return { ...this.journal.stats(), holdsPending: this.pendingHolds !== undefined };
+  }
+
+  /** Everything recorded so far (events and the newest hold snapshot) is in the store. */
+  settled(): boolean {
+    return this.journal.settled();
   }
 
   /** Resolves once everything queued so far is written, or a write failed (see stats().lastError). */

@@ -17,8 +17,10 @@ import { OutputActuator } from './actuator.js';
 import type { Reading } from '../readings.js';
 import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyEvaluation } from './engine.js';
 import { SafetyCommandError } from './errors.js';
-import { SafetyJournal, type SafetyEvent } from './events.js';
+import { SafetyJournal, type SafetyEvent, type SafetyJournalLike } from './events.js';
+import { failSafeDecisions, type FailSafeState } from './fail-safe.js';
 import { SafetyStore } from './store.js';
+import { WriteAheadJournal } from './write-ahead-journal.js';
 
 export interface SafetyLoopOptions {
   loaded: LoadedConfig;
@@ -37,10 +39,23 @@ export interface SafetyLoopOptions {
    * outputs are decided from them at once instead of starting cut. Holds still come back from the store.
    */
   warmStart?: boolean;
+  /**
+   * The append-only file the cycle writes its records to before it drives an output
+   * (write-ahead-journal.ts). Without it records reach only the SQLite journal, a turn later.
+   */
+  writeAheadPath?: string;
+  /**
+   * A safety officer's confirmation for holds reloaded from the store that this config no longer
+   * explains (the same confirmation a loosening reload needs); asked only when there are such holds.
+   */
+  confirmation?: () => { operator: string; reason: string } | undefined;
+  /** At start, an output device that has not had its first chance (bus opened, board answered) raises no actuation alarm for this long. */
+  actuationStartGraceMs?: number;
 }
 
 export const safetyLoopDefaults = {
   tickMs: 250,
+  actuationStartGraceMs: 5_000,
   boardIo: (board: BoardConfig): IoPlugin =>
     createFirmataIo(board.firmata.path, { baudRate: board.firmata.baudRate, reportVersionTimeoutMs: board.firmata.reportVersionTimeoutMs }),
   /** Bounds of a relay test pulse: long enough for a contactor to pull in, short enough to stay a test. */
@@ -77,6 +92,12 @@ export class SafetyLoop {
   readonly engine: SafetyEngine;
   readonly store: SafetyStore;
   private readonly journal: SafetyJournal;
+  private readonly writeAhead: WriteAheadJournal | undefined;
+  /** Set while the outputs are in the fail-safe state (the cycle failed). */
+  private failSafe: FailSafeState | undefined;
+  /** Output devices still waiting for their first chance at start (no actuation alarm for them yet). */
+  private readonly firstChancePending = new Set<string>();
+  private startedAtMono = 0;
   private readonly actuator: OutputActuator;
   private readonly drivers = new Map<string, OutputDriver>();
   private readonly boards: ReconnectingBoard[] = [];
@@ -103,18 +124,37 @@ export class SafetyLoop {
     const { config, devicesById, profiles } = opts.loaded;
     this.store = new SafetyStore(opts.db);
     this.journal = new SafetyJournal(this.store);
-    this.engine = new SafetyEngine({ config, journal: this.journal, wallClock: opts.clock.wall, startupHold: !opts.warmStart });
+    let journal: SafetyJournalLike = this.journal;
+    if (opts.writeAheadPath !== undefined) {
+      // Records a killed predecessor wrote ahead but never stored come first.
+      const recovered = WriteAheadJournal.recover(opts.writeAheadPath);
+      if (recovered.events.length > 0 || recovered.holds) {
+        const imported = this.store.importWrittenAhead(recovered.events, recovered.holds);
+        this.log.warn({ imported, found: recovered.events.length, torn: recovered.torn }, 'safety records written ahead before a crash were imported into the store');
+      }
+      this.writeAhead = new WriteAheadJournal(opts.writeAheadPath, this.journal);
+      this.writeAhead.compact(true);
+      journal = this.writeAhead;
+    }
+    this.engine = new SafetyEngine({ config, journal, wallClock: opts.clock.wall, warmStart: opts.warmStart === true });
     for (const board of config.boards ?? []) this.drivers.set(board.id, this.openBoard(board));
     for (const deviceId of new Set(config.outputs.map((o) => o.device))) {
       if (this.drivers.has(deviceId)) continue;
       const device = devicesById.get(deviceId);
       if (!device) throw new TypeError(`SafetyLoop: output device "${deviceId}" is neither a device nor a board of the config`);
       const profile = profiles.get(device.profile)!;
-      const driver = RelayModuleDriver.fromProfile(device.id, profile, opts.masterFor(device.bus), device.unit);
-      driver.on('offline', (err) => this.log.error({ device: device.id, err: err.message }, 'output module unreachable: its outputs are not confirmed'));
-      driver.on('online', () => this.log.info({ device: device.id }, 'output module reachable again'));
+      const master = opts.masterFor(device.bus);
+      const driver = RelayModuleDriver.fromProfile(device.id, profile, master, device.unit);
+      driver.on('offline', (err) => {
+        if (this.firstChancePending.has(device.id)) this.log.info({ device: device.id, err: err.message }, 'output module not reachable yet (its bus is still opening)');
+        else this.log.error({ device: device.id, err: err.message }, 'output module unreachable: its outputs are not confirmed');
+      });
+      driver.on('online', () => this.log.info({ device: device.id }, 'output module reachable'));
+      // The bus is open: from the next write on, an unconfirmed command is a real fault.
+      master.on('open', () => this.firstChancePending.delete(device.id));
       this.drivers.set(device.id, driver);
     }
+    for (const id of this.drivers.keys()) this.firstChancePending.add(id);
     this.actuator = new OutputActuator({ outputs: config.outputs, drivers: this.drivers });
   }
 
@@ -128,7 +168,17 @@ export class SafetyLoop {
     this.running = true;
     // Holds from before a restart come back first; every power output stays cut until the points
     // that govern it have been freshly read (AQ 6201-2019 fail-safe start).
-    this.engine.restore(this.store, this.opts.clock.mono());
+    this.startedAtMono = this.opts.clock.mono();
+    try {
+      this.engine.restore(this.store, this.startedAtMono);
+      if (this.engine.unconfirmedHolds().length > 0) {
+        const confirmation = this.opts.confirmation?.();
+        if (confirmation) this.engine.confirmUnconfirmedHolds(confirmation, this.opts.clock.mono());
+      }
+    } catch (err) {
+      // A store that cannot be read back proves nothing: start in the fail-safe state.
+      this.enterFailSafe(err, 'restoring the holds failed');
+    }
     this.cycle(true);
     this.timer = setInterval(() => this.cycle(true), this.tickMs);
   }
@@ -167,6 +217,17 @@ export class SafetyLoop {
     await this.actuator.idle();
     for (const b of this.boards) b.close();
     await this.journal.close();
+    this.writeAhead?.close();
+  }
+
+  /** Why and since when the outputs are in the fail-safe state; undefined while the cycle works. */
+  failSafeState(): FailSafeState | undefined {
+    return this.failSafe ? { ...this.failSafe } : undefined;
+  }
+
+  /** Write-ahead file counters (appends, failures), for status and metrics. */
+  writeAheadStats(): ReturnType<WriteAheadJournal['stats']> | undefined {
+    return this.writeAhead?.stats();
   }
 
   /** Silence the audible alarm (board button, CLI): applied, then evaluated and driven at once. Throws SafetyCommandError. */
@@ -312,9 +373,13 @@ export class SafetyLoop {
         }),
     });
     this.boards.push(board);
-    board.on('offline', (err) => log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed; reopening'));
+    board.on('offline', (err) => {
+      if (this.firstChancePending.delete(config.id)) log.warn({ err: err.message }, 'board not answering at start: its outputs are not confirmed; reopening');
+      else log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed; reopening');
+    });
     // Drive its outputs as soon as it can take them instead of waiting for the next tick.
     board.on('online', () => {
+      this.firstChancePending.delete(config.id);
       log.info('board ready');
       if (this.running) this.cycle(false);
     });
@@ -335,26 +400,30 @@ export class SafetyLoop {
     }
   }
 
+  /**
+   * One interlock cycle. It never throws: a poll result must not count a healthy device as failed
+   * because of a fault here, and nothing may end the process. A failure of the rules or of the
+   * decision path drives the fail-safe state (fail-safe.ts) and latches it; side work (poll
+   * acceleration, logging, listeners) is guarded on its own and never costs protection.
+   */
   private cycle(fromTimer: boolean): void {
-    const now = this.opts.clock.mono();
-    let evaluation: SafetyEvaluation;
     try {
-      // Only the timer advances the heartbeat: its toggles must come at a steady pace whatever the
-      // readings do, and stop when the timer stops (a stalled loop).
-      evaluation = this.engine.evaluate((code) => this.readingFor(code), now, { heartbeat: fromTimer });
+      this.runCycle(fromTimer);
     } catch (err) {
-      // An engine fault must never leave power on: cut everything, sound the alarm.
-      this.log.fatal({ err: (err as Error).message }, 'safety engine failed: all power outputs cut');
-      this.drive(this.engine.failSafeOutputs());
-      return;
+      this.enterFailSafe(err, 'interlock cycle failed');
     }
-    for (const d of this.opts.loaded.config.devices) {
-      const fast = evaluation.fastPollDevices.includes(d.id);
-      if (fast !== this.accelerated.has(d.id)) {
-        if (fast) this.accelerated.add(d.id);
-        else this.accelerated.delete(d.id);
-        this.opts.setAccelerated(d.id, fast);
-      }
+    if (fromTimer) this.writeAhead?.compact();
+  }
+
+  private runCycle(fromTimer: boolean): void {
+    const now = this.opts.clock.mono();
+    // Only the timer advances the heartbeat: its toggles must come at a steady pace whatever the
+    // readings do, and stop when the timer stops (a stalled loop).
+    const evaluation = this.engine.evaluate((code) => this.readingFor(code), now, { heartbeat: fromTimer });
+    if (this.failSafe && !this.leaveFailSafe()) {
+      this.drive(this.failSafeNow(), false);
+      this.deliver(evaluation.events);
+      return;
     }
     // The watchdog heartbeat toggles with the timer only: toggling it on every poll result would
     // flood the relay bus with coil writes.
@@ -362,26 +431,158 @@ export class SafetyLoop {
       !d.energize && d.kind !== 'power' && d.kind !== 'heartbeat' && (this.signalRequests.get(d.output)?.size ?? 0) > 0 ? { ...d, energize: true } : d,
     );
     this.lastDecisions = decisions;
-    this.drive(fromTimer ? decisions : decisions.filter((d) => d.kind !== 'heartbeat'));
-    if (evaluation.events.length > 0) {
-      for (const e of evaluation.events) this.logEvent(e);
-      for (const l of this.listeners) {
-        try {
-          l(evaluation.events);
-        } catch (err) {
-          this.log.error({ err: (err as Error).message }, 'safety event listener failed');
-        }
+    this.drive(fromTimer ? decisions : decisions.filter((d) => d.kind !== 'heartbeat'), true);
+    this.accelerate(evaluation.fastPollDevices);
+    this.deliver(evaluation.events);
+  }
+
+  /** Accelerated patrol of gas-abnormal areas: a failure here slows polling, never protection. */
+  private accelerate(fastPollDevices: readonly string[]): void {
+    for (const d of this.opts.loaded.config.devices) {
+      const fast = fastPollDevices.includes(d.id);
+      if (fast === this.accelerated.has(d.id)) continue;
+      try {
+        this.opts.setAccelerated(d.id, fast);
+        if (fast) this.accelerated.add(d.id);
+        else this.accelerated.delete(d.id);
+      } catch (err) {
+        this.quietly(() => this.log.error({ device: d.id, err: (err as Error).message }, 'accelerated polling could not be switched'));
       }
     }
   }
 
-  private drive(decisions: OutputDecision[]): Promise<ActuationReport[]> {
-    const driven = this.overrides.size === 0 ? decisions : decisions.map((d) => this.withOverride(d));
-    return this.actuator.apply(driven).then((reports) => {
-      for (const r of reports) this.lastReports.set(r.output, r);
-      this.engine.reportActuation(reports, this.opts.clock.mono());
-      return reports;
+  /** Log and hand events to listeners; neither may disturb the cycle. */
+  private deliver(events: readonly SafetyEvent[]): void {
+    if (events.length === 0) return;
+    for (const e of events) this.quietly(() => this.logEvent(e));
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch (err) {
+        this.quietly(() => this.log.error({ err: (err as Error).message }, 'safety event listener failed'));
+      }
+    }
+  }
+
+  /** The fail-safe decisions now, from the config alone (the engine may be what failed). */
+  private failSafeNow(): OutputDecision[] {
+    const { config } = this.opts.loaded;
+    const fans = new Set((config.safety?.localFans ?? []).flatMap((f) => [f.fanOutput, f.standby?.fanOutput].filter((o): o is string => o !== undefined)));
+    const last = new Map(this.lastDecisions.map((d) => [d.output, d.energize]));
+    return failSafeDecisions(config.outputs, fans, (id) => last.get(id), this.failSafe?.heartbeat ?? last.get(config.outputs.find((o) => o.kind === 'heartbeat')?.id ?? '') ?? false);
+  }
+
+  /**
+   * Cut power (local fans kept), warnings on, heartbeat frozen, latched until the failure is on
+   * record and a cycle succeeds. The outputs are driven before anything is logged.
+   */
+  private enterFailSafe(err: unknown, what: string): void {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      if (this.failSafe) {
+        this.failSafe.failures++;
+        this.drive(this.failSafeNow(), false);
+        return;
+      }
+      const heartbeat = this.lastDecisions.find((d) => d.kind === 'heartbeat')?.energize ?? false;
+      this.failSafe = { sinceWall: this.opts.clock.wall(), reason: `${what}: ${message}`, recorded: false, heartbeat, failures: 1 };
+      const decisions = this.failSafeNow();
+      this.lastDecisions = decisions;
+      this.drive(decisions, false);
+      const event: SafetyEvent = {
+        seq: -1,
+        type: 'engine-failure',
+        wallTime: this.opts.clock.wall(),
+        monoTime: this.opts.clock.mono(),
+        outputs: decisions.filter((d) => d.kind === 'power' && !d.energize).map((d) => d.output),
+        message: `${what}: ${message}; power cut (local fans kept running), siren, beacon and evacuation on, heartbeat stopped until a good cycle`,
+      };
+      this.recordFailSafeEvent(event, () => {
+        if (this.failSafe) this.failSafe.recorded = true;
+      });
+      this.quietly(() => this.log.error({ err: message }, `safety: ${event.message}`));
+      this.deliver([event]);
+    } catch (inner) {
+      // Even the fail-safe path failed: the latch stays, the heartbeat stops with it.
+      this.quietly(() => this.log.error({ err: (inner as Error).message }, 'safety: driving the fail-safe state failed'));
+    }
+  }
+
+  /** A good cycle while latched: leave the fail-safe state only once the failure is on record. */
+  private leaveFailSafe(): boolean {
+    const state = this.failSafe!;
+    if (!state.recorded) return false;
+    this.failSafe = undefined;
+    const event: SafetyEvent = {
+      seq: -1,
+      type: 'engine-recovered',
+      wallTime: this.opts.clock.wall(),
+      monoTime: this.opts.clock.mono(),
+      message: `interlock cycle works again after ${state.failures} failed cycle(s) since ${new Date(state.sinceWall).toISOString()}: outputs follow the rules again`,
+    };
+    this.recordFailSafeEvent(event, () => {});
+    this.quietly(() => this.log.warn(`safety: ${event.message}`));
+    this.deliver([event]);
+    return true;
+  }
+
+  /** Written ahead when there is a file; otherwise recorded once the SQLite journal has it. */
+  private recordFailSafeEvent(event: SafetyEvent, recorded: () => void): void {
+    if (this.writeAhead) {
+      if (this.writeAhead.recordNow(event)) return recorded();
+    } else this.journal.record([event]);
+    void this.journal.flush().then(() => {
+      if (this.journal.settled()) recorded();
     });
+  }
+
+  private quietly(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // Logging must never take protection down (a full disk, a closed pipe).
+    }
+  }
+
+  /**
+   * Drive decisions; `report` feeds the results back to the engine (not in the fail-safe state,
+   * where the engine is what failed). The promise never rejects.
+   */
+  private drive(decisions: OutputDecision[], report = true): Promise<ActuationReport[]> {
+    const driven = this.overrides.size === 0 ? decisions : decisions.map((d) => this.withOverride(d));
+    return this.actuator.apply(driven).then(
+      (reports) => {
+        for (const r of reports) this.lastReports.set(r.output, r);
+        if (!report || this.failSafe) return reports;
+        try {
+          this.engine.reportActuation(this.pastFirstChance(reports), this.opts.clock.mono());
+        } catch (err) {
+          this.enterFailSafe(err, 'actuation feedback failed');
+        }
+        return reports;
+      },
+      (err: unknown) => {
+        this.enterFailSafe(err, 'actuation failed');
+        return [];
+      },
+    );
+  }
+
+  /**
+   * Start-up must not cry wolf: an output device whose bus has not opened yet (or board not
+   * answered yet) raises no actuation alarm until it had its first chance or the grace is over.
+   * The outputs stay cut meanwhile (start-up hold), and status shows them unconfirmed.
+   */
+  private pastFirstChance(reports: ActuationReport[]): ActuationReport[] {
+    if (this.firstChancePending.size === 0) return reports;
+    const grace = this.opts.actuationStartGraceMs ?? safetyLoopDefaults.actuationStartGraceMs;
+    if (this.opts.clock.mono() - this.startedAtMono >= grace) {
+      this.firstChancePending.clear();
+      return reports;
+    }
+    const device = new Map(this.opts.loaded.config.outputs.map((o) => [o.id, o.device]));
+    for (const r of reports) if (r.confirmed) this.firstChancePending.delete(device.get(r.output) ?? '');
+    return reports.filter((r) => r.confirmed || !this.firstChancePending.has(device.get(r.output) ?? ''));
   }
 
   /** A relay test's state instead of the decision, except that power the engine cuts stays cut. */

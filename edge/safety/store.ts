@@ -54,9 +54,20 @@ export const safetyMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'safety event uid (write-ahead records imported once after a kill)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE safety_events ADD COLUMN uid TEXT;
+        CREATE UNIQUE INDEX safety_events_by_uid ON safety_events (uid) WHERE uid IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 interface EventRow {
+  uid: string | null;
   seq: number;
   wall_time: number;
   mono_time: number;
@@ -112,10 +123,11 @@ export class SafetyStore implements SafetyRecordSink {
   constructor(private readonly db: Database.Database) {
     if (!db || typeof db.prepare !== 'function') throw new TypeError(`SafetyStore: expected a better-sqlite3 Database, got ${String(db)}`);
     this.insertEvent = db.prepare(`
-      INSERT INTO safety_events (seq, wall_time, mono_time, type, rule, key, alarm, severity, point, value, threshold,
+      INSERT INTO safety_events (uid, seq, wall_time, mono_time, type, rule, key, alarm, severity, point, value, threshold,
                                  clause, outputs, operator, authority, reason, abnormality, message)
-      VALUES (@seq, @wall_time, @mono_time, @type, @rule, @key, @alarm, @severity, @point, @value, @threshold,
-              @clause, @outputs, @operator, @authority, @reason, @abnormality, @message)`);
+      VALUES (@uid, @seq, @wall_time, @mono_time, @type, @rule, @key, @alarm, @severity, @point, @value, @threshold,
+              @clause, @outputs, @operator, @authority, @reason, @abnormality, @message)
+      ON CONFLICT (uid) WHERE uid IS NOT NULL DO NOTHING`);
     this.clearHolds = db.prepare('DELETE FROM safety_holds');
     this.insertHold = db.prepare(`
       INSERT INTO safety_holds (output, key, rule, subject, reason, clause, point, value, threshold, operator, authority, since_wall, expires_wall)
@@ -132,6 +144,20 @@ export class SafetyStore implements SafetyRecordSink {
 
   write(batch: SafetyBatch): void {
     this.writeTx(batch);
+  }
+
+  /**
+   * Records a killed process wrote ahead (write-ahead-journal.ts) and its journal had not stored:
+   * events already stored (same uid) are skipped; the newest hold snapshot replaces the stored one.
+   * Returns how many events were new.
+   */
+  importWrittenAhead(events: readonly SafetyEvent[], holds: PersistedHold[] | undefined): number {
+    const before = this.db.prepare('SELECT COUNT(*) AS n FROM safety_events').get() as { n: number };
+    const batch: SafetyBatch = { events: [...events] };
+    if (holds) batch.holds = holds;
+    this.writeTx(batch);
+    const after = this.db.prepare('SELECT COUNT(*) AS n FROM safety_events').get() as { n: number };
+    return after.n - before.n;
   }
 
   loadHolds(): PersistedHold[] {
@@ -178,6 +204,7 @@ export class SafetyStore implements SafetyRecordSink {
 
 function eventRow(e: SafetyEvent): EventRow {
   return {
+    uid: e.uid ?? null,
     seq: e.seq,
     wall_time: e.wallTime,
     mono_time: Number.isFinite(e.monoTime) ? e.monoTime : 0,
@@ -201,6 +228,7 @@ function eventRow(e: SafetyEvent): EventRow {
 
 function fromEventRow(r: EventRow): SafetyEvent {
   const e: SafetyEvent = { seq: r.seq, type: r.type as SafetyEventType, wallTime: r.wall_time, monoTime: r.mono_time, message: r.message };
+  if (r.uid !== null) e.uid = r.uid;
   if (r.rule !== null) e.rule = r.rule as RuleId;
   if (r.key !== null) e.key = r.key;
   if (r.alarm !== null) e.alarm = r.alarm as SafetyEvent['alarm'] & string;

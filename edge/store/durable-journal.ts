@@ -72,6 +72,11 @@ export class DurableJournal<E, S> {
     return this.closedFlag;
   }
 
+  /** Nothing queued, changed or being written: everything appended so far is in the store. */
+  settled(): boolean {
+    return !this.writing && !this.pending();
+  }
+
   /** Append an event and schedule a write. Never throws, never blocks; ignored once closed. */
   append(event: E): void {
     if (this.closedFlag) return;

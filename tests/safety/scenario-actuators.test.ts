@@ -80,7 +80,7 @@ describe('scenario 9: actuators', () => {
     await rig.waitPin(PIN.siren, 1, 5000, 'siren on the replugged panel');
   });
 
-  it('the heartbeat coil toggles at the loop tick and stops when the loop stalls; an engine failure cuts all power and stops it too', async () => {
+  it('the heartbeat coil toggles at the loop tick and stops when the loop stalls; an engine failure cuts power (the local fan keeps ventilating) and stops it too', async () => {
     rig = await ScenarioRig.start();
     await rig.waitRunning();
     const beats = () => rig!.coilChanges.filter((c) => c.coil === COIL.heartbeat);
@@ -101,14 +101,15 @@ describe('scenario 9: actuators', () => {
     const lastBefore = beats().filter((b) => b.at <= stallStart).at(-1)!;
     expect(afterStall.at - lastBefore.at).toBeGreaterThanOrEqual(1200);
 
-    // The engine throws (a bug): every power output is cut, the siren sounds, the heartbeat freezes.
+    // The engine throws (a bug): power is cut but the local fan keeps running (clause f), the
+    // siren sounds, the heartbeat freezes.
     vi.spyOn(rig.gateway.safety.engine, 'evaluate').mockImplementation(() => {
       throw new Error('simulated engine bug');
     });
     await rig.waitCoil(COIL.heading, false);
-    await rig.waitCoil(COIL.fan, false);
     await rig.waitCoil(COIL.upstream, false);
     await rig.waitPin(PIN.siren, 1);
+    expect(rig.coil(COIL.fan)).toBe(true);
     // Watch the heartbeat coil for a second (four ticks): at most the write already in flight lands.
     const frozenFrom = beats().length;
     await observeFor(1000);
