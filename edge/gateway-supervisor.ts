@@ -80,7 +80,7 @@ export class GatewaySupervisor {
     return this.opts.prepare ? this.opts.prepare(loaded) : loaded;
   }
 
-  private build(loaded: LoadedConfig, warmStart?: Gateway['points']): Gateway {
+  private build(loaded: LoadedConfig, warmStart?: Gateway['points'], confirmedBy?: ReloadRequest['confirmedBy']): Gateway {
     return new Gateway(loaded, {
       dataDir: this.opts.dataDir,
       logger: this.opts.logger,
@@ -88,6 +88,7 @@ export class GatewaySupervisor {
       poller: this.opts.poller,
       capabilities: this.opts.capabilities?.(loaded) ?? [],
       warmStart: warmStart ? { readings: warmStart.latestReadings() } : undefined,
+      ...(confirmedBy ? { confirmedBy } : {}),
     });
   }
 
@@ -113,7 +114,7 @@ export class GatewaySupervisor {
       return { applied: false, loosening, refused: 'loosens interlocks: needs a safety officer confirmation' };
     }
     await old.stop();
-    const fresh = this.build(next, old.points);
+    const fresh = this.build(next, old.points, req.confirmedBy);
     try {
       await fresh.start();
     } catch (err) {

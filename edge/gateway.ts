@@ -1,6 +1,7 @@
 // The runtime: config → one master and poller per bus → point table → store.
 // The safety path (reading → rules → actuation) runs synchronously on each poll result and never
 // waits on disk or network; the store and upstream consume readings through bounded queues.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ModbusDevice } from '../drivers/modbus-device.js';
@@ -11,6 +12,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { Logger } from './log.js';
 import { PointTable } from './point-table.js';
+import { takeConfirmation } from './reload-confirmation.js';
 import type { StatusSection } from './status-view.js';
 import { BusPoller, type DeviceStatus, type PollerOptions } from './poller.js';
 import type { Quality, Reading } from './readings.js';
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   capabilities?: readonly Capability[];
   /** Config reload in a running process: readings carried over from the previous gateway, no cold-start cut. */
   warmStart?: { readings: readonly Reading[] };
+  /** A safety officer's confirmation already taken for this config (a loosening reload). */
+  confirmedBy?: { operator: string; reason: string };
 }
 
 export interface PointStatus {
@@ -147,6 +151,10 @@ export class Gateway {
       clock: this.clock,
       logger: this.opts.logger,
       warmStart: this.opts.warmStart !== undefined,
+      writeAheadPath: join(this.opts.dataDir, 'safety-write-ahead.jsonl'),
+      // Holds from the store that this config does not explain stay until a safety officer
+      // confirms this exact file (`minegate reload --user …`), as a loosening reload does.
+      confirmation: () => this.opts.confirmedBy ?? this.takeFileConfirmation(),
     });
     this.safetyLoop.start();
     for (const bus of config.buses) {
@@ -181,6 +189,16 @@ export class Gateway {
       this.running.push(c);
     }
     this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name) }, 'gateway started');
+  }
+
+  private takeFileConfirmation(): { operator: string; reason: string } | undefined {
+    try {
+      const c = takeConfirmation(this.opts.dataDir, readFileSync(this.loaded.file, 'utf8'));
+      return c ? { operator: c.operator, reason: c.reason } : undefined;
+    } catch {
+      // A config parsed from text (tests, demo) has no file to confirm: nothing is confirmed.
+      return undefined;
+    }
   }
 
   /** The capabilities running now, in start order. */

@@ -22,6 +22,7 @@ import { guard } from '../operators/cli-guard.js';
 import { type CliSession, openCliSession } from '../operators/cli-session.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
+import { writeOutputCoil } from './write-output.js';
 
 const DATA_DIR_DEFAULT = './data';
 
@@ -376,7 +377,7 @@ export function registerWrite(program: Command): void {
     .option('--update-config', 'for a unit-id/baud parameter: rewrite the config after a verified change')
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')
-    .addHelpText('after', `\nExamples:\n  minegate write relay-1 coil6 on -c substation.yaml --user zhang --reason "siren test"\n  minegate write ch4-t1 holding:104 1.0 -c substation.yaml --user zhang --reason "alarm point per order 12"\n${AUTH_HELP}\nWhile the gateway runs, its safety engine keeps driving relay outputs: a coil written here may be set back.`)
+    .addHelpText('after', `\nExamples:\n  minegate write relay-1 coil6 on -c substation.yaml --user zhang --reason "siren test"\n  minegate write ch4-t1 holding:104 1.0 -c substation.yaml --user zhang --reason "alarm point per order 12"\n${AUTH_HELP}\nA coil that backs a configured output is never written around the interlock engine: the running\ngateway refuses it while held cut (naming the holds) or when the engine keeps it otherwise.`)
     .action(async (deviceId: string, register: string, valueText: string, o: ChangeOptions) => {
       await guard('write', async () => {
         const reason = requireReason('write', o.reason);
@@ -385,6 +386,9 @@ export function registerWrite(program: Command): void {
         const device = loaded.devicesById.get(deviceId);
         if (!device) throw new Error(`no device "${deviceId}" in ${o.config}`);
         const target = resolveRegister(loaded.profiles.get(device.profile)!, register);
+        // A channel that drives a configured output belongs to the interlock engine.
+        const backing = target.kind === 'channel' ? loaded.config.outputs.find((out) => out.device === deviceId && out.channel === target.name) : undefined;
+        if (backing) return writeOutputCoil(o, backing, parseCoil(valueText), reason);
         const session = await openCliSession(o.dataDir, o.user, 'technician', `write ${deviceId} ${register}`);
         try {
           const link = await openDevice(o, deviceId);

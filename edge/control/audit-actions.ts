@@ -8,4 +8,5 @@ export const CONTROL_AUDIT_ACTIONS = {
   alarmAck: 'alarm-ack',
   relayTest: 'relay-test',
   calibration: 'calibration',
+  write: 'write',
 } as const satisfies Record<string, AuditAction>;

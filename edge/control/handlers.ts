@@ -5,11 +5,12 @@ import type { ControlHandler } from './context.js';
 import { eventsHandler } from './events-handler.js';
 import { fanUnlockHandler } from './fan-unlock.js';
 import { interlockHandlers } from './interlock-test.js';
+import { outputWriteHandler } from './output-write.js';
 import { relayTestHandler } from './relay-test.js';
 import { remoteCutHandler, remoteReleaseHandler } from './remote-cut.js';
 import { statusHandler } from './status-handler.js';
 
 /** A fresh set per server (the interlock handlers keep their sessions). */
 export function defaultControlHandlers(): ControlHandler[] {
-  return [statusHandler, eventsHandler, remoteCutHandler, remoteReleaseHandler, fanUnlockHandler, alarmAckHandler, relayTestHandler, calibrationHandler, ...interlockHandlers()];
+  return [statusHandler, eventsHandler, remoteCutHandler, remoteReleaseHandler, fanUnlockHandler, alarmAckHandler, relayTestHandler, outputWriteHandler, calibrationHandler, ...interlockHandlers()];
 }

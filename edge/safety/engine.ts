@@ -442,7 +442,7 @@ export class SafetyEngine {
     const st = this.fanState.get(fan.id)!;
     if (!st.locked) return refuse('NOT_LOCKED', `local fan "${fan.id}" is not locked`);
     // Clause e: unlock only on proof the condition is gone (good readings), never on an unknown one.
-    if (!st.conditionGone) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}": ${this.lockConditionText(fan)}`);
+    if (!st.conditionGone) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}" ${this.lockConditionText(fan)}`);
     st.locked = false;
     st.suppressed = true;
     const lifted = this.holdSet.lift(holdKey('fan-lock', fan.id));
@@ -966,8 +966,8 @@ export class SafetyEngine {
       const point = this.plan.points.get(code)!;
       return !may('mayUnlock', point, this.lastRead.get(code));
     });
-    if (unproven.length > 0) return `the lock condition is not proven gone: ${unproven.map((c) => `${c} ${describeProof(this.plan.points.get(c)!, this.lastRead.get(c))}`).join(', ')} (a good reading is needed)`;
-    return `stopped with CH4 above ${fan.lockAbove} %: the lock condition still holds`;
+    if (unproven.length > 0) return `is locked and the lock condition is not proven gone: ${unproven.map((c) => `${c} ${describeProof(this.plan.points.get(c)!, this.lastRead.get(c))}`).join(', ')} (a good reading is needed)`;
+    return `is stopped with CH4 above ${fan.lockAbove} %: the lock condition still holds`;
   }
 
   /** Release the startup hold of each output whose governing points have all been read fresh. */

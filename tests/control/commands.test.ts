@@ -226,3 +226,45 @@ describe('minegate unlock, ack, events', () => {
     }
   });
 });
+
+describe('minegate write on a coil that backs an output (never around the interlock engine)', () => {
+  it('write refused on held output: a remote cut holds heading-power, `write relay-1 coil0 on` is refused naming the hold, and the coil is never written', async () => {
+    const wireWrites: string[] = [];
+    const watch = (c: { channel: string; value: unknown; source?: string }) => {
+      if (c.channel === 'coil0' && c.source === 'wire') wireWrites.push(String(c.value));
+    };
+    const cut = await rig.cli(['cut', ZONE, '--authority', 'dispatch', '--reason', 'drainage work', '--expires', '1h'], 'zhang');
+    expect(cut.code).toBe(0);
+    await waitFor(() => rig.devices.relay.get('coil0') === false, { what: 'heading power cut' });
+    rig.devices.relay.on('change', watch);
+    try {
+      const r = await rig.cli(['write', 'relay-1', 'coil0', 'on', '-c', rig.configFile, '--reason', 'try it'], 'zhang');
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toMatch(/verified/);
+      expect(r.stderr).toMatch(/OUTPUT_HELD/);
+      expect(r.stderr).toMatch(/heading-power, held cut by remote-cut:/);
+      expect(rig.devices.relay.get('coil0')).toBe(false);
+      expect(wireWrites).toEqual([]);
+      expect(audit({ action: 'write' }).at(-1)).toMatchObject({ operator: 'zhang', target: 'relay-1.coil0', outcome: 'refused' });
+    } finally {
+      rig.devices.relay.off('change', watch);
+    }
+  });
+
+  it('a write that matches the engine is a checked no-op; one that would fight the engine is refused with the proper command', async () => {
+    const same = await rig.cli(['write', 'relay-1', 'coil0', 'on', '-c', rig.configFile, '--reason', 'check'], 'zhang');
+    expect(same.stderr).toBe('');
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/relay-1\.coil0 is output heading-power: already on as the interlock engine commands; nothing written/);
+    const fight = await rig.cli(['write', 'relay-1', 'coil0', 'off', '-c', rig.configFile, '--reason', 'try it'], 'zhang');
+    expect(fight.code).toBe(1);
+    expect(fight.stderr).toMatch(/ENGINE_OWNED.*minegate relay test heading-power/);
+    expect(rig.devices.relay.get('coil0')).toBe(true);
+  });
+
+  it('with no gateway running the coil is not written either, and the stored holds are named', async () => {
+    const r = await minegate(['write', 'relay-1', 'coil0', 'on', '-c', rig.configFile, '-d', `${rig.dir}/no-gateway-here`, '--user', 'zhang', '--reason', 'try it'], { password: 'tech-pass-1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/backs output heading-power \(power\); no gateway runs on .*never written around them/);
+  });
+});

@@ -273,7 +273,7 @@ export class ScenarioRig {
     return waitFor(() => this.events.find(match), { timeoutMs, intervalMs: 10, what });
   }
 
-  /** Running normally: heading, fan and upstream power on with no hold (start-up released), no alarm, siren and beacon off. */
+  /** Running normally: heading, fan and upstream power on with no hold (start-up released), every output confirmed, no alarm, siren and beacon off. */
   async waitRunning(timeoutMs = 10_000): Promise<void> {
     try {
       await waitFor(
@@ -282,6 +282,7 @@ export class ScenarioRig {
           this.coil(COIL.fan) &&
           this.coil(COIL.upstream) &&
           ['heading-power', 'fan-power', 'upstream-power'].every((o) => this.holdsOn(o).length === 0) &&
+          this.gateway.safety.outputs().every((o) => o.kind === 'heartbeat' || o.confirmed === true) &&
           this.gateway.safety.engine.alarms().length === 0 &&
           this.pin(PIN.siren) === 0 &&
           this.pin(PIN.beacon) === 0,
