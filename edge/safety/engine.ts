@@ -305,8 +305,8 @@ export class SafetyEngine {
     };
 
     this.expireRemoteCuts(cycle);
-    for (const point of this.plan.points.values()) if (point.monitored) this.evaluatePoint(cycle, point);
     if (this.warmHoldPending) this.placeWarmStartupHold(cycle);
+    for (const point of this.plan.points.values()) if (point.monitored) this.evaluatePoint(cycle, point);
     for (const fan of this.plan.fans) this.evaluateFan(cycle, fan);
     this.releaseStartup(cycle);
     this.evaluateIntegrity(cycle);
@@ -949,6 +949,10 @@ export class SafetyEngine {
   /** Warm start: cut the power outputs a point without a good fresh reading governs (AQ 6201-2019 fail-safe start). */
   private placeWarmStartupHold(cycle: Cycle): void {
     this.warmHoldPending = false;
+    for (const point of this.plan.points.values()) {
+      const r = cycle.read(point.code);
+      if (point.monitored && may('mayRelease', point, r) && r.quality !== 'stale') this.pointState.get(point.code)!.provenFresh = true;
+    }
     const power = [...this.plan.outputs.values()].filter((o) => o.kind === 'power');
     const unproven = power.filter((o) => !o.governing.every((code) => this.pointState.get(code)?.provenFresh === true));
     if (unproven.length === 0) return;
