@@ -12,6 +12,8 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OPERATORS_FILE, OperatorStore } from '../operators/operator-store.js';
 import { openDatabase } from '../store/database.js';
+import { SafetyEngine } from '../safety/engine.js';
+import { SafetyStore } from '../safety/store.js';
 import { EXIT, out } from './output.js';
 
 export const DOCTOR_DEFAULTS = {
@@ -28,7 +30,7 @@ export const DOCTOR_DEFAULTS = {
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  area: 'config' | 'serial' | 'data-dir' | 'clock' | 'bus' | 'broker' | 'operators' | 'user';
+  area: 'config' | 'serial' | 'data-dir' | 'clock' | 'bus' | 'broker' | 'operators' | 'user' | 'holds';
   status: CheckStatus;
   message: string;
   /** What to do about it (warn/fail). */
@@ -81,6 +83,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(...serialChecks(buses));
   checks.push(...dataDirChecks(o.dataDir, o.minFreeGib));
   checks.push(...clockChecks(o.dataDir));
+  checks.push(...unconfirmedHoldChecks(o.config, o.dataDir));
   checks.push(...(await busEndpointChecks(buses, o.timeoutMs)));
   checks.push(await brokerCheck(o.broker ?? brokerUrl, o.broker ? '--broker' : 'sync.brokerUrl', o.timeoutMs));
   return checks;
@@ -254,6 +257,43 @@ function databaseChecks(dir: string): DoctorCheck[] {
     return [{ area: 'data-dir', status: 'ok', message: `${file} passes quick_check` }];
   } catch (err) {
     return [{ area: 'data-dir', status: 'fail', message: (err as Error).message, fix: 'stop the gateway, move the file aside (keep it for analysis) and restore the latest backup' }];
+  }
+}
+
+// ---------------------------------------------------------------- holds
+
+/** Holds in the store that this config no longer explains: the gateway keeps them until a safety officer confirms. */
+function unconfirmedHoldChecks(configFile: string, dataDir: string): DoctorCheck[] {
+  const file = join(resolve(dataDir), DOCTOR_DEFAULTS.dbFile);
+  if (!existsSync(file)) return [];
+  let loaded;
+  try {
+    loaded = loadConfig(configFile);
+  } catch {
+    return []; // reported by the config check
+  }
+  try {
+    const db = openDatabase(file, {}, { readonly: true });
+    try {
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'safety_holds'").get() === undefined) return [];
+      // The same restore the gateway does at start, on a throw-away engine: what would be kept.
+      const engine = new SafetyEngine({ config: loaded.config });
+      engine.restore(new SafetyStore(db), 0);
+      const kept = engine.unconfirmedHolds();
+      if (kept.length === 0) return [{ area: 'holds', status: 'ok', message: 'every hold in the store is explained by this config' }];
+      return [
+        {
+          area: 'holds',
+          status: 'warn',
+          message: `${kept.length} hold(s) in the store are not explained by this config and are kept cut until confirmed: ${kept.map((k) => `${k.hold.key} on ${k.hold.output} (${k.why})`).join('; ')}`,
+          fix: `a safety officer confirms this exact file: minegate reload --user <safety officer> --reason "…" -d ${dataDir}`,
+        },
+      ];
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return [{ area: 'holds', status: 'warn', message: `cannot read the stored holds: ${(err as Error).message}` }];
   }
 }
 
