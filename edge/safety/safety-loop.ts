@@ -14,6 +14,9 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
+import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './relay-test-pulse.js';
+
+export type { TestPulseResult } from './relay-test-pulse.js';
 import type { Reading } from '../readings.js';
 import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyEvaluation } from './engine.js';
 import { SafetyCommandError } from './errors.js';
@@ -58,24 +61,9 @@ export const safetyLoopDefaults = {
   actuationStartGraceMs: 5_000,
   boardIo: (board: BoardConfig): IoPlugin =>
     createFirmataIo(board.firmata.path, { baudRate: board.firmata.baudRate, reportVersionTimeoutMs: board.firmata.reportVersionTimeoutMs }),
-  /** Bounds of a relay test pulse: long enough for a contactor to pull in, short enough to stay a test. */
-  minPulseMs: 50,
-  maxPulseMs: 10_000,
+  minPulseMs: relayTestPulseBounds.minPulseMs,
+  maxPulseMs: relayTestPulseBounds.maxPulseMs,
 } as const;
-
-/** What a relay test did: the output driven away from the engine's decision and handed back. */
-export interface TestPulseResult {
-  output: string;
-  kind: string;
-  /** The engine's decision when the test began. */
-  engineState: boolean;
-  /** The state driven during the pulse. */
-  pulsedTo: boolean;
-  pulseMs: number;
-  /** Actuation report of the pulse and of the hand-back. */
-  pulse: ActuationReport;
-  handBack: ActuationReport;
-}
 
 export interface OutputStatus {
   id: string;
@@ -111,9 +99,8 @@ export class SafetyLoop {
   /** Siren/beacon/evacuation outputs other parts asked for (evacuation 撤人), by output: the sources asking. */
   private readonly signalRequests = new Map<string, Set<string>>();
   private running = false;
-  /** Relay tests in progress: output → state driven instead of the engine's decision. */
-  private readonly overrides = new Map<string, boolean>();
-  private readonly pulses = new Map<string, { wake: () => void; done: Promise<unknown> }>();
+  /** Relay tests in progress (they override the engine's decision for one output). */
+  private readonly pulses: RelayTestPulses;
   /** Points a technician marked as being calibrated (software flag, as MT/T 1201 status 4). */
   private readonly calibrating = new Set<string>();
 
@@ -156,6 +143,7 @@ export class SafetyLoop {
     }
     for (const id of this.drivers.keys()) this.firstChancePending.add(id);
     this.actuator = new OutputActuator({ outputs: config.outputs, drivers: this.drivers });
+    this.pulses = new RelayTestPulses({ decisions: () => this.lastDecisions, drive: (d) => this.drive(d), running: () => this.running });
   }
 
   /** Safety events as they happen (alarms, cuts, releases …): for upstream, evacuation, display. */
@@ -212,8 +200,7 @@ export class SafetyLoop {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     // A relay test in progress ends now and hands its output back before the loop stops.
-    for (const p of this.pulses.values()) p.wake();
-    await Promise.allSettled([...this.pulses.values()].map((p) => p.done));
+    await this.pulses.endAll();
     await this.actuator.idle();
     for (const b of this.boards) b.close();
     await this.journal.close();
@@ -286,61 +273,11 @@ export class SafetyLoop {
 
   /**
    * Relay test: drive one output opposite to the engine's decision for `pulseMs`, then hand it
-   * back. The engine stays in charge: a power output is only ever pulsed towards cut (one held cut
-   * is refused, never energised; a hold appearing during the pulse wins at once), and the watchdog
-   * heartbeat is refused. Throws SafetyCommandError when refused.
+   * back (relay-test-pulse.ts). Throws SafetyCommandError when refused.
    */
   async testPulse(outputId: string, pulseMs: number): Promise<TestPulseResult> {
-    const { minPulseMs, maxPulseMs } = safetyLoopDefaults;
     if (!this.running) throw new SafetyCommandError('INVALID_COMMAND', 'the safety loop is not running');
-    if (!Number.isInteger(pulseMs) || pulseMs < minPulseMs || pulseMs > maxPulseMs) {
-      throw new SafetyCommandError('INVALID_COMMAND', `pulse length must be an integer ${minPulseMs}..${maxPulseMs} ms, got ${String(pulseMs)}`);
-    }
-    const decision = this.lastDecisions.find((d) => d.output === outputId);
-    if (!decision) throw new SafetyCommandError('UNKNOWN_TARGET', `no output "${outputId}"`);
-    if (decision.kind === 'heartbeat') throw new SafetyCommandError('INVALID_COMMAND', `${outputId} is the watchdog heartbeat: holding it trips the external watchdog, so it is not pulsed by hand`);
-    if (this.overrides.has(outputId)) throw new SafetyCommandError('DUPLICATE_COMMAND', `a relay test of ${outputId} is already running`);
-    const pulsedTo = !decision.energize;
-    if (decision.kind === 'power' && pulsedTo) {
-      throw new SafetyCommandError('INVALID_COMMAND', `${outputId} is held cut by ${decision.holds.join(', ')}: a relay test never energises a held output`);
-    }
-    if (decision.kind !== 'power' && decision.energize) {
-      throw new SafetyCommandError('INVALID_COMMAND', `${outputId} (${decision.kind}) is on for an active alarm or evacuation: a relay test never silences it`);
-    }
-    let wake = (): void => {};
-    const run = async (): Promise<TestPulseResult> => {
-      this.overrides.set(outputId, pulsedTo);
-      let pulse: ActuationReport | undefined;
-      try {
-        pulse = await this.driveNow(outputId);
-        if (this.running) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pulseMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        }
-      } finally {
-        this.overrides.delete(outputId);
-      }
-      const handBack = await this.driveNow(outputId);
-      return { output: outputId, kind: decision.kind, engineState: decision.energize, pulsedTo, pulseMs, pulse, handBack };
-    };
-    const done = run();
-    this.pulses.set(outputId, { wake: () => wake(), done });
-    try {
-      return await done;
-    } finally {
-      this.pulses.delete(outputId);
-    }
-  }
-
-  /** Drive the latest decisions (with relay-test overrides) now; the report for one output. */
-  private async driveNow(outputId: string): Promise<ActuationReport> {
-    const reports = await this.drive(this.lastDecisions.filter((d) => d.kind !== 'heartbeat'));
-    return reports.find((r) => r.output === outputId) ?? { output: outputId, energize: false, confirmed: false, error: 'no report from the actuator' };
+    return this.pulses.run(outputId, pulseMs);
   }
 
   private readingFor(code: string): Reading {
@@ -549,7 +486,7 @@ export class SafetyLoop {
    * where the engine is what failed). The promise never rejects.
    */
   private drive(decisions: OutputDecision[], report = true): Promise<ActuationReport[]> {
-    const driven = this.overrides.size === 0 ? decisions : decisions.map((d) => this.withOverride(d));
+    const driven = this.pulses.apply(decisions);
     return this.actuator.apply(driven).then(
       (reports) => {
         for (const r of reports) this.lastReports.set(r.output, r);
@@ -583,13 +520,6 @@ export class SafetyLoop {
     const device = new Map(this.opts.loaded.config.outputs.map((o) => [o.id, o.device]));
     for (const r of reports) if (r.confirmed) this.firstChancePending.delete(device.get(r.output) ?? '');
     return reports.filter((r) => r.confirmed || !this.firstChancePending.has(device.get(r.output) ?? ''));
-  }
-
-  /** A relay test's state instead of the decision, except that power the engine cuts stays cut. */
-  private withOverride(d: OutputDecision): OutputDecision {
-    const forced = this.overrides.get(d.output);
-    if (forced === undefined || (d.kind === 'power' && forced && !d.energize)) return d;
-    return { ...d, energize: forced };
   }
 
   private logEvent(e: SafetyEvent): void {
