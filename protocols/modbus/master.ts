@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Link } from '../links/link.js';
 import { LinkReopener } from '../links/link-reopener.js';
 import { ModbusError, exceptionName } from './errors.js';
-import { encodeMbapFrame, MbapReader } from './mbap-framing.js';
+import { encodeMbapFrame, MbapReader, type MbapHeader } from './mbap-framing.js';
 import { decodeResponse, encodeReadRequest, encodeWriteRequest, expectedResponseLength } from './pdu.js';
 import { buildRtuFrame, RtuResponseReader } from './rtu-framing.js';
 import type { DiscardReason } from './rx-buffer.js';
@@ -29,6 +29,11 @@ export interface ModbusMasterOptions {
    * Bounded by responseTimeoutMs.
    */
   quietAfterTimeoutMs?: number;
+  /**
+   * Modbus TCP: after this many broken MBAP headers in a row the byte stream is out of step for
+   * good, and the connection is closed and opened again (queued requests wait, they do not fail).
+   */
+  resyncAfterBadHeaders?: number;
 }
 
 export const MODBUS_MASTER_DEFAULTS = {
@@ -36,7 +41,15 @@ export const MODBUS_MASTER_DEFAULTS = {
   reopenMaxMs: 5_000,
   turnaroundMs: 0,
   quietAfterTimeoutMs: 20,
+  resyncAfterBadHeaders: 3,
 } as const;
+
+/** Why a Modbus TCP connection was cycled ('resync' event). */
+export interface ResyncEvent {
+  reason: 'bad-headers' | 'partial-frame';
+  /** Bytes that were buffered (partial frame) or the bad headers in a row. */
+  detail: string;
+}
 
 export interface RequestOptions {
   /** Overrides responseTimeoutMs for this request. */
@@ -56,6 +69,10 @@ export interface ModbusMasterStats {
   discardedFrames: number;
   /** Successful reopens after the link dropped. */
   reopens: number;
+  /** Modbus TCP: broken MBAP headers seen (each drops the receive buffer). */
+  badHeaders: number;
+  /** Modbus TCP: connections closed and reopened because the byte stream was out of step. */
+  resyncs: number;
   /** Requests waiting behind the one in flight. */
   queued: number;
 }
@@ -83,7 +100,9 @@ const toVoid = (): void => undefined;
 
 /**
  * Events: 'open' (link up, first time and after every reopen), 'close' (err | undefined: the link
- * dropped and will be reopened; not emitted for close()), 'discard' (DiscardEvent).
+ * dropped and will be reopened; not emitted for close()), 'discard' (DiscardEvent), 'resync'
+ * (ResyncEvent: a Modbus TCP connection was cycled to get the byte stream back in step; neither
+ * 'close' nor 'open' is emitted for it, and queued requests carry on).
  */
 export class ModbusMaster extends EventEmitter {
   readonly link: Link;
@@ -91,6 +110,7 @@ export class ModbusMaster extends EventEmitter {
   private readonly responseTimeoutMs: number;
   private readonly turnaroundMs: number;
   private readonly quietAfterTimeoutMs: number;
+  private readonly resyncAfterBadHeaders: number;
 
   private readonly rtuReader: RtuResponseReader | null;
   private readonly mbapReader: MbapReader | null;
@@ -130,26 +150,32 @@ export class ModbusMaster extends EventEmitter {
     if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
     nonNegative('turnaroundMs', o.turnaroundMs);
     nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
+    if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
+      throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
+    }
 
     this.link = link;
     this.framing = o.framing;
     this.responseTimeoutMs = o.responseTimeoutMs;
     this.turnaroundMs = o.turnaroundMs;
     this.quietAfterTimeoutMs = o.quietAfterTimeoutMs;
+    this.resyncAfterBadHeaders = o.resyncAfterBadHeaders;
     this.rtuReader = o.framing === 'rtu' ? new RtuResponseReader(this.onDiscard) : null;
-    this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard) : null;
+    this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard, this.onBadHeader) : null;
     link.on('data', this.onData);
     this.reopener = new LinkReopener(link, {
       reopenMinMs: o.reopenMinMs,
       reopenMaxMs: o.reopenMaxMs,
       onOpen: this.onLinkOpen,
       onDrop: this.onLinkDrop,
+      onCycled: this.onLinkCycled,
       closedWhileOpening: () => new ModbusError('closed', `${this.link.description}: master closed while opening`),
     });
   }
 
+  /** The link is up, or being cycled for a resync (requests queue meanwhile). */
   get isOpen(): boolean {
-    return this.reopener.isUp;
+    return this.reopener.isUp || this.reopener.isCycling;
   }
 
   /**
@@ -202,6 +228,8 @@ export class ModbusMaster extends EventEmitter {
     return {
       ...this.counters,
       reopens: this.reopener.reopens,
+      badHeaders: this.mbapReader?.counters.badHeaders ?? 0,
+      resyncs: this.reopener.cycles,
       crcErrors: this.rtuReader?.counters.crcErrors ?? 0,
       queued: this.high.length + this.normal.length,
     };
@@ -228,7 +256,7 @@ export class ModbusMaster extends EventEmitter {
       return Promise.reject(new ModbusError('malformed', `priority must be 'high' or 'normal', got ${String(priority)}`, { unit }));
     }
     if (this.reopener.stopped && this.reopener.everOpened) return Promise.reject(new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
-    if (!this.reopener.isUp) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
+    if (!this.reopener.isUp && !this.reopener.isCycling) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
     return new Promise<number[]>((resolve, reject) => {
       const tx: Transaction = { unit, pdu, timeoutMs, tid: 0, noReply, resolve, reject };
       (priority === 'high' ? this.high : this.normal).push(tx);
@@ -275,8 +303,9 @@ export class ModbusMaster extends EventEmitter {
         this.rtuReader.expect({ unit: tx.unit, fn, pduLength: expectedResponseLength(tx.pdu), ...(isWrite ? { echo: tx.pdu } : {}) });
       }
     } else {
-      // TCP: stale replies are told apart by transaction id. Partial frames are not flushed: cutting
-      // a frame in half would desynchronise the byte stream.
+      // TCP: stale replies are told apart by transaction id. Buffered bytes are not flushed here:
+      // between requests the buffer is empty unless a frame is still arriving; a partial frame
+      // left at a timeout cycles the connection instead (onResponseTimeout).
       this.nextTid = (this.nextTid + 1) & 0xffff;
       tx.tid = this.nextTid;
       frame = encodeMbapFrame(tx.tid, tx.unit, tx.pdu);
@@ -321,8 +350,38 @@ export class ModbusMaster extends EventEmitter {
       this.quietDeadline = now + this.responseTimeoutMs;
       this.readyAt = now + this.turnaroundMs;
     }
+    const pending = this.mbapReader?.buffered ?? 0;
+    if (pending > 0) {
+      // A frame that started and never finished (a truncated reply): its length field would
+      // swallow the next genuine reply. Only a fresh connection gets the stream back in step.
+      tx.reject(new ModbusError('timeout', `unit ${tx.unit}: reply cut short (${pending} bytes of a frame) within ${tx.timeoutMs} ms on ${this.link.description}; reconnecting`, { unit: tx.unit }));
+      this.resync('partial-frame', `${pending} bytes of an unfinished frame at the response timeout`);
+      return;
+    }
     tx.reject(new ModbusError('timeout', `unit ${tx.unit}: no reply within ${tx.timeoutMs} ms on ${this.link.description}`, { unit: tx.unit }));
     this.pump();
+  };
+
+  /** Closes and reopens a Modbus TCP connection whose byte stream is out of step; the queue waits. */
+  private resync(reason: ResyncEvent['reason'], detail: string): void {
+    this.clearTimer('pumpTimer');
+    this.mbapReader?.clear();
+    if (this.listenerCount('resync') > 0) this.emit('resync', { reason, detail } satisfies ResyncEvent);
+    this.reopener.cycle();
+  }
+
+  private readonly onBadHeader = (inARow: number, h: MbapHeader): void => {
+    const what = `broken MBAP header (transaction ${h.transactionId}, protocol id ${h.protocolId}, length ${h.length}, unit ${h.unit})`;
+    const tx = this.current;
+    // The reply to the request in flight is broken: fail it now rather than let the neighbours
+    // wait out its timeout. (A broken late reply to an earlier request costs this one a retry.)
+    if (tx !== null && !tx.noReply) {
+      this.clearTimer('responseTimer');
+      this.current = null;
+      tx.reject(new ModbusError('malformed', `unit ${tx.unit}: ${what} on ${this.link.description}`, { unit: tx.unit }));
+    }
+    if (inARow >= this.resyncAfterBadHeaders) this.resync('bad-headers', `${inARow} ${what.replace('broken MBAP header', 'broken MBAP headers in a row, last')}`);
+    else this.pump();
   };
 
   // ---------------------------------------------------------------- receive
@@ -380,6 +439,12 @@ export class ModbusMaster extends EventEmitter {
     this.readyAt = 0;
     this.quietDeadline = 0;
     this.emit('open');
+  };
+
+  /** A resync cycle brought the connection back: fresh stream, same queue. */
+  private readonly onLinkCycled = (): void => {
+    this.resetReaders();
+    this.pump();
   };
 
   /** The link dropped while up; the reopener schedules a reopen after this. */
