@@ -34,6 +34,13 @@ export interface ModbusMasterOptions {
    * good, and the connection is closed and opened again (queued requests wait, they do not fail).
    */
   resyncAfterBadHeaders?: number;
+  /**
+   * Modbus TCP: a reply frame that has started but gets no further byte for this long is cut short
+   * (a device or converter that lost the end of it): the request fails and the connection is
+   * cycled, instead of the whole bus waiting out the response timeout. A Modbus TCP peer sends a
+   * reply in one burst; bounded by the request's timeout.
+   */
+  partialFrameMs?: number;
 }
 
 export const MODBUS_MASTER_DEFAULTS = {
@@ -42,6 +49,7 @@ export const MODBUS_MASTER_DEFAULTS = {
   turnaroundMs: 0,
   quietAfterTimeoutMs: 20,
   resyncAfterBadHeaders: 3,
+  partialFrameMs: 50,
 } as const;
 
 /** Why a Modbus TCP connection was cycled ('resync' event). */
@@ -111,6 +119,8 @@ export class ModbusMaster extends EventEmitter {
   private readonly turnaroundMs: number;
   private readonly quietAfterTimeoutMs: number;
   private readonly resyncAfterBadHeaders: number;
+  private readonly partialFrameMs: number;
+  private partialTimer: NodeJS.Timeout | null = null;
 
   private readonly rtuReader: RtuResponseReader | null;
   private readonly mbapReader: MbapReader | null;
@@ -150,6 +160,7 @@ export class ModbusMaster extends EventEmitter {
     if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
     nonNegative('turnaroundMs', o.turnaroundMs);
     nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
+    positive('partialFrameMs', o.partialFrameMs);
     if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
       throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
     }
@@ -160,6 +171,7 @@ export class ModbusMaster extends EventEmitter {
     this.turnaroundMs = o.turnaroundMs;
     this.quietAfterTimeoutMs = o.quietAfterTimeoutMs;
     this.resyncAfterBadHeaders = o.resyncAfterBadHeaders;
+    this.partialFrameMs = o.partialFrameMs;
     this.rtuReader = o.framing === 'rtu' ? new RtuResponseReader(this.onDiscard) : null;
     this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard, this.onBadHeader) : null;
     link.on('data', this.onData);
@@ -195,6 +207,7 @@ export class ModbusMaster extends EventEmitter {
     this.reopener.stop();
     this.clearTimer('pumpTimer');
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.failAll((unit) => new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
     this.resetReaders();
     await this.reopener.settled();
@@ -285,6 +298,12 @@ export class ModbusMaster extends EventEmitter {
       }
       this.quietDeadline = 0;
     }
+    const stale = this.mbapReader?.buffered ?? 0;
+    if (stale > 0) {
+      // Part of a frame that arrived after its request was over: it would swallow the next reply.
+      this.resync('partial-frame', `${stale} bytes of an unfinished earlier frame before the next request`);
+      return;
+    }
     const tx = this.high.length > 0 ? this.high.shift()! : this.normal.shift()!;
     this.send(tx);
   }
@@ -332,6 +351,7 @@ export class ModbusMaster extends EventEmitter {
   private writeFailed(tx: Transaction, err: unknown): void {
     if (this.current !== tx) return;
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.current = null;
     this.rtuReader?.expect(null);
     tx.reject(new ModbusError('offline', `${this.link.description}: write failed: ${(err as Error).message}`, { unit: tx.unit, cause: err }));
@@ -340,6 +360,7 @@ export class ModbusMaster extends EventEmitter {
 
   private readonly onResponseTimeout = (): void => {
     this.responseTimer = null;
+    this.clearTimer('partialTimer');
     const tx = this.current;
     if (tx === null) return;
     this.current = null;
@@ -362,9 +383,23 @@ export class ModbusMaster extends EventEmitter {
     this.pump();
   };
 
+  /** A started reply got no further byte for partialFrameMs: it was cut short. */
+  private readonly onPartialFrameStalled = (): void => {
+    this.partialTimer = null;
+    const tx = this.current;
+    const pending = this.mbapReader?.buffered ?? 0;
+    if (tx === null || pending === 0) return;
+    this.clearTimer('responseTimer');
+    this.current = null;
+    this.counters.timeouts++;
+    tx.reject(new ModbusError('timeout', `unit ${tx.unit}: reply cut short (${pending} bytes of a frame, nothing more for ${this.partialFrameMs} ms) on ${this.link.description}; reconnecting`, { unit: tx.unit }));
+    this.resync('partial-frame', `${pending} bytes of an unfinished frame, nothing more for ${this.partialFrameMs} ms`);
+  };
+
   /** Closes and reopens a Modbus TCP connection whose byte stream is out of step; the queue waits. */
   private resync(reason: ResyncEvent['reason'], detail: string): void {
     this.clearTimer('pumpTimer');
+    this.clearTimer('partialTimer');
     this.mbapReader?.clear();
     if (this.listenerCount('resync') > 0) this.emit('resync', { reason, detail } satisfies ResyncEvent);
     this.reopener.cycle();
@@ -393,6 +428,9 @@ export class ModbusMaster extends EventEmitter {
       if (pdu !== null && this.current !== null) this.complete(this.current, pdu);
     } else {
       this.mbapReader!.push(chunk);
+      // Part of a frame is in: the rest must follow promptly (re-armed on every chunk).
+      this.clearTimer('partialTimer');
+      if (this.current !== null && this.mbapReader!.buffered > 0) this.partialTimer = setTimeout(this.onPartialFrameStalled, Math.min(this.partialFrameMs, this.current.timeoutMs));
     }
   };
 
@@ -409,6 +447,7 @@ export class ModbusMaster extends EventEmitter {
 
   private complete(tx: Transaction, pdu: Buffer): void {
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.current = null;
     if (this.turnaroundMs > 0 && this.rtuReader !== null) this.readyAt = performance.now() + this.turnaroundMs;
     let values: number[];
@@ -450,6 +489,7 @@ export class ModbusMaster extends EventEmitter {
   /** The link dropped while up; the reopener schedules a reopen after this. */
   private readonly onLinkDrop = (err: Error | undefined): void => {
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.clearTimer('pumpTimer');
     const cause = err ? `: ${err.message}` : '';
     this.failAll((unit) => new ModbusError('offline', `${this.link.description} went down${cause}`, { unit, ...(err ? { cause: err } : {}) }));
@@ -471,7 +511,7 @@ export class ModbusMaster extends EventEmitter {
     this.mbapReader?.clear();
   }
 
-  private clearTimer(which: 'responseTimer' | 'pumpTimer'): void {
+  private clearTimer(which: 'responseTimer' | 'pumpTimer' | 'partialTimer'): void {
     const t = this[which];
     if (t !== null) {
       clearTimeout(t);

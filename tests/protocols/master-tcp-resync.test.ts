@@ -5,8 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLink, type MemoryConnection } from '../../protocols/links/memory-link.js';
 import { ModbusMaster, type ResyncEvent } from '../../protocols/modbus/master.js';
+import { encodeMbapFrame, MbapReader } from '../../protocols/modbus/mbap-framing.js';
 import type { WireFault } from '../../protocols/modbus/types.js';
 import { ModbusSlaveServer } from '../../simulator/modbus-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { Cleanup, MemoryDevice, outcome, TABLE_SIZE } from './fixtures.js';
 
 const cleanup = new Cleanup();
@@ -132,5 +134,34 @@ describe('Modbus TCP resync against payload bytes that look like headers', () =>
     expect(await queued).toMatchObject({ ok: false, code: 'offline' });
     await new Promise<void>((resolve) => r.master.once('open', () => resolve()));
     expect(await r.master.read(2, 'holding', 0, 1)).toEqual([2000]);
+  });
+
+  it('a reply that stops half-way is cut after partialFrameMs, not the whole response timeout; one whose pieces come promptly is read', async () => {
+    // A hand-scripted peer: answers each read with two registers, in two pieces `gapMs` apart.
+    const link = new MemoryLink('split-replies');
+    let gapMs = 10;
+    link.peer.on('connection', (c: MemoryConnection) => {
+      const reader = new MbapReader((tid, unit) => {
+        const reply = encodeMbapFrame(tid, unit, Buffer.from([0x03, 0x04, 0x00, 0x00, 0x01, 0x90]));
+        c.write(reply.subarray(0, 9));
+        setTimeout(() => c.write(reply.subarray(9)), gapMs);
+      });
+      c.on('data', (b: Buffer) => reader.push(b));
+    });
+    const master = new ModbusMaster({ link, framing: 'tcp', responseTimeoutMs: 2_000, partialFrameMs: 50, reopenMinMs: 10, reopenMaxMs: 50 });
+    cleanup.add(() => master.close(), null);
+    await master.open();
+    expect(await master.read(1, 'holding', 0, 2)).toEqual([0, 0x0190]);
+    gapMs = 400;
+    const started = performance.now();
+    const cut = await outcome(master.read(1, 'holding', 0, 2));
+    const took = performance.now() - started;
+    expect(cut).toMatchObject({ ok: false, code: 'timeout' });
+    expect((cut as { error: Error }).error.message).toMatch(/reply cut short \(9 bytes of a frame, nothing more for 50 ms\)/);
+    expect(took).toBeGreaterThanOrEqual(45);
+    expect(took).toBeLessThan(1_000);
+    await waitFor(() => master.stats().resyncs === 1, { what: 'the connection to be cycled', timeoutMs: 2_000 });
+    gapMs = 10;
+    expect(await master.read(1, 'holding', 0, 2)).toEqual([0, 0x0190]);
   });
 });
