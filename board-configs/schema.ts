@@ -12,6 +12,12 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, do
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 
 const responseTimeoutMs = z.number().int().min(20).max(10_000).default(300);
+/**
+ * How often a device that went offline is probed (one request, so a dead device costs the healthy
+ * ones at most one response timeout per probe). 1 s: a repaired device is back within a second.
+ */
+export const OFFLINE_PROBE_DEFAULT_MS = 1_000;
+const offlineProbeMs = z.number().int().min(200).max(60_000).default(OFFLINE_PROBE_DEFAULT_MS);
 
 export const SerialBusSchema = z.strictObject({
   id,
@@ -27,6 +33,7 @@ export const SerialBusSchema = z.strictObject({
   dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
   stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
   responseTimeoutMs,
+  offlineProbeMs,
 });
 
 export const TcpBusSchema = z.strictObject({
@@ -38,6 +45,7 @@ export const TcpBusSchema = z.strictObject({
   /** Serial line speed behind an RTU-over-TCP converter (used only for timing figures). */
   baudRate: z.number().int().positive().optional(),
   responseTimeoutMs,
+  offlineProbeMs,
 });
 
 export const BusSchema = z.discriminatedUnion('type', [SerialBusSchema, TcpBusSchema]);

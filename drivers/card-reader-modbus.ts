@@ -142,6 +142,8 @@ export class CardReaderFifoDriver extends EventEmitter<CardReaderEvents> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // From now on a configured reader that never answers is offline after offlineAfterMs.
+    this.liveness.start(this.clock.mono());
     this.loop = this.run();
   }
 

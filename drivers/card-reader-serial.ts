@@ -151,6 +151,8 @@ export class CardReaderBus extends EventEmitter<BusEvents> {
    * (CardReaderError 'offline') and the bus keeps retrying in the background, emitting 'open' when up.
    */
   async open(): Promise<void> {
+    // From now on a configured reader that never speaks is offline after offlineAfterMs.
+    this.liveness.start(this.clock.mono());
     if (this.checkTimer === null) {
       this.checkTimer = setInterval(this.onCheck, this.checkIntervalMs);
       this.checkTimer.unref();

@@ -1,13 +1,19 @@
 // The transport under @iotize/tap: the library's QueueComProtocol (one request at a time, its own
-// send/connect timeouts) over one of our Links (TCP socket or serial port), with each Tap APDU
-// framed by a 2-byte big-endian length (protocols/iotize/length-prefixed-frames.ts). That framing
-// is ours, not IoTize's: the far end must be a fake Tap, or a bridge that speaks it.
+// send/connect timeouts) over one of our Links, in one of two framings:
+// - 'iotize-socket' (protocols/iotize/socket-apdu-frames.ts): IoTize's own on a TCP socket, as a
+//   Wi-Fi TapNLink (port 2000) and IoTize's clients use it: the APDU as is, a reply ending on silence.
+// - 'length-prefixed' (protocols/iotize/length-prefixed-frames.ts): minegate's own 2-byte length,
+//   for a bridge of our own (no real Tap speaks it).
 import { createRequire } from 'node:module';
 import type * as TapProtocolApi from '@iotize/tap/protocol/api';
 import type * as TapProtocolCore from '@iotize/tap/protocol/core';
 import type * as Rx from 'rxjs';
 import type { Link } from '../protocols/links/link.js';
 import { encodeFrame, FrameError, FrameReader, TAP_FRAME_DEFAULTS } from '../protocols/iotize/length-prefixed-frames.js';
+import { encodeSocketRequest, IOTIZE_SOCKET_DEFAULTS, SocketReplyReader } from '../protocols/iotize/socket-apdu-frames.js';
+
+export type TapFraming = 'iotize-socket' | 'length-prefixed';
+export const TAP_FRAMINGS: readonly TapFraming[] = ['iotize-socket', 'length-prefixed'];
 
 // @iotize/tap ships UMD bundles in sub-folders without an "exports" map, which Node's ESM loader
 // cannot import (directory import); CommonJS require resolves them.
@@ -22,10 +28,15 @@ export const TAP_TRANSPORT_DEFAULTS = {
   sendTimeoutMs: 1_000,
   disconnectTimeoutMs: 1_000,
   maxFrameBytes: TAP_FRAME_DEFAULTS.maxFrameBytes,
+  replyGapMs: IOTIZE_SOCKET_DEFAULTS.replyGapMs,
 } as const;
 
 export interface TapTransportOptions {
   link: Link;
+  /** How APDUs travel on the link (default 'iotize-socket', IoTize's own on TCP). */
+  framing?: TapFraming;
+  /** iotize-socket: silence that ends a reply. */
+  replyGapMs?: number;
   connectTimeoutMs?: number;
   sendTimeoutMs?: number;
   maxFrameBytes?: number;
@@ -50,7 +61,9 @@ interface Waiter {
 
 export class LinkTapProtocol extends core.QueueComProtocol {
   readonly link: Link;
+  readonly framing: TapFraming;
   private readonly reader: FrameReader;
+  private readonly socketReader: SocketReplyReader;
   private readonly maxFrameBytes: number;
   private readonly received: Uint8Array[] = [];
   private readonly waiters: Waiter[] = [];
@@ -68,9 +81,12 @@ export class LinkTapProtocol extends core.QueueComProtocol {
     for (const key of ['connectTimeoutMs', 'sendTimeoutMs'] as const) {
       if (!Number.isFinite(o[key]) || o[key] <= 0) throw new TypeError(`LinkTapProtocol ${key} must be a positive number of ms, got ${String(o[key])}`);
     }
+    if (!TAP_FRAMINGS.includes(o.framing ?? 'iotize-socket')) throw new TypeError(`LinkTapProtocol framing must be ${TAP_FRAMINGS.join(' or ')}, got ${String(o.framing)}`);
     this.link = link;
+    this.framing = o.framing ?? 'iotize-socket';
     this.maxFrameBytes = o.maxFrameBytes;
     this.reader = new FrameReader(o.maxFrameBytes);
+    this.socketReader = new SocketReplyReader(this.deliver, this.onOverflow, o.replyGapMs);
     this.options = {
       connect: { timeout: o.connectTimeoutMs },
       disconnect: { timeout: o.disconnectTimeoutMs },
@@ -82,6 +98,7 @@ export class LinkTapProtocol extends core.QueueComProtocol {
 
   _connect(): Rx.Observable<unknown> {
     this.reader.clear();
+    this.socketReader.clear();
     return rx.from(this.link.open());
   }
 
@@ -94,9 +111,11 @@ export class LinkTapProtocol extends core.QueueComProtocol {
     this.staleFrames += this.received.length;
     this.received.length = 0;
     this.failWaiters(new TapTransportError('link-closed', 'superseded by a newer request'));
+    // A reply still being assembled belongs to an earlier request too.
+    this.socketReader.clear();
     let frame: Buffer;
     try {
-      frame = encodeFrame(data, this.maxFrameBytes);
+      frame = this.framing === 'iotize-socket' ? encodeSocketRequest(data) : encodeFrame(data, this.maxFrameBytes);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -152,6 +171,10 @@ export class LinkTapProtocol extends core.QueueComProtocol {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.framing === 'iotize-socket') {
+      this.socketReader.push(chunk);
+      return;
+    }
     let frames: Uint8Array[];
     try {
       frames = this.reader.push(chunk);
@@ -162,15 +185,24 @@ export class LinkTapProtocol extends core.QueueComProtocol {
       void this.link.close();
       return;
     }
-    for (const frame of frames) {
-      const waiter = this.waiters.shift();
-      if (waiter) waiter.resolve(frame);
-      else this.received.push(frame);
-    }
+    for (const frame of frames) this.deliver(frame);
+  };
+
+  private readonly deliver = (frame: Uint8Array): void => {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(frame);
+    else this.received.push(frame);
+  };
+
+  private readonly onOverflow = (bytes: number): void => {
+    // No reply is that long: the stream is out of step. Start over on a fresh connection.
+    this.failWaiters(new TapTransportError('out-of-step', `${this.link.description}: ${bytes} bytes without a pause, more than any Tap reply`));
+    void this.link.close();
   };
 
   private readonly onClose = (err?: Error): void => {
     this.reader.clear();
+    this.socketReader.clear();
     this.received.length = 0;
     this.failWaiters(new TapTransportError('link-closed', `${this.link.description} went down${err ? `: ${err.message}` : ''}`, err ? { cause: err } : undefined));
     this.setConnectionState(api.ConnectionState.DISCONNECTED);

@@ -167,7 +167,7 @@ export class Gateway {
         onReadings: (readings, device) => this.dispatch(readings, device),
         onDeviceState: (device, reason) =>
           (device.state === 'offline' ? busLog.warn.bind(busLog) : busLog.info.bind(busLog))({ device: device.id, unit: device.unit, state: device.state }, reason),
-      }, this.opts.poller);
+      }, { probeMs: bus.offlineProbeMs, ...this.opts.poller });
       master.on('open', () => {
         busLog.info('bus link open');
         poller.probeOfflineNow();

@@ -2,6 +2,7 @@
 // serialises anyway; a sequential loop keeps the queue empty so actuation never waits behind it).
 // A device that stops answering is marked offline after N failed polls and quarantined to a slow
 // probe, so it costs the healthy devices at most one response timeout per probe.
+import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/schema.js';
 import type { ModbusDevice, ModbusPort } from '../drivers/modbus-device.js';
 import type { Clock } from './clock.js';
 import type { Reading } from './readings.js';
@@ -29,14 +30,15 @@ export interface PollerOptions {
   offlineAfterFailures: number;
   /** First retry delay after a failed poll; doubles per failure, never beyond the poll interval. */
   retryBackoffMs: number;
-  /** Probe interval for an offline device. */
+  /** Probe interval for an offline device (the bus's `offlineProbeMs`). */
   probeMs: number;
 }
 
 export const defaultPollerOptions: PollerOptions = {
   offlineAfterFailures: 3,
   retryBackoffMs: 250,
-  probeMs: 5000,
+  // A probe is one poll that stops at its first failed read: one response timeout at most.
+  probeMs: OFFLINE_PROBE_DEFAULT_MS,
 };
 
 export interface PollerHooks {

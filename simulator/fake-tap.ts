@@ -1,6 +1,8 @@
 // A fake IoTize Tap for tests and the bench: variables as bytes, answering Tap APDUs decoded and
-// encoded with @iotize/tap's own codecs (so the request/response bytes are the library's), over
-// our 2-byte length-prefixed framing on TCP or a serial port (a socat PTY in tests).
+// encoded with @iotize/tap's own codecs (so the request/response bytes are the library's), framed
+// as a Wi-Fi TapNLink frames them on TCP ('iotize-socket': the APDU as is, one reply per request in
+// one write), or in minegate's own 2-byte length framing ('length-prefixed', for a bridge; the only
+// one offered on a serial port, a socat PTY in tests). A fake is a fake: see README "IoTize Tap".
 // It replies asynchronously on purpose: a reply that arrives before the client starts listening
 // is the classic way to lose it (libraries.md §4).
 import { EventEmitter } from 'node:events';
@@ -10,6 +12,7 @@ import type * as TapClientApi from '@iotize/tap/client/api';
 import type * as TapClientImpl from '@iotize/tap/client/impl';
 import { SerialPort } from 'serialport';
 import { encodeFrame, FrameReader } from '../protocols/iotize/length-prefixed-frames.js';
+import { SocketRequestReader } from '../protocols/iotize/socket-apdu-frames.js';
 
 const require = createRequire(import.meta.url);
 const impl = require('@iotize/tap/client/impl') as typeof TapClientImpl;
@@ -24,6 +27,8 @@ export interface FakeTapOptions {
   readOnly?: number[];
   /** Delay before each reply, ms (> 0: see the note at the top). */
   replyDelayMs?: number;
+  /** Default: 'iotize-socket' on TCP, 'length-prefixed' on serial. */
+  framing?: 'iotize-socket' | 'length-prefixed';
 }
 
 export const FAKE_TAP_DEFAULTS = {
@@ -49,6 +54,7 @@ export class FakeTap extends EventEmitter {
   private readonly variables = new Map<number, Uint8Array>();
   private readonly readOnly: Set<number>;
   private replyDelayMs: number;
+  readonly framing: 'iotize-socket' | 'length-prefixed';
   private server: net.Server | null = null;
   private port: SerialPort | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -64,6 +70,8 @@ export class FakeTap extends EventEmitter {
     if (!Number.isFinite(delay) || delay < 0) throw new TypeError(`FakeTap replyDelayMs must be >= 0, got ${String(options.replyDelayMs)}`);
     this.endpoint = endpoint;
     this.replyDelayMs = delay;
+    this.framing = options.framing ?? (endpoint.type === 'tcp' ? 'iotize-socket' : 'length-prefixed');
+    if (this.framing !== 'iotize-socket' && this.framing !== 'length-prefixed') throw new TypeError(`FakeTap framing must be iotize-socket or length-prefixed, got ${String(options.framing)}`);
     this.readOnly = new Set(options.readOnly ?? []);
     for (const [id, bytes] of Object.entries(options.variables ?? {})) this.setVariable(Number(id), bytes);
   }
@@ -131,11 +139,13 @@ export class FakeTap extends EventEmitter {
   }
 
   private attach(send: (bytes: Buffer) => void, onData: (fn: (chunk: Buffer) => void) => void, drop?: () => void): void {
+    const socketFraming = this.framing === 'iotize-socket';
     const reader = new FrameReader();
+    const requests = new SocketRequestReader();
     onData((chunk) => {
       let frames: Uint8Array[];
       try {
-        frames = reader.push(chunk);
+        frames = socketFraming ? requests.push(chunk) : reader.push(chunk);
       } catch {
         reader.clear();
         drop?.();
@@ -146,7 +156,7 @@ export class FakeTap extends EventEmitter {
         if (this.silent) continue;
         const timer = setTimeout(() => {
           this.timers.delete(timer);
-          send(encodeFrame(reply));
+          send(socketFraming ? Buffer.from(reply) : encodeFrame(reply));
         }, this.replyDelayMs);
         this.timers.add(timer);
       }

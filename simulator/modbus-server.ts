@@ -37,6 +37,18 @@ export interface ServerRequestEvent {
   hosted: boolean;
 }
 
+/**
+ * A byte stream from one master that is not a socket the server accepted: e.g. a MemoryConnection
+ * (protocols/links/memory-link.ts), so unit tests run the real slave code without a port.
+ * Events: 'data' (Buffer), 'close'.
+ */
+export interface ServedStream {
+  write(bytes: Buffer): void;
+  readonly alive: boolean;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
 /** One place replies go back to: a TCP socket, or the serial port. */
 interface Sink {
   write(bytes: Buffer): void;
@@ -236,12 +248,32 @@ export class ModbusSlaveServer extends EventEmitter {
         return !socket.destroyed;
       },
     };
+    this.readFrom(sink, (onChunk) => socket.on('data', onChunk));
+  }
+
+  /**
+   * Serves one master over a stream that is not a TCP socket (an in-memory link in unit tests),
+   * with this endpoint's framing, faults and line time. The endpoint need not be started.
+   */
+  serve(stream: ServedStream): void {
+    const sink: Sink = {
+      write: (bytes) => {
+        if (stream.alive) stream.write(bytes);
+      },
+      get alive() {
+        return stream.alive;
+      },
+    };
+    this.readFrom(sink, (onChunk) => stream.on('data', onChunk));
+  }
+
+  private readFrom(sink: Sink, subscribe: (onChunk: (chunk: Buffer) => void) => void): void {
     if (this.rtu) {
       const reader = new RtuRequestReader((unit, pdu) => this.onRequest(unit, pdu, sink, 0));
-      socket.on('data', (chunk: Buffer) => reader.push(chunk));
+      subscribe((chunk) => reader.push(chunk));
     } else {
       const reader = new MbapReader((tid, unit, pdu) => this.onRequest(unit, Buffer.from(pdu), sink, tid));
-      socket.on('data', (chunk: Buffer) => reader.push(chunk));
+      subscribe((chunk) => reader.push(chunk));
     }
   }
 
@@ -312,6 +344,8 @@ export class ModbusSlaveServer extends EventEmitter {
       if (fault === 'crc-error') frame[3] = 0x01;
     }
     if (fault === 'garbage') frame = randomBytes(frame.length);
+    // A reply cut short (a converter that lost the end of it): only its first half is sent.
+    if (fault === 'truncate') frame = frame.subarray(0, Math.floor(frame.length / 2));
 
     // The request (unit + PDU + CRC) and the reply both cross the line at the configured speed.
     const lineMs = this.lineFormat ? lineTimeMs(requestPduLength + 3 + frame.length, this.lineFormat) : 0;

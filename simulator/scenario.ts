@@ -89,7 +89,7 @@ export const ScenarioBusSchema = z.strictObject({
 export type ScenarioBus = z.infer<typeof ScenarioBusSchema>;
 
 /** Faults an event can switch on (until `until`, or for the rest of the run). */
-export const FAULT_KINDS = ['no-response', 'garbage', 'crc-error', 'wrong-unit', 'wrong-function', 'device-failure', 'stuck'] as const;
+export const FAULT_KINDS = ['no-response', 'garbage', 'crc-error', 'truncate', 'wrong-unit', 'wrong-function', 'device-failure', 'stuck'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const EVENT_ACTIONS = ['fault', 'set', 'status', 'responseDelayMs', 'down'] as const;

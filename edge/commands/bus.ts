@@ -1,7 +1,8 @@
 // `minegate bus scan <bus>`: which unit ids answer on a bus, and which profile each one most likely
 // is. Every id is probed with a short timeout; each board that answers is then tried against every
 // known profile (its status word, channels and parameters, one register range per read) and the
-// profiles are ranked by how many of those reads succeed. The result is compared with the config.
+// profiles are ranked by a score (see scoreProfiles). The configured profile is looked up in the
+// full ranking, before the list is cut for display, and matches when it scores as high as the best.
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -41,8 +42,10 @@ export interface ProfileMatch {
   /** Reads that succeeded / reads tried. */
   ok: number;
   total: number;
-  /** The board's unit-id parameter holds the unit it answered on (strong evidence). */
+  /** The board's unit-id parameter holds the unit it answered on (breaks ties between equal scores). */
   unitIdMatches: boolean;
+  /** 0..1, what the ranking and the MATCH verdict use (see scoreProfiles). */
+  score: number;
 }
 
 export interface ScanHit {
@@ -50,8 +53,15 @@ export interface ScanHit {
   /** How it answered the probe: data, or a Modbus exception (still a board on the line). */
   probe: 'data' | `exception ${number}`;
   candidates: ProfileMatch[];
+  /**
+   * The board also answered addresses that no known profile maps: it answers any address, so a
+   * richer profile is no better evidence than a smaller one and only the share of reads counts.
+   */
+  answersAnyAddress: boolean;
   configured?: { device: string; profile: string };
-  /** The configured profile is the best candidate (or tied with it). */
+  /** How the configured profile scored (also when it is not among the listed candidates). */
+  configuredMatch?: ProfileMatch | null;
+  /** The configured profile scores as high as the best candidate. */
   matchesConfig?: boolean;
 }
 
@@ -97,22 +107,24 @@ delay its polling. At 9600 baud a full scan of 247 ids takes about 15 s.`)
           const hits: ScanHit[] = [];
           for (let unit = from; unit <= to; unit++) {
             const probe = await probeUnit(master, unit, timeoutMs);
-            if (probe) hits.push({ unit, probe, candidates: [] });
+            if (probe) hits.push({ unit, probe, candidates: [], answersAnyAddress: false });
             progress.tick(unit, hits.length);
           }
           progress.done(hits.length);
           const configured = loaded.config.devices.filter((d) => d.bus === busId);
           for (const hit of hits) {
-            hit.candidates = (await rankProfiles(master, hit.unit, profiles)).slice(0, BUS_SCAN_DEFAULTS.candidates);
+            const ranked = await rankProfiles(master, hit.unit, profiles);
+            hit.answersAnyAddress = ranked.answersAnyAddress;
             const device = configured.find((d) => d.unit === hit.unit);
             if (device) {
               hit.configured = { device: device.id, profile: device.profile };
-              // The configured profile must rank first (or tie with the first): a profile that
-              // merely fits a subset of a richer board's registers is not a match.
-              const best = hit.candidates[0];
-              const mine = hit.candidates.find((c) => c.profile === device.profile);
-              hit.matchesConfig = !!best && !!mine && mine.ok === best.ok && mine.total === best.total;
+              // Looked up in the whole ranking, before it is cut for display.
+              const best = ranked.matches[0];
+              const mine = ranked.matches.find((c) => c.profile === device.profile) ?? null;
+              hit.configuredMatch = mine;
+              hit.matchesConfig = !!best && !!mine && mine.score >= best.score - SCORE_EPSILON;
             }
+            hit.candidates = ranked.matches.slice(0, BUS_SCAN_DEFAULTS.candidates);
           }
           const missing = configured.filter((d) => d.unit >= from && d.unit <= to && !hits.some((h) => h.unit === d.unit)).map((d) => ({ device: d.id, unit: d.unit, profile: d.profile }));
           const elapsedMs = Date.now() - started;
@@ -126,8 +138,11 @@ delay its polling. At 9600 baud a full scan of 247 ids takes about 15 s.`)
               [{ header: 'unit', right: true }, { header: 'likely profile' }, { header: 'reads' }, { header: 'also possible' }, { header: 'config' }],
               hits.map((h) => {
                 const [best, ...rest] = h.candidates;
-                const config = h.configured ? `${h.configured.device} (${h.configured.profile})${h.matchesConfig ? '' : ' MISMATCH'}` : 'not in config';
-                return [String(h.unit), best ? best.profile : `unknown board (${h.probe})`, best ? describeMatch(best) : '—', rest.map((c) => c.profile).join(', ') || '—', config];
+                const config = h.configured
+                  ? `${h.configured.device} (${h.configured.profile}) ${h.matchesConfig ? 'MATCH' : `MISMATCH${h.configuredMatch ? ` (scores ${h.configuredMatch.score.toFixed(2)}, ${describeMatch(h.configuredMatch)})` : ' (none of its registers answered)'}`}`
+                  : 'not in config';
+                const reads = best ? `${describeMatch(best)}${h.answersAnyAddress ? ', answers any address' : ''}` : '—';
+                return [String(h.unit), best ? best.profile : `unknown board (${h.probe})`, reads, rest.map((c) => c.profile).join(', ') || '—', config];
               }),
             ));
           }
@@ -183,12 +198,24 @@ async function probeUnit(master: ModbusMaster, unit: number, timeoutMs: number):
   }
 }
 
-/** Try each profile's registers on the board; best first (share of reads that succeed, then how many). */
-async function rankProfiles(master: ModbusMaster, unit: number, profiles: readonly Profile[]): Promise<ProfileMatch[]> {
+/** Scores this close count as equal (floating-point shares). */
+const SCORE_EPSILON = 1e-9;
+
+/** Read at an address no profile maps, per table: a board that answers it answers anything. */
+const CONTROL_ADDRESS = 0xfffe;
+
+interface Ranking {
+  matches: ProfileMatch[];
+  answersAnyAddress: boolean;
+}
+
+/** Try each profile's registers on the board; best score first, then unit-id agreement, then name. */
+async function rankProfiles(master: ModbusMaster, unit: number, profiles: readonly Profile[]): Promise<Ranking> {
   // The same register is read once, whichever profiles ask for it.
   const cache = new Map<string, number[] | null>();
+  const keyOf = (table: ModbusTable, address: number, count: number) => `${table}:${address}:${count}`;
   const tryRead = async (table: ModbusTable, address: number, count: number): Promise<number[] | null> => {
-    const key = `${table}:${address}:${count}`;
+    const key = keyOf(table, address, count);
     if (!cache.has(key)) {
       cache.set(key, await master.read(unit, table, address, count, { timeoutMs: BUS_SCAN_DEFAULTS.matchTimeoutMs }).catch((err: unknown) => {
         if (isModbusError(err, 'offline') || isModbusError(err, 'closed')) throw err;
@@ -197,23 +224,68 @@ async function rankProfiles(master: ModbusMaster, unit: number, profiles: readon
     }
     return cache.get(key)!;
   };
-  const matches: ProfileMatch[] = [];
+  const tried: { profile: Profile; keys: string[]; ok: number; unitIdMatches: boolean }[] = [];
+  const tables = new Set<ModbusTable>();
   for (const profile of profiles) {
     const reads: { table: ModbusTable; address: number; count: number }[] = [];
     if (profile.status) reads.push({ table: profile.status.table, address: profile.status.address, count: 1 });
     for (const c of Object.values(profile.channels)) reads.push({ table: c.table, address: c.address, count: widthOf(c.type) });
     for (const p of Object.values(profile.params)) reads.push({ table: 'holding', address: p.address, count: widthOf(p.type) });
     let ok = 0;
-    for (const r of reads) if ((await tryRead(r.table, r.address, r.count)) !== null) ok++;
+    for (const r of reads) {
+      tables.add(r.table);
+      if ((await tryRead(r.table, r.address, r.count)) !== null) ok++;
+    }
     let unitIdMatches = false;
     const unitParam = Object.values(profile.params).find((p) => p.affects === 'unit-id');
     if (unitParam) {
       const words = await tryRead('holding', unitParam.address, widthOf(unitParam.type));
       unitIdMatches = words !== null && decodeRaw(unitParam.type, words, 'high-first') * unitParam.scale === unit;
     }
-    if (ok > 0) matches.push({ profile: profile.name, ok, total: reads.length, unitIdMatches });
+    if (ok > 0) tried.push({ profile, keys: reads.map((r) => keyOf(r.table, r.address, r.count)), ok, unitIdMatches });
   }
-  return matches.sort((a, b) => b.ok / b.total - a.ok / a.total || Number(b.unitIdMatches) - Number(a.unitIdMatches) || b.ok - a.ok || a.profile.localeCompare(b.profile));
+  // Control reads at an address no profile maps, in every table the profiles use.
+  let answersAnyAddress = tried.length > 0;
+  for (const table of [...tables].sort()) {
+    if (!answersAnyAddress) break;
+    if ((await tryRead(table, CONTROL_ADDRESS, 1)) === null) answersAnyAddress = false;
+  }
+  const answeredReads = [...cache.entries()].filter(([k, v]) => v !== null && !k.includes(`:${CONTROL_ADDRESS}:`)).map(([k]) => k);
+  const answered = new Set(answeredReads.flatMap(registersOf));
+  const matches = tried.map((t) => ({
+    profile: t.profile.name,
+    ok: t.ok,
+    total: t.keys.length,
+    unitIdMatches: t.unitIdMatches,
+    score: answersAnyAddress ? t.ok / t.keys.length : scoreProfile(t.keys.flatMap(registersOf), answered),
+  }));
+  matches.sort((a, b) => b.score - a.score || Number(b.unitIdMatches) - Number(a.unitIdMatches) || a.profile.localeCompare(b.profile));
+  return { matches, answersAnyAddress };
+}
+
+/** "holding:100:2" → ["holding:100", "holding:101"]: single registers (or bits) of a read. */
+function registersOf(key: string): string[] {
+  const [table, address, count] = key.split(':');
+  return Array.from({ length: Number(count) }, (_, i) => `${table}:${Number(address) + i}`);
+}
+
+/**
+ * How well one profile explains a board that refuses unmapped addresses, 0..1:
+ * |P ∩ A| / |P ∪ A|, with P the registers the profile maps and A every register (asked for by any
+ * profile) the board answered. A profile scores 1 only if the board answers all of its registers
+ * and none that another profile asked for beyond them, so a profile that fits a subset of a richer
+ * board scores below the richer one. (A board that answers any address is scored by the share of
+ * the profile's reads answered instead: answering says nothing there, and every fully answered
+ * profile ties with the best, the configured one included.)
+ */
+export function scoreProfile(profileRegisters: readonly string[], answered: ReadonlySet<string>): number {
+  const own = new Set(profileRegisters);
+  if (own.size === 0) return 0;
+  let hit = 0;
+  for (const r of own) if (answered.has(r)) hit++;
+  let union = own.size;
+  for (const r of answered) if (!own.has(r)) union++;
+  return hit / union;
 }
 
 /** A bar that redraws in place on a terminal; plain lines every ~10 % in a pipe or log. On stderr. */

@@ -29,9 +29,29 @@ export const TAP_COMMAND_DEFAULTS = {
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
 
+/**
+ * Why a serial link to a TapNLink is refused unless it is a bridge of our own. Shown by the command
+ * and in `tap --help`; README "IoTize Tap" says the same.
+ */
+export const TAP_SERIAL_REFUSAL =
+  'IoTize publishes no framing for Tap requests on a serial/USB host link (the material studied shows TCP, BLE, NFC, MQTT relay and web sockets; ' +
+  "in IoTize's TapNLink USB dongle demo the serial port carries the Tap's own Modbus master traffic, not Tap requests), so minegate cannot talk to a real TapNLink over serial. " +
+  "Use a Wi-Fi Tap over TCP (type: tcp, port 2000), or, for a bridge of your own that speaks minegate's 2-byte length framing, set framing: length-prefixed (--framing length-prefixed)";
+
+/**
+ * Why BLE is not offered: the framing is known (SPP-over-BLE characteristic, 19-byte packets each
+ * led by an offset byte, a 1-byte additive checksum after the APDU) but this gateway has no
+ * Bluetooth stack or adapter, and nothing here could verify it.
+ */
+export const TAP_BLE_REFUSAL =
+  'BLE is not built: the Tap BLE framing is known from IoTize\'s public client (SPP-over-BLE characteristic, 19-byte packets led by an offset byte, ' +
+  'a 1-byte additive checksum after the APDU), but the substation box has no Bluetooth stack or adapter to drive, and nothing here could verify it against a Tap';
+
+const framing = z.enum(['iotize-socket', 'length-prefixed']);
+
 const TapLinkSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
-  z.strictObject({ type: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(TAP_COMMAND_DEFAULTS.baudRate) }),
+  z.strictObject({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535), framing: framing.default('iotize-socket') }),
+  z.strictObject({ type: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(TAP_COMMAND_DEFAULTS.baudRate), framing: z.literal('length-prefixed').optional() }),
 ]);
 
 const TapVariableSchema = z.strictObject({
@@ -83,6 +103,7 @@ interface TapOptions {
   port?: number;
   serial?: string;
   baud?: number;
+  framing?: string;
   type?: string;
   byteOrder?: string;
   timeoutMs: number;
@@ -99,6 +120,7 @@ interface Target {
 function resolveTarget(boardName: string, variableArg: string, o: TapOptions): Target {
   if (o.type !== undefined && !(TAP_VALUE_TYPES as readonly string[]).includes(o.type)) throw new Error(`--type must be one of ${TAP_VALUE_TYPES.join(', ')}, got "${o.type}"`);
   if (o.byteOrder !== undefined && o.byteOrder !== 'big' && o.byteOrder !== 'little') throw new Error(`--byte-order must be big or little, got "${o.byteOrder}"`);
+  if (o.framing !== undefined && o.framing !== 'iotize-socket' && o.framing !== 'length-prefixed') throw new Error(`--framing must be iotize-socket or length-prefixed, got "${o.framing}"`);
   const override = { ...(o.type ? { type: o.type as TapValueType } : {}), ...(o.byteOrder ? { byteOrder: o.byteOrder as ByteOrder } : {}) };
   if (o.boards) {
     const file = loadBoardsFile(o.boards);
@@ -114,9 +136,9 @@ function resolveTarget(boardName: string, variableArg: string, o: TapOptions): T
   let link: TapLinkConfig;
   if (o.host !== undefined) {
     if (o.port === undefined || !Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new Error(`--port must be 1..65535 with --host, got ${String(o.port)}`);
-    link = { type: 'tcp', host: o.host, port: o.port };
+    link = { type: 'tcp', host: o.host, port: o.port, framing: (o.framing as 'iotize-socket' | 'length-prefixed' | undefined) ?? 'iotize-socket' };
   } else if (o.serial !== undefined) {
-    link = { type: 'serial', path: o.serial, baudRate: o.baud ?? TAP_COMMAND_DEFAULTS.baudRate };
+    link = { type: 'serial', path: o.serial, baudRate: o.baud ?? TAP_COMMAND_DEFAULTS.baudRate, ...(o.framing === 'length-prefixed' ? { framing: 'length-prefixed' as const } : {}) };
   } else {
     throw new Error('say where the board is: --boards <tap-boards.yaml>, or --host <h> --port <p>, or --serial <path>');
   }
@@ -135,11 +157,20 @@ function linkOf(cfg: TapLinkConfig, timeoutMs: number): Link {
   return cfg.type === 'tcp' ? new TcpLink({ host: cfg.host, port: cfg.port, connectTimeoutMs: timeoutMs }) : new SerialLink({ path: cfg.path, baudRate: cfg.baudRate });
 }
 
+/** The framing a link config asks for; a serial link without an explicit bridge framing is refused. */
+function framingOf(target: Target): 'iotize-socket' | 'length-prefixed' {
+  const cfg = target.link;
+  if (cfg.type === 'tcp') return cfg.framing;
+  if (cfg.framing !== 'length-prefixed') throw new Error(`board ${target.board}: serial link ${cfg.path} refused: ${TAP_SERIAL_REFUSAL}`);
+  return 'length-prefixed';
+}
+
 async function withBoard<T>(target: Target, timeoutMs: number, work: (board: TapBoard) => Promise<T>): Promise<T> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout-ms must be a positive number, got ${String(timeoutMs)}`);
   // Loaded only when a Tap command runs: @iotize/tap takes ~100 ms to load.
   const { IotizeTapBoard } = await import('../../drivers/iotize-tap.js');
-  const board = new IotizeTapBoard({ link: linkOf(target.link, timeoutMs), connectTimeoutMs: timeoutMs, sendTimeoutMs: timeoutMs });
+  const framing = framingOf(target);
+  const board = new IotizeTapBoard({ link: linkOf(target.link, timeoutMs), framing, connectTimeoutMs: timeoutMs, sendTimeoutMs: timeoutMs });
   try {
     await board.connect();
     return await work(board);
@@ -164,12 +195,16 @@ Where the board is: --boards <tap-boards.yaml> (recommended), or --host/--port (
 tap-boards.yaml:
   boards:
     pump-1:
-      link: { type: tcp, host: 10.20.0.15, port: 2000 }   # or { type: serial, path: /dev/serial/by-id/..., baudRate: 115200 }
+      link: { type: tcp, host: 10.20.0.15, port: 2000 }   # a Wi-Fi TapNLink; framing: iotize-socket (default)
       variables:
         level:    { id: 3, type: float32, byteOrder: little, unit: m }
         setpoint: { id: 4, type: uint16, writable: true }
-Frames on the link are minegate's own (2-byte big-endian length + Tap APDU): the far end must be a
-bridge that speaks it. See README "IoTize Tap" for what is not verified against hardware.`;
+Framing on TCP (framing: / --framing): iotize-socket (default) is IoTize's own, as a Wi-Fi TapNLink
+and IoTize's socket client use it: the Tap APDU as is, the reply ending on a pause. length-prefixed
+is minegate's own (2-byte big-endian length + APDU), for a bridge of your own.
+Serial: refused unless framing: length-prefixed. ${TAP_SERIAL_REFUSAL}.
+BLE: not offered. ${TAP_BLE_REFUSAL}.
+Not verified against a real TapNLink (none here): see README "IoTize Tap".`;
 
 function addWhereOptions(cmd: Command): Command {
   return cmd
@@ -178,6 +213,7 @@ function addWhereOptions(cmd: Command): Command {
     .option('--port <port>', 'ad hoc: TCP port', Number)
     .option('--serial <path>', 'ad hoc: serial port (prefer /dev/serial/by-id/...)')
     .option('--baud <rate>', 'ad hoc serial speed', Number)
+    .option('--framing <framing>', 'ad hoc: iotize-socket (TCP default) or length-prefixed (a bridge of your own; required on serial)')
     .option('--type <type>', `value type: ${TAP_VALUE_TYPES.join(', ')} (default: the file's, else hex)`)
     .option('--byte-order <order>', 'big or little (default: the file\'s, else big)')
     .option('--timeout-ms <ms>', 'connect and per-request timeout', Number, TAP_COMMAND_DEFAULTS.timeoutMs)

@@ -254,6 +254,7 @@ export class PersonnelCapability implements Capability {
       checkInsAt: (stationOrArea, sinceWallMs) => this.checkInsAt(stationOrArea, sinceWallMs),
       lastSightingWallMs: () => this.lastSightingWall,
       readersOnline: () => this.shaftMouthReadersOnline(),
+      offlineReaders: () => this.shaftMouthReadersNotOnline(),
     };
   }
 
@@ -478,6 +479,16 @@ export class PersonnelCapability implements Capability {
     const engine = this.engineRef;
     if (!this.running || !engine) return false;
     return engine.stations().every((s) => !this.shaftMouthReaders.has(s.reader) || s.state === 'online');
+  }
+
+  /** The shaft-mouth stations the seal checks depend on that are not online, named. */
+  private shaftMouthReadersNotOnline(): string[] {
+    const engine = this.engineRef;
+    if (!this.running || !engine) return ['personnel positioning not running'];
+    return engine
+      .stations()
+      .filter((s) => this.shaftMouthReaders.has(s.reader) && s.state !== 'online')
+      .map((s) => `station ${s.code} (reader ${s.reader}) ${s.state === 'unknown' ? 'not heard yet' : 'offline'}`);
   }
 
   // ---------------------------------------------------------------- status

@@ -104,6 +104,11 @@ export interface SealsState {
   sealHeadcount: number;
   positioningHeadcount: number | null;
   positioningOnline: boolean;
+  /**
+   * While positioning is not online: why the card and headcount cross-checks are unknown (not
+   * zero), naming the readers; null when online.
+   */
+  positioningUnknownBecause: string | null;
   shaftMouths: ShaftMouthStatus[];
   cameras: SealCameraStatus[];
   loads: SealLoadStatus[];
@@ -410,6 +415,11 @@ export class SealEngine {
     return [...this.alarms.values()].map((a) => ({ ...a }));
   }
 
+  private positioningUnknownBecause(): string {
+    const readers = this.safe(() => this.personnel.offlineReaders?.() ?? [], []);
+    return readers.length > 0 ? `card and headcount checks unknown: ${readers.join(', ')}` : 'card and headcount checks unknown: positioning readers offline';
+  }
+
   /** Seal headcount: baseline at the shift start plus persons in minus out since, at every mouth. */
   get sealHeadcount(): number {
     let n = this.baseline;
@@ -426,6 +436,7 @@ export class SealEngine {
       sealHeadcount: this.sealHeadcount,
       positioningHeadcount: online ? this.safe(() => this.personnel.undergroundCount(), null) : null,
       positioningOnline: online,
+      positioningUnknownBecause: online ? null : this.positioningUnknownBecause(),
       shaftMouths: [...this.mouths.values()].map((m) => ({
         id: m.cfg.id,
         name: m.cfg.name,

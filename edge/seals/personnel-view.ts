@@ -11,4 +11,10 @@ export interface PersonnelView {
   lastSightingWallMs(): number | null;
   /** False when the positioning readers cannot be trusted to see cards (link or readers down). */
   readersOnline(): boolean;
+  /**
+   * The readers the seal checks depend on that are not online, named for people (e.g.
+   * "station ST-MAIN (reader 1) offline"); empty when all are. Optional: a view without it only
+   * says "offline".
+   */
+  offlineReaders?(): string[];
 }

@@ -17,7 +17,7 @@ function ago(nowMs: number, thenMs: number | null): string {
 /** Text block for the status screen; `tzOffsetMinutes` selects the clock times are shown in (mine time). */
 export function renderSeals(state: SealsState, tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): string {
   const now = state.wallTime;
-  const positioning = state.positioningHeadcount === null ? 'positioning offline' : `positioning ${state.positioningHeadcount}`;
+  const positioning = state.positioningHeadcount === null ? `positioning unknown (${state.positioningUnknownBecause ?? 'positioning readers offline'})` : `positioning ${state.positioningHeadcount}`;
   const head = `seals — shift since ${formatTime(state.shiftStartWall, tzOffsetMinutes)}; headcount underground: seal ${state.sealHeadcount} (baseline ${state.baseline}), ${positioning}`;
 
   const mouths = renderTable(

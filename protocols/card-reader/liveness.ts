@@ -1,13 +1,17 @@
 // Per-reader liveness and sequence bookkeeping, shared by the serial and Modbus reader drivers.
 // Pure: callers pass the times, so it has no timers of its own and tests need no clock tricks.
 // A reader silent longer than `offlineAfterMs` is offline: the personnel state must then treat the
-// people in its area as unknown, never as "nobody there".
+// people in its area as unknown, never as "nobody there". A configured reader that is never heard
+// at all (dead from power-up) is offline too, once the limit has passed since watching started:
+// waiting for a first frame that never comes would leave its area "unknown" with no alarm.
 import type { ReaderChangeReason, ReaderPower, ReaderState, ReaderStateChange } from './types.js';
 
 interface Entry {
   state: ReaderState;
   /** Last sequence number seen while online; null after a restart of the tracking. */
   lastSeq: number | null;
+  /** Offline has been reported for this reader since it was last online (or since start). */
+  reportedOffline: boolean;
 }
 
 export interface HeardResult {
@@ -21,6 +25,8 @@ export interface HeardResult {
 
 export class ReaderLiveness {
   private readonly entries = new Map<number, Entry>();
+  /** Monotonic time watching started (start(), or the first check()); null before. */
+  private watchingSince: number | null = null;
 
   /**
    * @param offlineAfterMs silence after which a reader is offline.
@@ -41,7 +47,7 @@ export class ReaderLiveness {
   private entry(reader: number): Entry {
     let e = this.entries.get(reader);
     if (!e) {
-      e = { state: { reader, online: false, lastHeardWall: null, lastHeardMono: null, lost: 0, power: null, canPage: null }, lastSeq: null };
+      e = { state: { reader, online: false, lastHeardWall: null, lastHeardMono: null, lost: 0, power: null, canPage: null }, lastSeq: null, reportedOffline: false };
       this.entries.set(reader, e);
     }
     return e;
@@ -64,6 +70,7 @@ export class ReaderLiveness {
     let change: ReaderStateChange | null = null;
     if (!e.state.online) {
       e.state.online = true;
+      e.reportedOffline = false;
       change = { reader, online: true, reason: 'frame', wallTime: wall, monoTime: mono, lastHeardMono: mono };
     }
     return { change, missed, duplicate };
@@ -80,12 +87,27 @@ export class ReaderLiveness {
     s.canPage = canPage;
   }
 
-  /** Readers silent for offlineAfterMs at `mono` go offline; returns the changes. */
+  /**
+   * Watching starts now (the driver started): a configured reader not heard by `mono` +
+   * offlineAfterMs is reported offline ('never-heard'). Later calls keep the first start.
+   */
+  start(mono: number): void {
+    this.watchingSince ??= mono;
+  }
+
+  /**
+   * Readers silent for offlineAfterMs at `mono` go offline ('silent'), and so do configured readers
+   * never heard within offlineAfterMs of the start ('never-heard'); each is reported once.
+   */
   check(wall: number, mono: number): ReaderStateChange[] {
+    this.watchingSince ??= mono;
     const changes: ReaderStateChange[] = [];
     for (const e of this.entries.values()) {
-      if (!e.state.online || e.state.lastHeardMono === null) continue;
-      if (mono - e.state.lastHeardMono >= this.offlineAfterMs) changes.push(this.goOffline(e, 'silent', wall, mono));
+      if (e.state.online) {
+        if (e.state.lastHeardMono !== null && mono - e.state.lastHeardMono >= this.offlineAfterMs) changes.push(this.goOffline(e, 'silent', wall, mono));
+      } else if (!e.reportedOffline && e.state.lastHeardMono === null && mono - this.watchingSince >= this.offlineAfterMs) {
+        changes.push(this.goOffline(e, 'never-heard', wall, mono));
+      }
     }
     return changes;
   }
@@ -99,6 +121,7 @@ export class ReaderLiveness {
 
   private goOffline(e: Entry, reason: ReaderChangeReason, wall: number, mono: number): ReaderStateChange {
     e.state.online = false;
+    e.reportedOffline = true;
     // After a silence the counter may have wrapped any number of times: no gap can be computed.
     e.lastSeq = null;
     return { reader: e.state.reader, online: false, reason, wallTime: wall, monoTime: mono, lastHeardMono: e.state.lastHeardMono };

@@ -125,7 +125,12 @@ export interface ReaderState {
  * - link-down: the bus link dropped: every reader on it is unknown until heard again.
  * - closed:    the driver was closed by its owner.
  */
-export type ReaderChangeReason = 'frame' | 'silent' | 'link-down' | 'closed';
+/**
+ * frame: heard (online). silent: not heard for the limit after being heard. never-heard: a
+ * configured reader not heard within the limit after watching started (dead from power-up).
+ * link-down / closed: the line itself went away.
+ */
+export type ReaderChangeReason = 'frame' | 'silent' | 'never-heard' | 'link-down' | 'closed';
 
 export interface ReaderStateChange {
   reader: number;

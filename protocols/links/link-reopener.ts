@@ -13,6 +13,11 @@ export interface LinkReopenerOptions {
   onDrop: (err: Error | undefined) => void;
   /** What open() rejects with when stop() was called while the link was opening. */
   closedWhileOpening: () => Error;
+  /**
+   * A cycle() finished: the link was closed on purpose and is up again (onOpen is not called for
+   * it; the owner keeps its queue). Optional.
+   */
+  onCycled?: () => void;
 }
 
 export class LinkReopener {
@@ -24,6 +29,9 @@ export class LinkReopener {
   private stoppedFlag = true;
   private everOpenedFlag = false;
   private reopenCount = 0;
+  /** cycle() in progress: the next 'close' is ours, not the link dropping. */
+  private cycling = false;
+  private cycleCount = 0;
 
   constructor(
     private readonly link: Link,
@@ -60,6 +68,58 @@ export class LinkReopener {
   /** Successful opens after the first one. */
   get reopens(): number {
     return this.reopenCount;
+  }
+
+  /** Deliberate close-and-reopen cycles that brought the link back at once. */
+  get cycles(): number {
+    return this.cycleCount;
+  }
+
+  /** A cycle() is under way (the link is down on purpose for a moment). */
+  get isCycling(): boolean {
+    return this.cycling;
+  }
+
+  /**
+   * Closes the link and opens it again at once, for an owner whose byte stream is out of step
+   * (a Modbus TCP peer that sent a broken frame): a fresh connection is the only clean resync on a
+   * stream without frame gaps. isUp is false meanwhile. When the reopen works, onCycled is called
+   * (not onOpen, not onDrop): the owner keeps its pending work. When it fails, the link is treated
+   * as dropped: onDrop, then the usual backoff.
+   */
+  cycle(): void {
+    if (!this.up || this.cycling || this.stoppedFlag) return;
+    this.cycling = true;
+    this.up = false;
+    this.link.close().then(
+      () => this.reopenAfterCycle(),
+      () => this.reopenAfterCycle(),
+    );
+  }
+
+  private reopenAfterCycle(): void {
+    if (this.stoppedFlag) {
+      this.cycling = false;
+      return;
+    }
+    this.link.open().then(
+      async () => {
+        this.cycling = false;
+        if (this.stoppedFlag) {
+          await this.link.close();
+          return;
+        }
+        this.cycleCount++;
+        this.up = true;
+        this.opts.onCycled?.();
+      },
+      (err: unknown) => {
+        this.cycling = false;
+        if (this.stoppedFlag) return;
+        this.opts.onDrop(err instanceof Error ? err : undefined);
+        this.scheduleReopen();
+      },
+    );
   }
 
   /**
@@ -125,7 +185,8 @@ export class LinkReopener {
   };
 
   private readonly onLinkClose = (err?: Error): void => {
-    if (!this.up) return;
+    // Our own close in cycle(): the owner already knows.
+    if (this.cycling || !this.up) return;
     this.up = false;
     this.opts.onDrop(err);
     this.scheduleReopen();

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Link } from '../links/link.js';
 import { LinkReopener } from '../links/link-reopener.js';
 import { ModbusError, exceptionName } from './errors.js';
-import { encodeMbapFrame, MbapReader } from './mbap-framing.js';
+import { encodeMbapFrame, MbapReader, type MbapHeader } from './mbap-framing.js';
 import { decodeResponse, encodeReadRequest, encodeWriteRequest, expectedResponseLength } from './pdu.js';
 import { buildRtuFrame, RtuResponseReader } from './rtu-framing.js';
 import type { DiscardReason } from './rx-buffer.js';
@@ -29,6 +29,18 @@ export interface ModbusMasterOptions {
    * Bounded by responseTimeoutMs.
    */
   quietAfterTimeoutMs?: number;
+  /**
+   * Modbus TCP: after this many broken MBAP headers in a row the byte stream is out of step for
+   * good, and the connection is closed and opened again (queued requests wait, they do not fail).
+   */
+  resyncAfterBadHeaders?: number;
+  /**
+   * Modbus TCP: a reply frame that has started but gets no further byte for this long is cut short
+   * (a device or converter that lost the end of it): the request fails and the connection is
+   * cycled, instead of the whole bus waiting out the response timeout. A Modbus TCP peer sends a
+   * reply in one burst; bounded by the request's timeout.
+   */
+  partialFrameMs?: number;
 }
 
 export const MODBUS_MASTER_DEFAULTS = {
@@ -36,7 +48,16 @@ export const MODBUS_MASTER_DEFAULTS = {
   reopenMaxMs: 5_000,
   turnaroundMs: 0,
   quietAfterTimeoutMs: 20,
+  resyncAfterBadHeaders: 3,
+  partialFrameMs: 50,
 } as const;
+
+/** Why a Modbus TCP connection was cycled ('resync' event). */
+export interface ResyncEvent {
+  reason: 'bad-headers' | 'partial-frame';
+  /** Bytes that were buffered (partial frame) or the bad headers in a row. */
+  detail: string;
+}
 
 export interface RequestOptions {
   /** Overrides responseTimeoutMs for this request. */
@@ -56,6 +77,10 @@ export interface ModbusMasterStats {
   discardedFrames: number;
   /** Successful reopens after the link dropped. */
   reopens: number;
+  /** Modbus TCP: broken MBAP headers seen (each drops the receive buffer). */
+  badHeaders: number;
+  /** Modbus TCP: connections closed and reopened because the byte stream was out of step. */
+  resyncs: number;
   /** Requests waiting behind the one in flight. */
   queued: number;
 }
@@ -83,7 +108,9 @@ const toVoid = (): void => undefined;
 
 /**
  * Events: 'open' (link up, first time and after every reopen), 'close' (err | undefined: the link
- * dropped and will be reopened; not emitted for close()), 'discard' (DiscardEvent).
+ * dropped and will be reopened; not emitted for close()), 'discard' (DiscardEvent), 'resync'
+ * (ResyncEvent: a Modbus TCP connection was cycled to get the byte stream back in step; neither
+ * 'close' nor 'open' is emitted for it, and queued requests carry on).
  */
 export class ModbusMaster extends EventEmitter {
   readonly link: Link;
@@ -91,6 +118,9 @@ export class ModbusMaster extends EventEmitter {
   private readonly responseTimeoutMs: number;
   private readonly turnaroundMs: number;
   private readonly quietAfterTimeoutMs: number;
+  private readonly resyncAfterBadHeaders: number;
+  private readonly partialFrameMs: number;
+  private partialTimer: NodeJS.Timeout | null = null;
 
   private readonly rtuReader: RtuResponseReader | null;
   private readonly mbapReader: MbapReader | null;
@@ -130,26 +160,34 @@ export class ModbusMaster extends EventEmitter {
     if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
     nonNegative('turnaroundMs', o.turnaroundMs);
     nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
+    positive('partialFrameMs', o.partialFrameMs);
+    if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
+      throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
+    }
 
     this.link = link;
     this.framing = o.framing;
     this.responseTimeoutMs = o.responseTimeoutMs;
     this.turnaroundMs = o.turnaroundMs;
     this.quietAfterTimeoutMs = o.quietAfterTimeoutMs;
+    this.resyncAfterBadHeaders = o.resyncAfterBadHeaders;
+    this.partialFrameMs = o.partialFrameMs;
     this.rtuReader = o.framing === 'rtu' ? new RtuResponseReader(this.onDiscard) : null;
-    this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard) : null;
+    this.mbapReader = o.framing === 'tcp' ? new MbapReader(this.onMbapFrame, this.onDiscard, this.onBadHeader) : null;
     link.on('data', this.onData);
     this.reopener = new LinkReopener(link, {
       reopenMinMs: o.reopenMinMs,
       reopenMaxMs: o.reopenMaxMs,
       onOpen: this.onLinkOpen,
       onDrop: this.onLinkDrop,
+      onCycled: this.onLinkCycled,
       closedWhileOpening: () => new ModbusError('closed', `${this.link.description}: master closed while opening`),
     });
   }
 
+  /** The link is up, or being cycled for a resync (requests queue meanwhile). */
   get isOpen(): boolean {
-    return this.reopener.isUp;
+    return this.reopener.isUp || this.reopener.isCycling;
   }
 
   /**
@@ -169,6 +207,7 @@ export class ModbusMaster extends EventEmitter {
     this.reopener.stop();
     this.clearTimer('pumpTimer');
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.failAll((unit) => new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
     this.resetReaders();
     await this.reopener.settled();
@@ -202,6 +241,8 @@ export class ModbusMaster extends EventEmitter {
     return {
       ...this.counters,
       reopens: this.reopener.reopens,
+      badHeaders: this.mbapReader?.counters.badHeaders ?? 0,
+      resyncs: this.reopener.cycles,
       crcErrors: this.rtuReader?.counters.crcErrors ?? 0,
       queued: this.high.length + this.normal.length,
     };
@@ -228,7 +269,7 @@ export class ModbusMaster extends EventEmitter {
       return Promise.reject(new ModbusError('malformed', `priority must be 'high' or 'normal', got ${String(priority)}`, { unit }));
     }
     if (this.reopener.stopped && this.reopener.everOpened) return Promise.reject(new ModbusError('closed', `${this.link.description}: master closed`, { unit }));
-    if (!this.reopener.isUp) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
+    if (!this.reopener.isUp && !this.reopener.isCycling) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
     return new Promise<number[]>((resolve, reject) => {
       const tx: Transaction = { unit, pdu, timeoutMs, tid: 0, noReply, resolve, reject };
       (priority === 'high' ? this.high : this.normal).push(tx);
@@ -257,6 +298,12 @@ export class ModbusMaster extends EventEmitter {
       }
       this.quietDeadline = 0;
     }
+    const stale = this.mbapReader?.buffered ?? 0;
+    if (stale > 0) {
+      // Part of a frame that arrived after its request was over: it would swallow the next reply.
+      this.resync('partial-frame', `${stale} bytes of an unfinished earlier frame before the next request`);
+      return;
+    }
     const tx = this.high.length > 0 ? this.high.shift()! : this.normal.shift()!;
     this.send(tx);
   }
@@ -275,8 +322,9 @@ export class ModbusMaster extends EventEmitter {
         this.rtuReader.expect({ unit: tx.unit, fn, pduLength: expectedResponseLength(tx.pdu), ...(isWrite ? { echo: tx.pdu } : {}) });
       }
     } else {
-      // TCP: stale replies are told apart by transaction id. Partial frames are not flushed: cutting
-      // a frame in half would desynchronise the byte stream.
+      // TCP: stale replies are told apart by transaction id. Buffered bytes are not flushed here:
+      // between requests the buffer is empty unless a frame is still arriving; a partial frame
+      // left at a timeout cycles the connection instead (onResponseTimeout).
       this.nextTid = (this.nextTid + 1) & 0xffff;
       tx.tid = this.nextTid;
       frame = encodeMbapFrame(tx.tid, tx.unit, tx.pdu);
@@ -303,6 +351,7 @@ export class ModbusMaster extends EventEmitter {
   private writeFailed(tx: Transaction, err: unknown): void {
     if (this.current !== tx) return;
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.current = null;
     this.rtuReader?.expect(null);
     tx.reject(new ModbusError('offline', `${this.link.description}: write failed: ${(err as Error).message}`, { unit: tx.unit, cause: err }));
@@ -311,6 +360,7 @@ export class ModbusMaster extends EventEmitter {
 
   private readonly onResponseTimeout = (): void => {
     this.responseTimer = null;
+    this.clearTimer('partialTimer');
     const tx = this.current;
     if (tx === null) return;
     this.current = null;
@@ -321,8 +371,52 @@ export class ModbusMaster extends EventEmitter {
       this.quietDeadline = now + this.responseTimeoutMs;
       this.readyAt = now + this.turnaroundMs;
     }
+    const pending = this.mbapReader?.buffered ?? 0;
+    if (pending > 0) {
+      // A frame that started and never finished (a truncated reply): its length field would
+      // swallow the next genuine reply. Only a fresh connection gets the stream back in step.
+      tx.reject(new ModbusError('timeout', `unit ${tx.unit}: reply cut short (${pending} bytes of a frame) within ${tx.timeoutMs} ms on ${this.link.description}; reconnecting`, { unit: tx.unit }));
+      this.resync('partial-frame', `${pending} bytes of an unfinished frame at the response timeout`);
+      return;
+    }
     tx.reject(new ModbusError('timeout', `unit ${tx.unit}: no reply within ${tx.timeoutMs} ms on ${this.link.description}`, { unit: tx.unit }));
     this.pump();
+  };
+
+  /** A started reply got no further byte for partialFrameMs: it was cut short. */
+  private readonly onPartialFrameStalled = (): void => {
+    this.partialTimer = null;
+    const tx = this.current;
+    const pending = this.mbapReader?.buffered ?? 0;
+    if (tx === null || pending === 0) return;
+    this.clearTimer('responseTimer');
+    this.current = null;
+    this.counters.timeouts++;
+    tx.reject(new ModbusError('timeout', `unit ${tx.unit}: reply cut short (${pending} bytes of a frame, nothing more for ${this.partialFrameMs} ms) on ${this.link.description}; reconnecting`, { unit: tx.unit }));
+    this.resync('partial-frame', `${pending} bytes of an unfinished frame, nothing more for ${this.partialFrameMs} ms`);
+  };
+
+  /** Closes and reopens a Modbus TCP connection whose byte stream is out of step; the queue waits. */
+  private resync(reason: ResyncEvent['reason'], detail: string): void {
+    this.clearTimer('pumpTimer');
+    this.clearTimer('partialTimer');
+    this.mbapReader?.clear();
+    if (this.listenerCount('resync') > 0) this.emit('resync', { reason, detail } satisfies ResyncEvent);
+    this.reopener.cycle();
+  }
+
+  private readonly onBadHeader = (inARow: number, h: MbapHeader): void => {
+    const what = `broken MBAP header (transaction ${h.transactionId}, protocol id ${h.protocolId}, length ${h.length}, unit ${h.unit})`;
+    const tx = this.current;
+    // The reply to the request in flight is broken: fail it now rather than let the neighbours
+    // wait out its timeout. (A broken late reply to an earlier request costs this one a retry.)
+    if (tx !== null && !tx.noReply) {
+      this.clearTimer('responseTimer');
+      this.current = null;
+      tx.reject(new ModbusError('malformed', `unit ${tx.unit}: ${what} on ${this.link.description}`, { unit: tx.unit }));
+    }
+    if (inARow >= this.resyncAfterBadHeaders) this.resync('bad-headers', `${inARow} ${what.replace('broken MBAP header', 'broken MBAP headers in a row, last')}`);
+    else this.pump();
   };
 
   // ---------------------------------------------------------------- receive
@@ -334,6 +428,9 @@ export class ModbusMaster extends EventEmitter {
       if (pdu !== null && this.current !== null) this.complete(this.current, pdu);
     } else {
       this.mbapReader!.push(chunk);
+      // Part of a frame is in: the rest must follow promptly (re-armed on every chunk).
+      this.clearTimer('partialTimer');
+      if (this.current !== null && this.mbapReader!.buffered > 0) this.partialTimer = setTimeout(this.onPartialFrameStalled, Math.min(this.partialFrameMs, this.current.timeoutMs));
     }
   };
 
@@ -350,6 +447,7 @@ export class ModbusMaster extends EventEmitter {
 
   private complete(tx: Transaction, pdu: Buffer): void {
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.current = null;
     if (this.turnaroundMs > 0 && this.rtuReader !== null) this.readyAt = performance.now() + this.turnaroundMs;
     let values: number[];
@@ -382,9 +480,16 @@ export class ModbusMaster extends EventEmitter {
     this.emit('open');
   };
 
+  /** A resync cycle brought the connection back: fresh stream, same queue. */
+  private readonly onLinkCycled = (): void => {
+    this.resetReaders();
+    this.pump();
+  };
+
   /** The link dropped while up; the reopener schedules a reopen after this. */
   private readonly onLinkDrop = (err: Error | undefined): void => {
     this.clearTimer('responseTimer');
+    this.clearTimer('partialTimer');
     this.clearTimer('pumpTimer');
     const cause = err ? `: ${err.message}` : '';
     this.failAll((unit) => new ModbusError('offline', `${this.link.description} went down${cause}`, { unit, ...(err ? { cause: err } : {}) }));
@@ -406,7 +511,7 @@ export class ModbusMaster extends EventEmitter {
     this.mbapReader?.clear();
   }
 
-  private clearTimer(which: 'responseTimer' | 'pumpTimer'): void {
+  private clearTimer(which: 'responseTimer' | 'pumpTimer' | 'partialTimer'): void {
     const t = this[which];
     if (t !== null) {
       clearTimeout(t);

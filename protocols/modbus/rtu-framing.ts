@@ -51,15 +51,33 @@ function replyFrameLength(b: Buffer, pos: number, end: number): number {
   }
 }
 
-/** Length of a request frame starting at `pos`: -1 not a request start, 0 need more bytes, else the length. */
+/** Smallest RTU frame: unit, function, CRC. */
+const RTU_MIN_FRAME = 4;
+
+/**
+ * Length of a request frame starting at `pos`: -1 not a request start, 0 need more bytes, else the
+ * length. A function code minegate does not implement (07, 08, 2B, 11, 41 …) has no length rule
+ * here. A real slave ends such a frame on line silence; neither a PTY nor a TCP converter keeps
+ * silence, so the stand-in is "nothing more has arrived": the frame runs from `pos` to the last
+ * byte received, and its CRC must hold. A master waits for each reply before the next request, so
+ * its request is the last thing on the line; accepting any CRC match inside a longer buffer instead
+ * would let noise (a 1 in 65536 false match per length tried) swallow genuine requests behind it.
+ */
 function requestFrameLength(b: Buffer, pos: number, end: number): number {
   if (end - pos < 2) return 0;
   if (b[pos]! > 247) return -1;
   const fn = b[pos + 1]!;
   if (fn >= 0x01 && fn <= 0x06) return 8;
-  if (fn !== 0x0f && fn !== 0x10) return -1;
-  if (end - pos < 7) return 0;
-  return 9 + b[pos + 6]!;
+  if (fn === 0x0f || fn === 0x10) {
+    if (end - pos < 7) return 0;
+    return 9 + b[pos + 6]!;
+  }
+  // Requests never carry the exception bit; 0 is no function at all.
+  if (fn === 0 || fn >= 0x80) return -1;
+  const n = end - pos;
+  if (n > RTU_MAX_FRAME) return -1;
+  if (n >= RTU_MIN_FRAME && hasValidCrc(b, pos, end)) return n;
+  return 0;
 }
 
 /** What the master waits for: the reply PDU length is known from the request. */
@@ -200,8 +218,9 @@ export type RtuRequestHandler = (unit: number, pdu: Buffer) => void;
 
 /**
  * Slave side: splits the line into request frames (length from the function code; 0F/10 carry a
- * byte count) and silently drops anything whose CRC fails, as a real slave does.
- * Unknown function codes cannot be framed without line silence, so they are skipped as garbage.
+ * byte count; other function codes end with the bytes received so far, see requestFrameLength) and silently drops anything
+ * whose CRC fails, as a real slave does. Unknown function codes reach the handler, which answers
+ * exception 01 (illegal function) like a real slave.
  */
 export class RtuRequestReader {
   readonly counters = { frames: 0, discardedBytes: 0 };
@@ -263,7 +282,7 @@ export class RtuRequestReader {
 
   private findCompleteRequest(from: number, end: number): number {
     const b = this.rx.buf;
-    for (let j = from; j + 8 <= end; j++) {
+    for (let j = from; j + RTU_MIN_FRAME <= end; j++) {
       const n = requestFrameLength(b, j, end);
       if (n > 0 && j + n <= end && hasValidCrc(b, j, j + n)) return j;
     }

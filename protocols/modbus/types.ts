@@ -42,7 +42,7 @@ export type SlaveResponse =
   | { kind: 'exception'; code: number };
 
 /** How a simulated slave misbehaves on the wire for one request. */
-export type WireFault = 'no-response' | 'garbage' | 'crc-error' | 'wrong-unit' | 'wrong-function';
+export type WireFault = 'no-response' | 'garbage' | 'crc-error' | 'truncate' | 'wrong-unit' | 'wrong-function';
 
 /**
  * One addressable slave on a simulated bus. The server owns framing and line timing;

@@ -102,7 +102,7 @@ describe('serial example', () => {
   it('uses the simulator PTY at 9600 8N1', () => {
     const { config } = loadConfig(join(examplesDir, 'rtu-serial-substation.yaml'));
     expect(config.buses).toEqual([
-      { id: 'rs485-1', type: 'rtu-serial', path: '/tmp/minegate-ttyS0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, responseTimeoutMs: 300 },
+      { id: 'rs485-1', type: 'rtu-serial', path: '/tmp/minegate-ttyS0', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, responseTimeoutMs: 300, offlineProbeMs: 1000 },
     ]);
   });
 });

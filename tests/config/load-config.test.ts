@@ -16,9 +16,9 @@ describe('defaults', () => {
 
   it('fills bus and device defaults', () => {
     expect(loaded.busesById.get('rs485-1')).toEqual({
-      id: 'rs485-1', type: 'rtu-serial', path: '/tmp/minegate-test-tty', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, responseTimeoutMs: 300,
+      id: 'rs485-1', type: 'rtu-serial', path: '/tmp/minegate-test-tty', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1, responseTimeoutMs: 300, offlineProbeMs: 1000,
     });
-    expect(loaded.busesById.get('field-bus')).toMatchObject({ port: 502, responseTimeoutMs: 300 });
+    expect(loaded.busesById.get('field-bus')).toMatchObject({ port: 502, responseTimeoutMs: 300, offlineProbeMs: 1000 });
     expect(loaded.devicesById.get('ch4-t1')!.pollMs).toBe(1000);
     expect(loaded.config.outputs[0]!.kind).toBe('power');
   });
@@ -59,6 +59,13 @@ describe('reporting', () => {
     ]);
     expect(issues[1]!.message).toMatch(/must be one of "rtu-serial", "tcp", "rtu-over-tcp"; got "tpc"/);
     expect(issues[3]!.message).toMatch(/unknown key "colour"/);
+  });
+
+  it('offlineProbeMs is per bus, and one out of range is named with its line', () => {
+    const ok = parse(edit(validConfig, 'type: tcp', 'type: tcp\n    offlineProbeMs: 2500'));
+    expect(ok.busesById.get('field-bus')!.offlineProbeMs).toBe(2500);
+    const issues = issuesOf(() => parse(edit(validConfig, 'type: tcp', 'type: tcp\n    offlineProbeMs: 50')));
+    expect(issues.map((i) => i.path)).toEqual(['buses[1].offlineProbeMs']);
   });
 
   it('reports every cross-reference issue in one go', () => {

@@ -1,6 +1,8 @@
-// The IoTize Tap driver (@iotize/tap over our length-prefixed transport) against the fake Tap built
-// from the library's own APDU codecs: reads and writes over TCP and over a socat PTY, refusals
-// by status, a hung Tap, a dropped link, and a late reply that must not answer the next request.
+// The IoTize Tap driver (@iotize/tap over IoTize's socket framing on TCP, our length-prefixed one
+// on serial) against the fake Tap built from the library's own APDU codecs: reads and writes over
+// TCP and over a socat PTY, refusals by status, a hung Tap, a dropped link, a reply split across TCP
+// segments, and a late reply that must not answer the next request.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IotizeTapBoard, TapBoardError } from '../../drivers/iotize-tap.js';
 import { SerialLink } from '../../protocols/links/serial-link.js';
@@ -88,14 +90,51 @@ describe('IotizeTapBoard over TCP', () => {
   });
 });
 
-describe('IotizeTapBoard over a serial line (socat PTY)', () => {
+describe('IotizeTapBoard on IoTize socket framing (TCP, as a Wi-Fi TapNLink on port 2000)', () => {
+  it('puts the bare APDU on the wire (CLA INS P1 P2 Lc + data, no envelope) and reassembles a reply split across TCP segments', async () => {
+    const fake = new FakeTap({ type: 'tcp', port: 0 }, { variables: { 3: new Uint8Array([0x00, 0x00, 0x01, 0x90]) } });
+    const { port: tapPort } = await fake.start();
+    cleanups.push(() => fake.stop());
+    // A proxy between board and Tap that records requests and delivers each reply in two segments 10 ms apart.
+    const requests: Buffer[] = [];
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect({ host: '127.0.0.1', port: tapPort! });
+      client.on('data', (b: Buffer) => {
+        requests.push(Buffer.from(b));
+        upstream.write(b);
+      });
+      upstream.on('data', (reply: Buffer) => {
+        client.write(reply.subarray(0, 2));
+        setTimeout(() => client.write(reply.subarray(2)), 10);
+      });
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const board = new IotizeTapBoard({ link: new TcpLink({ host: '127.0.0.1', port: (proxy.address() as net.AddressInfo).port, connectTimeoutMs: 1000 }) });
+    cleanups.push(() => board.close());
+    await board.connect();
+    expect(await board.readVariable(3)).toEqual(new Uint8Array([0x00, 0x00, 0x01, 0x90]));
+    const request = Buffer.concat(requests);
+    // GET /1029/3/4 as the library encodes it: a 5-byte APDU header whose Lc counts the rest.
+    expect(request.length).toBe(5 + request[4]!);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /1029/3/4']);
+  });
+});
+
+describe('IotizeTapBoard over a serial line (socat PTY, minegate length-prefixed framing)', () => {
   it('reads and writes through the same framing on a serial port', async () => {
     const pty = await PtyPair.create();
     cleanups.push(() => pty.dispose());
     const fake = new FakeTap({ type: 'serial', path: pty.slavePath }, { variables: { 8: new Uint8Array([0xab, 0xcd]) } });
     await fake.start();
     cleanups.push(() => fake.stop());
-    const board = new IotizeTapBoard({ link: new SerialLink({ path: pty.masterPath, baudRate: 115200 }) });
+    const board = new IotizeTapBoard({ link: new SerialLink({ path: pty.masterPath, baudRate: 115200 }), framing: 'length-prefixed' });
     cleanups.push(() => board.close());
     await board.connect();
     expect(await board.readVariable(8)).toEqual(new Uint8Array([0xab, 0xcd]));

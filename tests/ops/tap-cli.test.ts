@@ -65,6 +65,31 @@ describe('minegate tap read', () => {
     expect(r.stderr).toMatch(/read variable 77 refused: status 0x84/);
   });
 
+  it('a serial link is refused with the reason (no published Tap framing on serial), unless it is declared a length-prefixed bridge; --help says why, and why BLE is not offered', async () => {
+    writeFileSync(boardsFile, `boards:\n  pump-2:\n    link: { type: serial, path: /dev/null }\n    variables:\n      level: { id: 3 }\n`);
+    const r = await minegate(['tap', 'read', 'pump-2', 'level', '--boards', boardsFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/board pump-2: serial link \/dev\/null refused: IoTize publishes no framing for Tap requests on a serial\/USB host link/);
+    const adHoc = await minegate(['tap', 'read', 'bench', '3', '--serial', '/dev/null']);
+    expect(adHoc.code).toBe(1);
+    expect(adHoc.stderr).toMatch(/refused: IoTize publishes no framing/);
+    const help = await minegate(['tap', 'read', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/Serial: refused unless framing: length-prefixed\. IoTize publishes no framing/);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/BLE: not offered\. BLE is not built: .*no Bluetooth stack or adapter/);
+  });
+
+  it('the same reads over minegate\'s length-prefixed bridge framing when declared', async () => {
+    const bridge = new FakeTap({ type: 'tcp', port: 0 }, { framing: 'length-prefixed', variables: { 4: new Uint8Array([0x01, 0x2c]) } });
+    const bridgePort = (await bridge.start()).port!;
+    try {
+      const r = await minegate(['tap', 'read', 'bench', '4', '--host', '127.0.0.1', '--port', String(bridgePort), '--framing', 'length-prefixed', '--type', 'uint16', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ value: 300 });
+    } finally {
+      await bridge.stop();
+    }
+  });
+
   it('an unreachable bridge fails within the timeout, exit 1', async () => {
     await fake.stop();
     const r = await minegate(['tap', 'read', 'pump-1', 'level', '--boards', boardsFile, '--timeout-ms', '300']);

@@ -18,6 +18,8 @@ import { configWith, exampleConfig, type Overrides } from './rig.js';
 export const SPEED = 100;
 /** Readers report every 100 real ms = 10 s of gateway time. */
 const REPORT_MS = 100;
+/** Gateway ms of silence before a reader is offline (five report periods). */
+export const OFFLINE_AFTER_MS = 5 * REPORT_MS * SPEED;
 
 /** Wall and monotonic time running SPEED times faster than real time, from now. */
 export class FastClock implements Clock {
@@ -34,6 +36,8 @@ export class FastClock implements Clock {
 export interface WireOptions extends Overrides {
   /** Keep station coordinates and travel legs (the cloned-card check); off, moves between far stations are instant. */
   travelChecks?: boolean;
+  /** Configured readers that are not on the line at all (dead from power-up). */
+  deadReaders?: number[];
 }
 
 export class WireRig {
@@ -41,6 +45,8 @@ export class WireRig {
   readonly outputs = new Map<string, boolean>();
   readonly pageErrors: string[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Gateway monotonic time the reader bus was opened (watching started). */
+  openedAtMono = 0;
 
   private constructor(
     readonly net: ReaderNetwork,
@@ -51,7 +57,7 @@ export class WireRig {
 
   static async start(o: WireOptions = {}): Promise<WireRig> {
     const net = await startReaderNetwork({
-      readers: exampleConfig().personnel!.stations.map((s) => ({ address: s.reader, name: s.name })),
+      readers: exampleConfig().personnel!.stations.filter((s) => !o.deadReaders?.includes(s.reader)).map((s) => ({ address: s.reader, name: s.name })),
       reportIntervalMs: REPORT_MS,
       baudRate: 115_200,
       // Scenario seconds are real seconds (speed 1): an SOS is signalled for two reports.
@@ -63,7 +69,7 @@ export class WireRig {
       readers: exampleConfig().personnel!.stations.map((s) => s.reader),
       clock,
       // Five report periods of silence (gateway time); checked every 20 real ms.
-      offlineAfterMs: 5 * REPORT_MS * SPEED,
+      offlineAfterMs: OFFLINE_AFTER_MS,
       checkIntervalMs: 20,
     });
     const base = exampleConfig().personnel!;
@@ -98,6 +104,7 @@ export class WireRig {
     bus.on('reader', (change) => engine.onReaderState(change.reader, change.online));
     bus.on('status', (status) => engine.onReaderState(status.reader, true, status.power));
     rig.tickTimer = setInterval(() => engine.tick(), 10);
+    rig.openedAtMono = clock.mono();
     await bus.open();
     return rig;
   }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SafetyEvent } from '../../edge/safety/events.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { exampleConfig, R, T } from './rig.js';
-import { WireRig } from './wire-rig.js';
+import { OFFLINE_AFTER_MS, WireRig } from './wire-rig.js';
 
 const rigs: WireRig[] = [];
 afterEach(async () => {
@@ -107,6 +107,20 @@ describe('personnel alarms from simulated readers over a serial line', () => {
     expect(rig.engine.alarms().filter((a) => a.kind === 'lost-card')).toEqual([]);
     rig.net.readerOffline(R.face, false);
     await rig.alarmEnds('reader-offline');
+  });
+
+  it('a shaft-mouth reader dead from power-up is offline within its limit: a reader-offline alarm naming it, the other stations online', async () => {
+    const rig = await start({ deadReaders: [R.shaftOuter] });
+    const [opened] = await rig.alarmStarts('reader-offline');
+    expect(opened!.alarm).toMatchObject({ reader: R.shaftOuter });
+    expect(opened!.alarm!.message).toMatch(/\(reader 1\) is offline/);
+    // Within its limit (50 s of gateway time) plus one check period (20 real ms = 2 s) and the engine tick.
+    const after = opened!.monoTime - rig.openedAtMono;
+    expect(after).toBeGreaterThanOrEqual(OFFLINE_AFTER_MS);
+    expect(after).toBeLessThanOrEqual(OFFLINE_AFTER_MS + 5_000);
+    // The readers that are there are online; only the dead one is reported.
+    expect(rig.engine.stations().filter((s) => s.state !== 'online').map((s) => [s.reader, s.state])).toEqual([[R.shaftOuter, 'offline']]);
+    expect(rig.engine.alarms().filter((a) => a.kind === 'reader-offline').map((a) => a.reader)).toEqual([R.shaftOuter]);
   });
 
   it('one person with two cards underground (一人多卡)', async () => {

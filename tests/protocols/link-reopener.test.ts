@@ -106,6 +106,23 @@ describe('LinkReopener', () => {
     expect(reopener.reopens).toBe(1);
   });
 
+  it('cycle() closes and reopens at once without reporting a drop or an open; a failed reopen is a drop', async () => {
+    const link = new ScriptedLink();
+    let cycled = 0;
+    const { reopener, seen } = make(link, { onCycled: () => void cycled++ });
+    await reopener.open();
+    reopener.cycle();
+    expect(reopener.isUp).toBe(false);
+    expect(reopener.isCycling).toBe(true);
+    await waitFor(() => cycled === 1, { what: 'the cycle', timeoutMs: 2_000 });
+    expect({ up: reopener.isUp, cycles: reopener.cycles, opens: seen.opens, drops: seen.drops.length, closes: link.closes }).toEqual({ up: true, cycles: 1, opens: 1, drops: 0, closes: 1 });
+    link.failOpens = 1;
+    reopener.cycle();
+    await waitFor(() => seen.drops.length === 1, { what: 'the failed cycle reported as a drop', timeoutMs: 2_000 });
+    await waitFor(() => seen.opens === 2, { what: 'the backoff reopen', timeoutMs: 2_000 });
+    expect(reopener.cycles).toBe(1);
+  });
+
   it('stop() ends reopening, and a close after stop() is not reported as a drop', async () => {
     vi.useFakeTimers();
     const link = new ScriptedLink();

@@ -33,14 +33,36 @@ describe('MBAP framing', () => {
     expect(reader.buffered).toBe(0);
   });
 
-  it('skips bytes until a plausible header (protocol id 0, sane length) and counts them', () => {
+  it('drops everything buffered on a bad header (no byte after it can be trusted), counts bad headers in a row, and reads the next chunk afresh', () => {
     const good = encodeMbapFrame(7, 1, Buffer.from([0x06, 0x00, 0x01, 0x00, 0x02]));
     const badProtocol = Buffer.from(good);
     badProtocol[3] = 1;
+    const bad: number[] = [];
+    const frames: number[] = [];
+    const reader = new MbapReader((tid) => frames.push(tid), undefined, (inARow) => bad.push(inARow));
+    reader.push(Buffer.concat([badProtocol, good]));
+    expect(frames).toEqual([]);
+    expect(reader.buffered).toBe(0);
+    expect(reader.counters.discardedBytes).toBe(2 * good.length);
+    reader.push(badProtocol);
+    expect(bad).toEqual([1, 2]);
+    expect(reader.badHeadersInARow).toBe(2);
+    reader.push(good);
+    expect(frames).toEqual([7]);
+    expect(reader.badHeadersInARow).toBe(0);
+  });
+
+  it('a payload whose bytes look like a header (01 90 00 00 ..) is never read as one after a bad header', () => {
+    // A read reply whose registers hold 0x0190, 0x0000 and a small number: scanning on byte by
+    // byte after the broken header finds "protocol 0, length 7" inside the payload.
+    const payload = Buffer.from([0x03, 0x08, 0x01, 0x90, 0x00, 0x00, 0x00, 0x07, 0x11, 0x03]);
+    const broken = encodeMbapFrame(5, 1, payload);
+    broken[2] = 0x01;
+    const genuine = encodeMbapFrame(6, 1, Buffer.from([0x03, 0x02, 0x00, 0x2a]));
     const { reader, frames } = collect();
-    reader.push(Buffer.concat([badProtocol.subarray(0, 7), good]));
-    expect(frames.map(([tid]) => tid)).toEqual([7]);
-    expect(reader.counters.discardedBytes).toBe(7);
+    reader.push(broken);
+    reader.push(genuine);
+    expect(frames).toEqual([[6, 1, [0x03, 0x02, 0x00, 0x2a]]]);
   });
 
   it('survives 10^6 random bytes without throwing or growing', () => {

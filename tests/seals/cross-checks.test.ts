@@ -1,6 +1,7 @@
 // Seal vs personnel positioning over real Modbus: person without card over a sliding window,
 // headcount mismatch beyond tolerance (sustained, no flapping), seal counting while positioning is silent.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderSeals } from '../../edge/seals/render.js';
 import { MAIN_CAM, type SealRig, startSealRig } from './rig.js';
 
 let rig: SealRig;
@@ -53,6 +54,18 @@ describe('person without card (人员未带卡)', () => {
     rig.mainCam.personIn(2);
     await rig.step(11_000);
     expect(rig.of('alarm-on', 'person-without-card')).toEqual([]);
+  });
+
+  it('with a shaft-mouth reader offline (e.g. dead from power-up) the checks say unknown and name the reader', async () => {
+    rig.personnel.online = false;
+    rig.personnel.offline = ['station ST-MAIN (reader 1) offline'];
+    await rig.step(1_000);
+    const state = rig.engine.state();
+    expect(state).toMatchObject({ positioningOnline: false, positioningHeadcount: null, positioningUnknownBecause: 'card and headcount checks unknown: station ST-MAIN (reader 1) offline' });
+    expect(renderSeals(state)).toContain('positioning unknown (card and headcount checks unknown: station ST-MAIN (reader 1) offline)');
+    rig.personnel.online = true;
+    rig.personnel.offline = [];
+    expect(rig.engine.state().positioningUnknownBecause).toBeNull();
   });
 });
 

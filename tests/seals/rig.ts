@@ -40,6 +40,11 @@ export class FakePersonnel implements PersonnelView {
   readersOnline(): boolean {
     return this.online;
   }
+  /** Named readers that are not online, as the personnel capability reports them. */
+  offline: string[] = [];
+  offlineReaders(): string[] {
+    return this.offline;
+  }
 }
 
 /** 2026-01-05 10:00 mine time (UTC+8): inside the 08:00 shift. */

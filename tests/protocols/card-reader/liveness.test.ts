@@ -34,6 +34,28 @@ describe('ReaderLiveness', () => {
     expect(back).toMatchObject({ missed: 0, duplicate: false, change: { online: true, reason: 'frame' } });
   });
 
+  it('a configured reader never heard is offline once the limit has passed since start (dead from power-up), reported once', () => {
+    const l = new ReaderLiveness(1000, 256, [1, 2]);
+    l.start(500);
+    l.heard(2, 0, 0, 600);
+    expect(l.check(0, 1499)).toEqual([]);
+    expect(l.check(0, 1500)).toEqual([{ reader: 1, online: false, reason: 'never-heard', wallTime: 0, monoTime: 1500, lastHeardMono: null }]);
+    expect(l.check(0, 1501)).toEqual([]);
+    // Heard at last: online; silent again later is the ordinary 'silent'.
+    expect(l.heard(1, 0, 0, 1600).change).toMatchObject({ reader: 1, online: true });
+    expect(l.check(0, 2600).map((c) => [c.reader, c.reason])).toEqual([[1, 'silent'], [2, 'silent']]);
+    // A reader nobody configured is never expected, so never "never-heard".
+    const learnt = new ReaderLiveness(1000, 256, []);
+    learnt.start(0);
+    expect(learnt.check(0, 10_000)).toEqual([]);
+  });
+
+  it('without start(), watching starts at the first check', () => {
+    const l = new ReaderLiveness(1000, 256, [4]);
+    expect(l.check(0, 7000)).toEqual([]);
+    expect(l.check(0, 8000).map((c) => [c.reader, c.reason])).toEqual([[4, 'never-heard']]);
+  });
+
   it('allOffline takes every online reader down with the given reason', () => {
     const l = new ReaderLiveness(1000, 256, [3]);
     l.heard(1, 0, 0, 0);
