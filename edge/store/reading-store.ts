@@ -302,8 +302,12 @@ export class ReadingWriter {
     const batch = this.queue.peek(this.opts.maxBatch);
     if (batch.length === 0) return 0;
     try {
-      // Packing has failed for long: the open set would grow without bound, so stop taking more.
-      if (this.compactError !== undefined && this.open.length >= this.opts.maxQueued) throw this.compactError;
+      // Packing has failed for long: the open set would grow without bound, so stop taking more
+      // until a retry of the packing succeeds.
+      if (this.compactError !== undefined && this.open.length >= this.opts.maxQueued) {
+        this.maybeCompact();
+        if (this.compactError !== undefined) throw this.compactError;
+      }
       const entries = batch.map((r) => ({ pointId: this.ids.idOf(r.point), wallTime: r.wallTime, monoTime: r.monoTime, value: r.value, quality: r.quality, raw: r.raw }));
       this.journal.append(entries);
       let newest = Number.NEGATIVE_INFINITY;
