@@ -144,3 +144,12 @@ function finiteNumber(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${name} must be a finite number, got ${String(value)}`);
   return value;
 }
+
+/** One line for `status` and `doctor`: size, rate, and days of capacity left at the current rate. */
+export function describeCapacity(c: ReadingCapacity): string {
+  const mb = (b: number): string => `${(b / 1e6).toFixed(b < 1e7 ? 2 : 0)} MB`;
+  const days = (d: number | null): string => (d === null ? '?' : d >= 1000 ? '>1000' : d.toFixed(1));
+  if (c.bytesPerReading === null) return `readings: ${mb(c.bytes)} packed, no readings in the last 24 h (no rate to project)`;
+  const cap = Number.isFinite(c.capBytes) ? `cap ${mb(c.capBytes)} holds ${days(c.daysCapacity)} days at this rate, full in ${days(c.daysLeft)} days` : 'no byte cap';
+  return `readings: ${mb(c.bytes)} packed, ${c.readingsPerDay} a day at ${c.bytesPerReading.toFixed(2)} B each; ${cap}; free disk lasts ${days(c.daysDiskLeft)} days`;
+}
