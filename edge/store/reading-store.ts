@@ -1,7 +1,7 @@
 // The reading writer. The polling/safety path hands readings to `enqueue`, which only appends to a
 // bounded in-memory queue; a background timer writes them in batches. A batch is written when it
 // is appended to the open-block journal (reading-journal.ts: one write() per batch, what a SIGKILL
-// cannot take back); once a block span (15 min) has passed, its readings are packed one block per
+// cannot take back); once a block span (30 min) has passed, its readings are packed one block per
 // point (reading-codec.ts) and committed to SQLite in one transaction (block-store.ts). A failing
 // disk (full, locked, I/O error) never reaches the caller: the writer counts it, keeps the newest
 // readings within a hard cap, and resumes by itself.

@@ -78,7 +78,7 @@ it('SIGKILL mid-stream loses no acknowledged batch and leaves an intact database
   try {
     const before = countReadings(db);
     const packed = (): number => db.prepare('SELECT coalesce(sum(count), 0) FROM reading_blocks').pluck().get() as number;
-    const packedBefore = packed(); // a kill after a 15-minute span boundary leaves that span packed
+    const packedBefore = packed(); // a kill after a block span boundary leaves that span packed
     const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000 });
     expect(writer.stats().open).toBe(before - packedBefore); // recovered from the journal, not lost
     writer.close();

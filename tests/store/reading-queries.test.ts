@@ -117,7 +117,7 @@ describe.each(LAYOUTS)('reader API on %s', (layout) => {
 
 describe.each(['old rows', 'packed blocks'] as Layout[])('pruneReadings on %s', (layout) => {
   it('deletes only readings before the cutoff (whole blocks), across many chunks', () => {
-    // 12,000 readings of 7 points in [10 s, 22 s): one 15-minute span, so one block per point.
+    // 12,000 readings of 7 points in [10 s, 22 s): one block span, so one block per point.
     const old = Array.from({ length: 12_000 }, (_, i) => ({ point: `P${i % 7}`, value: i, wallTime: 10_000 + i }));
     store(layout, [...old, { point: 'P0', value: -1, wallTime: 50 * 60_000 }, { point: 'P1', value: -2, wallTime: 50 * 60_000 + 1 }]);
     expect(pruneReadings(db, 50 * 60_000)).toBe(12_000);
@@ -170,7 +170,7 @@ describe('ReadingWriter retention', () => {
     const clock = { wallNow: 100 * DAY };
     const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, capBytes: 4_000, clock: { wall: () => clock.wallNow, mono: () => 0 } });
     writers.push(w);
-    // Four hours of one point at 1 s in four hour-apart batches: 16 blocks of ~900 readings.
+    // Four hours of one point at 1 s: 8 blocks of 1,800 readings.
     for (let i = 0; i < 4 * 3600; i++) w.enqueue({ point: 'CO-1', value: (i * 7919) % 100, unit: 'ppm', quality: 'good', wallTime: clock.wallNow - 5 * 3600_000 + i * 1000, monoTime: 0, raw: [] });
     w.flush();
     w.close();

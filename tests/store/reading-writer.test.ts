@@ -137,8 +137,8 @@ describe('ReadingWriter', () => {
   it('survives a full disk: enqueue keeps working, memory stays bounded, then resumes by itself', async () => {
     const logger = createLogger({ dataDir: dir, level: 'info' });
     loggers.push(logger);
-    // Readings 1 s apart from the start of a 15-minute span: after 905 of them the span is closed
-    // and must be packed into SQLite, which the capped file refuses (SQLITE_FULL).
+    // Readings 2 s apart from the start of a 30-minute block span: after 903 of them the span is
+    // closed and must be packed into SQLite, which the capped file refuses (SQLITE_FULL).
     const base = 20_000 * 86_400_000;
     const w = writer({ flushIntervalMs: 10, maxBatch: 100, maxQueued: 2_000, retryMaxMs: 40, logger, clock: { wall: () => base, mono: () => performance.now() } });
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
@@ -148,7 +148,7 @@ describe('ReadingWriter', () => {
       for (let i = 0; i < n; i++) {
         const v = enqueued++;
         // Scattered raw words: a packed span needs new pages, not just the free room of the last one.
-        w.enqueue({ ...reading(v), wallTime: base + v * 1000, raw: [Math.imul(v, 2654435761) >>> 16, Math.imul(v, 40503) & 0xffff] });
+        w.enqueue({ ...reading(v), wallTime: base + v * 2000, raw: [Math.imul(v, 2654435761) >>> 16, Math.imul(v, 40503) & 0xffff] });
       }
     };
     enqueueMany(1_000);
