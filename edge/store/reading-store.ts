@@ -105,6 +105,9 @@ interface Row {
   raw: number[];
 }
 
+/** Databases with an open writer in this process: two writers would interleave one journal file. */
+const openWriters = new Set<string>();
+
 export class ReadingWriter {
   private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock'>>;
   private readonly log: Logger;
@@ -175,7 +178,9 @@ export class ReadingWriter {
     this.ids = new PointIds(db);
     this.blockMs = blockMsOf(db);
     this.dbFile = db.name;
+    if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
     this.journal = this.recoverJournal();
+    openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
     this.timer = setInterval(() => this.onTick(), this.opts.flushIntervalMs).unref();
   }
@@ -229,6 +234,7 @@ export class ReadingWriter {
       this.log.error({ error: describe(err), open: this.open.length }, 'could not pack the open readings at close; they stay in the journal for the next start');
     }
     this.journal.close();
+    openWriters.delete(this.dbFile);
     this.closed = true;
     const lost = this.queue.length;
     if (lost > 0) {

@@ -70,6 +70,8 @@ describe('minegate doctor', () => {
     expect(byArea('clock')).toEqual(['ok']);
     expect(byArea('operators')).toEqual(['ok']);
     expect(byArea('data-dir').every((s) => s === 'ok')).toBe(true);
+    // Capacity of the reading store at the current rate (one reading in the last day here).
+    expect(doc.checks.find((c) => c.message.startsWith('readings:'))?.message).toMatch(/1 a day at [\d.]+ B each; cap \d+ MB holds >1000 days at this rate, full in >1000 days; free disk lasts/);
     expect(doc.checks.filter((c) => c.status === 'fail')).toEqual([]);
   });
 

@@ -201,6 +201,10 @@ describe('ReadingWriter', () => {
     expect(() => new ReadingWriter(db, { maxQueued: 1.5 })).toThrow(/maxQueued.*1\.5/);
     expect(() => new ReadingWriter(db, { retentionMs: 24 * 3600_000 })).toThrow(/7 days/);
     expect(() => new ReadingWriter(undefined as unknown as Database.Database)).toThrow(TypeError);
+    const first = writer(quiet);
+    expect(() => new ReadingWriter(db)).toThrow(/another writer is open/); // one journal, one writer
+    first.close();
+    expect(() => new ReadingWriter(db).close()).not.toThrow();
     const bare = openDatabase(join(dir, 'bare.db'), {});
     try {
       expect(() => new ReadingWriter(bare)).toThrow(/readingMigrations/);
