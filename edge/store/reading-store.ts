@@ -105,6 +105,9 @@ interface Row {
   raw: number[];
 }
 
+/** Conversion steps of the old row layout per writer tick (6 x 1,000 rows per 250 ms: ~24k rows/s). */
+const migrationStepsPerTick = 6;
+
 /** Databases with an open writer in this process: two writers would interleave one journal file. */
 const openWriters = new Set<string>();
 
@@ -123,6 +126,7 @@ export class ReadingWriter {
   private oldestOpenSpan = Number.POSITIVE_INFINITY;
   private newestBatchWall = Number.NEGATIVE_INFINITY;
   private drainStep: NodeJS.Immediate | undefined;
+  private migrateStep: NodeJS.Immediate | undefined;
 
   private written = 0;
   private dropped = 0;
@@ -226,7 +230,9 @@ export class ReadingWriter {
     if (this.closed) return;
     clearInterval(this.timer);
     if (this.drainStep) clearImmediate(this.drainStep);
+    if (this.migrateStep) clearImmediate(this.migrateStep);
     this.drainStep = undefined;
+    this.migrateStep = undefined;
     this.flush();
     try {
       this.compact(true);
@@ -298,7 +304,7 @@ export class ReadingWriter {
       return;
     }
     if (n >= 0) {
-      this.maybeMigrate();
+      if (!this.migrateStep) this.maybeMigrate();
       this.maybePrune();
     }
   }
@@ -457,10 +463,18 @@ export class ReadingWriter {
     return this.droppingSince === undefined ? 0 : this.dropped - this.droppingSince;
   }
 
-  /** One small step of converting a store of the old row layout, between batches. */
-  private maybeMigrate(): void {
+  /**
+   * Converting a store of the old row layout: a few small steps per tick, each in its own
+   * event-loop turn, so a step (~15 ms) is the longest the polling path waits.
+   */
+  private maybeMigrate(stepsLeft = migrationStepsPerTick): void {
+    this.migrateStep = undefined;
+    if (this.closed) return;
     try {
       const step = convertLegacyReadings(this.db);
+      if (step.remaining && stepsLeft > 1) {
+        this.migrateStep = setImmediate(() => this.maybeMigrate(stepsLeft - 1)).unref();
+      }
       if (step.converted > 0 && !this.migrating) {
         this.migrating = true;
         this.log.info('converting stored readings to packed blocks in the background');

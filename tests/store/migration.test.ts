@@ -11,9 +11,10 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../edge/store/database.js';
 import { convertAllLegacyReadings } from '../../edge/store/reading-migration.js';
 import { countReadings, iterateReadings } from '../../edge/store/reading-reader.js';
-import { readingMigrations } from '../../edge/store/reading-store.js';
+import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { exportCsv } from '../../sync/export.js';
 import { runCli } from '../cli/run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const child = fileURLToPath(new URL('./fixtures/migrate-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'minegate-migrate-'));
@@ -152,3 +153,24 @@ it('converts an old store in place across two SIGKILLs: no row lost or doubled, 
   expect(exported(file)).toBe(csvBefore);
   expect(await replayed(file)).toBe(replayBefore);
 }, 120_000);
+
+it('the running writer converts an old store by itself, between its batches, while new readings arrive', async () => {
+  const file = join(dir, 'by-writer.db');
+  const n = oldStore(file);
+  const db = openDatabase(file, { store: readingMigrations });
+  // No retention: the test data is from January.
+  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY });
+  try {
+    const after = T0 + SECONDS * 1000;
+    for (let i = 0; i < 50; i++) writer.enqueue({ point: 'T1', value: 0.4, unit: '%CH4', quality: 'good', wallTime: after + i * 1000, monoTime: 0, raw: [] });
+    await waitFor(() => db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'readings_v1'").pluck().get() === 0 || undefined, { timeoutMs: 60_000, what: 'the old table converted and dropped' });
+    expect(countReadings(db)).toBe(n + 50);
+    // Readings from January are long past their span, so the new ones are packed at once too.
+    expect(db.prepare('SELECT coalesce(sum(count), 0) FROM reading_blocks').pluck().get()).toBe(n + 50);
+    const newest = [...iterateReadings(db, { fromMs: after - 1000 })].map((r) => r.value);
+    expect(newest.slice(-50)).toEqual(Array(50).fill(0.4));
+  } finally {
+    writer.close();
+    db.close();
+  }
+}, 90_000);
