@@ -145,10 +145,23 @@ export function commitBlocks(db: Database.Database, blocks: readonly BlockRow[],
   }).immediate();
 }
 
-/** Bytes and readings held in blocks (payload only; SQLite's page overhead is measured by the bench). */
-export function blockTotals(db: Database.Database, sinceMs = Number.NEGATIVE_INFINITY): { bytes: number; readings: number; blocks: number; oldestMs: number | null; newestMs: number | null } {
-  const row = db
-    .prepare('SELECT coalesce(sum(length(data)), 0) AS bytes, coalesce(sum(count), 0) AS readings, count(*) AS blocks, min(first_ms) AS oldest, max(last_ms) AS newest FROM reading_blocks WHERE span_start >= ?')
-    .get(Number.isFinite(sinceMs) ? sinceMs : -(2 ** 53)) as { bytes: number; readings: number; blocks: number; oldest: number | null; newest: number | null };
-  return { bytes: row.bytes, readings: row.readings, blocks: row.blocks, oldestMs: row.oldest, newestMs: row.newest };
-}
+/** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. 1 is the previous release's row layout. */
+export const readingMigrations: Migration[] = [
+  {
+    version: 1,
+    description: 'readings table with (point, wall_time) index',
+    up: (db) => {
+      db.exec(`CREATE TABLE readings (
+        id INTEGER PRIMARY KEY,
+        point TEXT NOT NULL,
+        value REAL NULL,
+        quality TEXT NOT NULL,
+        wall_time INTEGER NOT NULL,
+        mono_time REAL NOT NULL,
+        raw TEXT NOT NULL
+      )`);
+      db.exec('CREATE INDEX readings_point_time ON readings (point, wall_time)');
+    },
+  },
+  packedLayoutMigration,
+];

@@ -9,9 +9,8 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import type { Reading } from '../readings.js';
 import { createLogger, type Logger } from '../log.js';
-import { blockMsOf, commitBlocks, hasPackedLayout, journalGenOf, packedLayoutMigration, PointIds, spanStartOf, type BlockRow } from './block-store.js';
+import { blockMsOf, commitBlocks, hasPackedLayout, journalGenOf, PointIds, spanStartOf, type BlockRow } from './block-store.js';
 import { BoundedQueue } from './bounded-queue.js';
-import type { Migration } from './database.js';
 import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
 import { convertLegacyReadings } from './reading-migration.js';
@@ -19,27 +18,7 @@ import { enforceReadingRetention, type RetentionRun } from './reading-retention.
 
 export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
 export { pruneReadings } from './reading-retention.js';
-
-/** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
-export const readingMigrations: Migration[] = [
-  {
-    version: 1,
-    description: 'readings table with (point, wall_time) index',
-    up: (db) => {
-      db.exec(`CREATE TABLE readings (
-        id INTEGER PRIMARY KEY,
-        point TEXT NOT NULL,
-        value REAL NULL,
-        quality TEXT NOT NULL,
-        wall_time INTEGER NOT NULL,
-        mono_time REAL NOT NULL,
-        raw TEXT NOT NULL
-      )`);
-      db.exec('CREATE INDEX readings_point_time ON readings (point, wall_time)');
-    },
-  },
-  packedLayoutMigration,
-];
+export { readingMigrations } from './block-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
