@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { Quality } from '../readings.js';
 import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, PointIds, spanStartOf } from './block-store.js';
-import { decodeBlock } from './reading-codec.js';
+import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
 
 export interface StoredReading {
@@ -47,6 +47,8 @@ interface Keyed {
   rank: number;
   seq: number;
 }
+
+type BlockReadingWithPoint = BlockReading & { point: string };
 
 const RANK_LEGACY = 0;
 const RANK_BLOCK = 1;
@@ -241,7 +243,10 @@ function* blockReadings(db: Database.Database, ids: PointIds, fromMs: number, to
     for (let i = 0; i < decoded.length; i++) {
       const r = decoded[i]!;
       if (r.wallTime < fromMs || r.wallTime >= toMs) continue;
-      group.push({ r: { point: code, value: r.value, quality: r.quality, wallTime: r.wallTime, monoTime: r.monoTime, raw: r.raw }, pointId: b.point_id, rank: RANK_BLOCK, seq: b.id * 2 ** 20 + i });
+      // The decoded object becomes the result (one allocation per reading, not two).
+      const stored = r as BlockReadingWithPoint;
+      stored.point = code;
+      group.push({ r: stored, pointId: b.point_id, rank: RANK_BLOCK, seq: b.id * 2 ** 20 + i });
     }
   }
   yield* sorted(group, d);
@@ -256,6 +261,17 @@ function compare(a: Keyed, b: Keyed): number {
 }
 
 function sorted(items: Keyed[], dir: number): Keyed[] {
+  // Usually already in order (one point, polled forward in time): check before sorting.
+  // Newest first (desc) is then the reverse of that order.
+  let ordered = true;
+  let reversed = true;
+  for (let i = 1; i < items.length && (ordered || reversed); i++) {
+    const c = dir * compare(items[i - 1]!, items[i]!);
+    if (c > 0) ordered = false;
+    if (c < 0) reversed = false;
+  }
+  if (ordered) return items;
+  if (reversed) return items.reverse();
   return items.sort((a, b) => dir * compare(a, b));
 }
 
