@@ -1,5 +1,6 @@
-// ReadingWriter throughput against the floor it is built on: the same rows inserted with a bare
-// prepared statement in 5,000-row transactions, in the same run, on the same disk.
+// ReadingWriter throughput (journal, then packed blocks) against the previous release's floor:
+// the same readings inserted into the old row layout with a bare prepared statement in
+// 5,000-row transactions, in the same run, on the same disk.
 // The ratio says what the queue, snapshotting and bookkeeping cost. Also: enqueue latency,
 // which is what the polling/safety path pays per reading.
 // Usage: npm run bench -- store [--rows 200000] [--rounds 3]
@@ -59,8 +60,9 @@ async function timeWriter(file: string, readings: Reading[]): Promise<number> {
   }
 }
 
+/** The floor: a bare prepared INSERT into the previous release's row layout (migration 1 only). */
 async function timeRawInsert(file: string, readings: Reading[]): Promise<number> {
-  const db = openDatabase(file, { store: readingMigrations });
+  const db = openDatabase(file, { store: [readingMigrations[0]!] });
   try {
     const insert = db.prepare('INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, ?, ?, ?, ?)');
     const insertMany = db.transaction((batch: Reading[]) => {

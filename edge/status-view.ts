@@ -1,6 +1,7 @@
 // The live status screen of `npm start` / `minegate run`: what a technician checks first.
 import type { GatewayStatus } from './gateway.js';
 import { renderTable } from './text-table.js';
+import { describeCapacity } from './store/reading-retention.js';
 
 export interface StatusSection {
   title: string;
@@ -34,7 +35,9 @@ export function renderStatus(status: GatewayStatus, extra: readonly StatusSectio
     status.devices.map((d) => [d.id, d.bus, String(d.unit), d.state, String(d.polls), String(d.failures), d.lastLatencyMs === null ? '—' : `${d.lastLatencyMs.toFixed(1)}ms`, d.lastError ?? '']),
   );
   const s = status.store;
-  const store = `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}`;
+  const store =
+    `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}` +
+    (s.capacity ? `\n  ${describeCapacity(s.capacity)}` : '');
   const outputs = renderTable(
     [{ header: 'output' }, { header: 'kind' }, { header: 'state' }, { header: 'confirmed' }, { header: 'held by' }],
     status.outputs.map((o) => [o.id, o.kind, o.energize ? 'ON' : 'OFF (cut)', o.confirmed === null ? 'pending' : o.confirmed ? 'yes' : `NO ${o.error ?? ''}`.trim(), o.holds.join(', ')]),

@@ -1,8 +1,8 @@
-// Exports of stored readings (edge/store's readings table, ≥ 7 days) for an inspector, a platform
+// Exports of stored readings (edge/store, ≥ 7 days, read through its reader API) for an inspector, a platform
 // that missed data, or a spreadsheet: CSV, or MT/T 1201 CDSS files (one record per stored reading,
 // status bits from its quality; the interlock state of the past is not in the readings table, so
-// no alarm / cut-off bits — YCBJ history has them). Streams rows from SQLite (never the whole
-// range in memory) and reports progress.
+// no alarm / cut-off bits — YCBJ history has them). Streams readings (one block span at a time,
+// never the whole range in memory) and reports progress.
 import type Database from 'better-sqlite3';
 import { writeDropFile } from './file-drop.js';
 import { statusFromReading } from './formats/codes.js';
@@ -12,6 +12,7 @@ import { CDSS } from './formats/records/index.js';
 import type { UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord } from './feeds/point-snapshots.js';
 import type { Quality } from '../edge/readings.js';
+import { countReadings as countStored, iterateReadings } from '../edge/store/reading-reader.js';
 
 export interface ExportRange {
   /** Inclusive, ms epoch. */
@@ -45,26 +46,14 @@ function checkRange(r: ExportRange): void {
   if (r.toMs <= r.fromMs) throw new RangeError(`export range is empty: --to (${new Date(r.toMs).toISOString()}) must be after --from (${new Date(r.fromMs).toISOString()})`);
 }
 
-function where(r: ExportRange): { sql: string; params: (string | number)[] } {
-  const params: (string | number)[] = [r.fromMs, r.toMs];
-  let sql = 'wall_time >= ? AND wall_time < ?';
-  if (r.point !== undefined) {
-    sql += ' AND point = ?';
-    params.push(r.point);
-  }
-  return { sql, params };
-}
-
-/** Rows in the range (for the progress total). */
+/** Readings in the range (for the progress total). */
 export function countReadings(db: Database.Database, r: ExportRange): number {
   checkRange(r);
-  const w = where(r);
-  return db.prepare(`SELECT count(*) FROM readings WHERE ${w.sql}`).pluck().get(...w.params) as number;
+  return countStored(db, r);
 }
 
 function* rows(db: Database.Database, r: ExportRange): Generator<Row> {
-  const w = where(r);
-  yield* db.prepare(`SELECT point, value, quality, wall_time FROM readings WHERE ${w.sql} ORDER BY wall_time, id`).iterate(...w.params) as IterableIterator<Row>;
+  for (const x of iterateReadings(db, r)) yield { point: x.point, value: x.value, quality: x.quality, wall_time: x.wallTime };
 }
 
 const CSV_HEADER = 'time,epoch_ms,point,value,unit,quality,status\n';

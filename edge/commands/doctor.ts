@@ -11,9 +11,13 @@ import type { BusConfig } from '../../board-configs/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OPERATORS_FILE, OperatorStore } from '../operators/operator-store.js';
+import { hasPackedLayout } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
 import { SafetyEngine } from '../safety/engine.js';
 import { SafetyStore } from '../safety/store.js';
+import { newestReadingTime } from '../store/reading-reader.js';
+import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
+import { MIN_READING_RETENTION_MS, readingWriterDefaults } from '../store/reading-store.js';
 import { EXIT, out } from './output.js';
 
 export const DOCTOR_DEFAULTS = {
@@ -253,8 +257,12 @@ function databaseChecks(dir: string): DoctorCheck[] {
   if (!existsSync(file)) return [];
   try {
     // Read-only, no migrations: the check never changes the file.
-    openDatabase(file, {}, { readonly: true }).close();
-    return [{ area: 'data-dir', status: 'ok', message: `${file} passes quick_check` }];
+    const db = openDatabase(file, {}, { readonly: true });
+    try {
+      return [{ area: 'data-dir', status: 'ok', message: `${file} passes quick_check` }, ...capacityChecks(db)];
+    } finally {
+      db.close();
+    }
   } catch (err) {
     return [{ area: 'data-dir', status: 'fail', message: (err as Error).message, fix: 'stop the gateway, move the file aside (keep it for analysis) and restore the latest backup' }];
   }
@@ -297,6 +305,22 @@ function unconfirmedHoldChecks(configFile: string, dataDir: string): DoctorCheck
   }
 }
 
+/** Days of readings the store can still take at the current rate (issue: never run out before the caps say). */
+function capacityChecks(db: ReturnType<typeof openDatabase>): DoctorCheck[] {
+  if (!hasPackedLayout(db)) return [];
+  const c = readingCapacity(db, { nowMs: Date.now(), capBytes: readingWriterDefaults.capBytes });
+  const retentionDays = readingWriterDefaults.retentionMs / 86_400_000;
+  const minDays = MIN_READING_RETENTION_MS / 86_400_000;
+  const message = describeCapacity(c);
+  if (c.daysCapacity !== null && c.daysCapacity < minDays) {
+    return [{ area: 'data-dir', status: 'fail', message, fix: `the byte cap holds less than the legal ${minDays} days at this rate: raise the cap, or poll fewer points` }];
+  }
+  if (c.daysDiskLeft !== null && c.daysDiskLeft < retentionDays) {
+    return [{ area: 'data-dir', status: 'warn', message, fix: `free disk space lasts less than the ${retentionDays}-day retention at this rate: free space or use a larger disk` }];
+  }
+  return [{ area: 'data-dir', status: 'ok', message }];
+}
+
 // ---------------------------------------------------------------- clock
 
 function newestReading(dataDir: string): number | null {
@@ -305,6 +329,8 @@ function newestReading(dataDir: string): number | null {
   try {
     const db = openDatabase(file, {}, { readonly: true });
     try {
+      if (hasPackedLayout(db)) return newestReadingTime(db);
+      // A store of the row layout not yet started by this version.
       const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined;
       if (!hasTable) return null;
       return (db.prepare('SELECT max(wall_time) FROM readings').pluck().get() as number | null) ?? null;

@@ -12,6 +12,8 @@ export interface Migration {
   description: string;
   /** Runs inside a transaction; throwing rolls the whole migration back. */
   up: (db: Database.Database) => void;
+  /** Per-connection setup needed once this migration is applied (e.g. a virtual table); runs on every open. */
+  connect?: (db: Database.Database) => void;
 }
 
 export interface OpenDatabaseOptions {
@@ -95,6 +97,7 @@ export function openDatabase(
     }
     db.pragma('foreign_keys = ON');
     migrate(db, path, plan, readonly);
+    connectComponents(db, plan);
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   } catch (err) {
@@ -249,6 +252,14 @@ function applyOne(db: Database.Database, path: string, component: string, m: Mig
       `${path}: migration ${component}@${m.version} (${m.description}) failed and was rolled back: ${messageOf(err)}`,
       { cause: err, component },
     );
+  }
+}
+
+function connectComponents(db: Database.Database, plan: Map<string, Migration[]>): void {
+  const applied = appliedMigrations(db);
+  for (const [component, migrations] of plan) {
+    const done = new Set(applied.get(component) ?? []);
+    for (const m of migrations) if (m.connect && done.has(m.version)) m.connect(db);
   }
 }
 

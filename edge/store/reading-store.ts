@@ -1,33 +1,24 @@
-// The readings table and its writer. The polling/safety path hands readings to `enqueue`, which
-// only appends to a bounded in-memory queue; a background timer writes them in batches, one
-// transaction each. A failing disk (full, locked, I/O error) never reaches the caller: the
-// writer counts it, keeps the newest readings within a hard cap, and resumes by itself.
+// The reading writer. The polling/safety path hands readings to `enqueue`, which only appends to a
+// bounded in-memory queue; a background timer writes them in batches. A batch is written when it
+// is appended to the open-block journal (reading-journal.ts: one write() per batch, what a SIGKILL
+// cannot take back); once a block span (30 min) has passed, its readings are packed one block per
+// point (reading-codec.ts) and committed to SQLite in one transaction (block-store.ts). A failing
+// disk (full, locked, I/O error) never reaches the caller: the writer counts it, keeps the newest
+// readings within a hard cap, and resumes by itself.
 import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
-import type { Quality, Reading } from '../readings.js';
+import type { Reading } from '../readings.js';
 import { createLogger, type Logger } from '../log.js';
+import { blockMsOf, commitBlocks, hasPackedLayout, journalGenOf, PointIds, spanStartOf, type BlockRow } from './block-store.js';
 import { BoundedQueue } from './bounded-queue.js';
-import type { Migration } from './database.js';
+import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
+import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
+import { convertLegacyReadings } from './reading-migration.js';
+import { enforceReadingRetention, type RetentionRun } from './reading-retention.js';
 
-/** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
-export const readingMigrations: Migration[] = [
-  {
-    version: 1,
-    description: 'readings table with (point, wall_time) index',
-    up: (db) => {
-      db.exec(`CREATE TABLE readings (
-        id INTEGER PRIMARY KEY,
-        point TEXT NOT NULL,
-        value REAL NULL,
-        quality TEXT NOT NULL,
-        wall_time INTEGER NOT NULL,
-        mono_time REAL NOT NULL,
-        raw TEXT NOT NULL
-      )`);
-      db.exec('CREATE INDEX readings_point_time ON readings (point, wall_time)');
-    },
-  },
-];
+export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
+export { pruneReadings } from './reading-retention.js';
+export { readingMigrations } from './block-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
@@ -39,12 +30,16 @@ export const readingWriterDefaults = {
   maxQueued: 200_000,
   /** One day of margin over the legal 7-day minimum, so a late prune never cuts into it. */
   retentionMs: 8 * DAY_MS,
+  /** Packed blocks may take at most this many bytes; the oldest go first (see reading-retention.ts). */
+  capBytes: 1.5 * 1024 ** 3,
   /** While writes fail, retry with doubling delays up to this, to spare CPU and lock waits. */
   retryMaxMs: 5_000,
   /** Retention runs at most this often... */
   pruneEveryMs: 60_000,
-  /** ...and deletes at most this many rows per run, so one run never stalls the event loop for long. */
+  /** ...and deletes at most this many readings per run, so one run never stalls the event loop for long. */
   pruneMaxRowsPerRun: 50_000,
+  /** A span is packed this long after the newest reading has passed its end (late polls of slow devices). */
+  closeGraceMs: 5_000,
 } as const;
 
 export interface ReadingWriterOptions {
@@ -53,6 +48,8 @@ export interface ReadingWriterOptions {
   maxQueued?: number;
   /** Keep readings this long (by wall time); at least MIN_READING_RETENTION_MS. Infinity keeps all. */
   retentionMs?: number;
+  /** Byte cap of the packed readings; Infinity for none. */
+  capBytes?: number;
   retryMaxMs?: number;
   logger?: Logger;
   /** Clocks, replaceable in tests: wall = ms since epoch (retention cutoff), mono = monotonic ms (scheduling). */
@@ -60,30 +57,55 @@ export interface ReadingWriterOptions {
 }
 
 export interface ReadingWriterStats {
-  /** Readings committed to the database since construction. */
+  /** Readings written (journaled, then packed) since construction. */
   written: number;
   /** Readings discarded: oldest evicted from a full queue, enqueued after close, or unwritable at close. */
   dropped: number;
   /** Readings waiting in memory. */
   queued: number;
-  /** Failed write attempts (each attempt is one batch transaction). */
+  /** Failed write attempts (each attempt is one batch). */
   failures: number;
   /** True from a failed write until the next successful one (always set by ReadingWriter). */
   failing?: boolean;
   lastError?: string;
+  /** Written readings of the still-open block span (in the journal, not yet packed). */
+  open?: number;
+  /** Retention and capacity, as of the last retention run. */
+  capacity?: RetentionRun;
 }
 
-/** Bind values of one row, computed at enqueue so later changes to the caller's object cannot alter it. */
-type Row = [point: string, value: number | null, quality: string, wallTime: number, monoTime: number, raw: string];
+/** Bind values of one reading, computed at enqueue so later changes to the caller's object cannot alter it. */
+interface Row {
+  point: string;
+  wallTime: number;
+  monoTime: number;
+  value: number | null;
+  quality: QualityCode;
+  raw: number[];
+}
+
+/** Conversion steps of the old row layout per writer tick (6 x 1,000 rows per 250 ms: ~24k rows/s). */
+const migrationStepsPerTick = 6;
+
+/** Databases with an open writer in this process: two writers would interleave one journal file. */
+const openWriters = new Set<string>();
 
 export class ReadingWriter {
   private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock'>>;
   private readonly log: Logger;
   private readonly clock: { wall: () => number; mono: () => number };
   private readonly queue: BoundedQueue<Row>;
-  private readonly insertBatch: (rows: Row[]) => void;
   private readonly timer: NodeJS.Timeout;
+  private readonly ids: PointIds;
+  private readonly blockMs: number;
+  private readonly dbFile: string;
+  private journal: JournalAppender;
+  /** Every reading of the current journal generation, in write order. */
+  private open: JournalReading[] = [];
+  private oldestOpenSpan = Number.POSITIVE_INFINITY;
+  private newestBatchWall = Number.NEGATIVE_INFINITY;
   private drainStep: NodeJS.Immediate | undefined;
+  private migrateStep: NodeJS.Immediate | undefined;
 
   private written = 0;
   private dropped = 0;
@@ -91,12 +113,16 @@ export class ReadingWriter {
   private consecutiveFailures = 0;
   private lastError: string | undefined;
   private nextAttemptAt = 0;
+  private compactError: unknown;
+  private nextCompactAt = 0;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  private capacity: RetentionRun | undefined;
   private closed = false;
   // Logged once per change, never once per reading or per attempt.
   private failingLogged = false;
   private droppingSince: number | undefined;
   private pruneFailing = false;
+  private migrating = false;
   private closedDropLogged = false;
   private malformedLogged = false;
 
@@ -112,6 +138,7 @@ export class ReadingWriter {
       maxBatch: positiveInteger('maxBatch', opts.maxBatch, readingWriterDefaults.maxBatch),
       maxQueued: positiveInteger('maxQueued', opts.maxQueued, readingWriterDefaults.maxQueued),
       retentionMs: opts.retentionMs ?? readingWriterDefaults.retentionMs,
+      capBytes: opts.capBytes ?? readingWriterDefaults.capBytes,
       retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, readingWriterDefaults.retryMaxMs),
     };
     if (typeof this.opts.retentionMs !== 'number' || Number.isNaN(this.opts.retentionMs) || this.opts.retentionMs < MIN_READING_RETENTION_MS) {
@@ -119,26 +146,24 @@ export class ReadingWriter {
         `ReadingWriter: retentionMs must be at least ${MIN_READING_RETENTION_MS} (7 days, AQ 6201-2019), got ${String(opts.retentionMs)}`,
       );
     }
+    if (typeof this.opts.capBytes !== 'number' || Number.isNaN(this.opts.capBytes) || this.opts.capBytes <= 0) {
+      throw new TypeError(`ReadingWriter: capBytes must be a positive number of bytes (or Infinity), got ${String(opts.capBytes)}`);
+    }
     this.log = (opts.logger ?? createLogger()).child({ module: 'reading-store' });
     if (opts.clock !== undefined && (typeof opts.clock?.wall !== 'function' || typeof opts.clock?.mono !== 'function')) {
       throw new TypeError('ReadingWriter: clock must have wall() and mono() functions');
     }
     this.clock = opts.clock ?? { wall: Date.now, mono: () => performance.now() };
     this.queue = new BoundedQueue<Row>(this.opts.maxQueued);
-
-    let insert: Database.Statement;
-    try {
-      insert = db.prepare(
-        'INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-    } catch (err) {
-      throw new TypeError(
-        `ReadingWriter: cannot prepare the readings insert (${messageOf(err)}); open the database with { store: readingMigrations }`,
-      );
+    if (!hasPackedLayout(db)) {
+      throw new TypeError('ReadingWriter: the database has no reading store; open the database with { store: readingMigrations }');
     }
-    this.insertBatch = db.transaction((rows: Row[]) => {
-      for (const row of rows) insert.run(row);
-    });
+    this.ids = new PointIds(db);
+    this.blockMs = blockMsOf(db);
+    this.dbFile = db.name;
+    if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
+    this.journal = this.recoverJournal();
+    openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
     this.timer = setInterval(() => this.onTick(), this.opts.flushIntervalMs).unref();
   }
@@ -165,7 +190,7 @@ export class ReadingWriter {
     }
   }
 
-  /** Write everything queued now, batch by batch, stopping at the first failure. Returns rows written. */
+  /** Write everything queued now, batch by batch, stopping at the first failure. Returns readings written. */
   flush(): number {
     let total = 0;
     while (this.queue.length > 0) {
@@ -176,19 +201,31 @@ export class ReadingWriter {
     return total;
   }
 
-  /** Stop the timer and write what is queued. The database stays open: its owner closes it. */
+  /**
+   * Stop the timer, write what is queued and pack the open span into blocks. The database stays
+   * open: its owner closes it. If packing fails, the readings stay in the journal for the next start.
+   */
   close(): void {
     if (this.closed) return;
     clearInterval(this.timer);
     if (this.drainStep) clearImmediate(this.drainStep);
+    if (this.migrateStep) clearImmediate(this.migrateStep);
     this.drainStep = undefined;
+    this.migrateStep = undefined;
     this.flush();
+    try {
+      this.compact(true);
+    } catch (err) {
+      this.log.error({ error: describe(err), open: this.open.length }, 'could not pack the open readings at close; they stay in the journal for the next start');
+    }
+    this.journal.close();
+    openWriters.delete(this.dbFile);
     this.closed = true;
     const lost = this.queue.length;
     if (lost > 0) {
       this.dropped += lost;
       this.queue.drop(lost);
-      this.log.error({ lost, lastError: this.lastError }, 'writer closed while the database was failing; queued readings lost');
+      this.log.error({ lost, lastError: this.lastError }, 'writer closed while the disk was failing; queued readings lost');
     }
   }
 
@@ -199,9 +236,24 @@ export class ReadingWriter {
       queued: this.queue.length,
       failures: this.failures,
       failing: this.consecutiveFailures > 0,
+      open: this.open.length,
     };
     if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.capacity !== undefined) s.capacity = this.capacity;
     return s;
+  }
+
+  /** The journal of the generation the database names; files of other generations are leftovers of a crash. */
+  private recoverJournal(): JournalAppender {
+    const gen = journalGenOf(this.db);
+    for (const g of journalGenerations(this.dbFile)) if (g !== gen) removeJournalFile(journalFile(this.dbFile, g));
+    const file = journalFile(this.dbFile, gen);
+    const found = readJournal(file);
+    if (!found) return new JournalAppender(file, gen);
+    for (const r of found.readings) this.noteOpen(r);
+    this.open = found.readings;
+    if (this.open.length > 0) this.log.info({ readings: this.open.length }, 'open readings recovered from the journal');
+    return new JournalAppender(file, gen, found.validBytes);
   }
 
   private onTick(): void {
@@ -230,15 +282,32 @@ export class ReadingWriter {
       }).unref();
       return;
     }
-    if (n >= 0) this.maybePrune();
+    if (n >= 0) {
+      if (!this.migrateStep) this.maybeMigrate();
+      this.maybePrune();
+    }
   }
 
-  /** Rows written, 0 when nothing was queued, -1 when the write failed (rows stay queued). */
+  /** Readings written, 0 when nothing was queued, -1 when the write failed (readings stay queued). */
   private writeOneBatch(): number {
     const batch = this.queue.peek(this.opts.maxBatch);
     if (batch.length === 0) return 0;
     try {
-      this.insertBatch(batch);
+      // Packing has failed for long: the open set would grow without bound, so stop taking more
+      // until a retry of the packing succeeds.
+      if (this.compactError !== undefined && this.open.length >= this.opts.maxQueued) {
+        this.maybeCompact();
+        if (this.compactError !== undefined) throw this.compactError;
+      }
+      const entries = batch.map((r) => ({ pointId: this.ids.idOf(r.point), wallTime: r.wallTime, monoTime: r.monoTime, value: r.value, quality: r.quality, raw: r.raw }));
+      this.journal.append(entries);
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const e of entries) {
+        this.open.push(e);
+        this.noteOpen(e);
+        if (e.wallTime > newest) newest = e.wallTime;
+      }
+      this.newestBatchWall = newest;
     } catch (err) {
       this.onWriteFailed(err);
       return -1;
@@ -250,7 +319,86 @@ export class ReadingWriter {
       this.log.warn({ dropped: this.droppedSinceEpisode() }, 'reading queue caught up; no longer dropping');
       this.droppingSince = undefined;
     }
+    this.maybeCompact();
     return batch.length;
+  }
+
+  private noteOpen(r: JournalReading): void {
+    const span = spanStartOf(r.wallTime, this.blockMs);
+    if (span < this.oldestOpenSpan) this.oldestOpenSpan = span;
+  }
+
+  /**
+   * Spans before this one are closed: their end lies a grace period behind the newest reading or
+   * the clock, whichever is later (so readings that arrive old, e.g. a backlog, are packed at once).
+   */
+  private closeBefore(): number {
+    return spanStartOf(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs, this.blockMs);
+  }
+
+  /** Pack closed spans when one has ended; a failure keeps them in the journal and is retried later. */
+  private maybeCompact(): void {
+    const closeBefore = this.closeBefore();
+    if (!(this.oldestOpenSpan < closeBefore)) return;
+    if (this.compactError !== undefined && this.clock.mono() < this.nextCompactAt) return;
+    try {
+      this.compact(false);
+      if (this.compactError !== undefined) this.log.warn({ open: this.open.length }, 'packing reading blocks works again');
+      this.compactError = undefined;
+    } catch (err) {
+      if (this.compactError === undefined) this.log.error({ error: describe(err), open: this.open.length }, 'packing reading blocks failed; readings stay in the journal, will retry');
+      this.compactError = err;
+      this.lastError = describe(err);
+      this.nextCompactAt = this.clock.mono() + this.opts.retryMaxMs;
+    }
+  }
+
+  /**
+   * Write the still-open readings to the next journal generation, commit the closed spans as
+   * blocks together with that generation, then drop the old journal (see reading-journal.ts).
+   */
+  private compact(all: boolean): void {
+    const closeBefore = all ? Number.POSITIVE_INFINITY : this.closeBefore();
+    const groups = new Map<string, JournalReading[]>();
+    const keep: JournalReading[] = [];
+    for (const r of this.open) {
+      const span = spanStartOf(r.wallTime, this.blockMs);
+      if (span >= closeBefore) {
+        keep.push(r);
+        continue;
+      }
+      const key = `${r.pointId}:${span}`;
+      const g = groups.get(key);
+      if (g) g.push(r);
+      else groups.set(key, [r]);
+    }
+    if (groups.size === 0) return;
+    const blocks: BlockRow[] = [];
+    for (const rs of groups.values()) {
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      for (const r of rs) {
+        if (r.wallTime < first) first = r.wallTime;
+        if (r.wallTime > last) last = r.wallTime;
+      }
+      blocks.push({ pointId: rs[0]!.pointId, spanStart: spanStartOf(first, this.blockMs), firstMs: first, lastMs: last, count: rs.length, data: encodeBlock(rs) });
+    }
+    const gen = this.journal.gen;
+    const nextFile = journalFile(this.dbFile, gen + 1);
+    writeJournalFile(nextFile, gen + 1, keep);
+    try {
+      commitBlocks(this.db, blocks, gen + 1);
+    } catch (err) {
+      removeJournalFile(nextFile);
+      throw err;
+    }
+    const previous = this.journal;
+    this.journal = new JournalAppender(nextFile, gen + 1, readJournal(nextFile)!.validBytes);
+    previous.close();
+    removeJournalFile(previous.file);
+    this.open = keep;
+    this.oldestOpenSpan = Number.POSITIVE_INFINITY;
+    for (const r of keep) this.noteOpen(r);
   }
 
   private onWriteFailed(err: unknown): void {
@@ -294,16 +442,46 @@ export class ReadingWriter {
     return this.droppingSince === undefined ? 0 : this.dropped - this.droppingSince;
   }
 
+  /**
+   * Converting a store of the old row layout: a few small steps per tick, each in its own
+   * event-loop turn, so a step (~15 ms) is the longest the polling path waits.
+   */
+  private maybeMigrate(stepsLeft = migrationStepsPerTick): void {
+    this.migrateStep = undefined;
+    if (this.closed) return;
+    try {
+      const step = convertLegacyReadings(this.db);
+      if (step.remaining && stepsLeft > 1) {
+        this.migrateStep = setImmediate(() => this.maybeMigrate(stepsLeft - 1)).unref();
+      }
+      if (step.converted > 0 && !this.migrating) {
+        this.migrating = true;
+        this.log.info('converting stored readings to packed blocks in the background');
+      }
+      if (!step.remaining && this.migrating) {
+        this.migrating = false;
+        this.log.info('stored readings converted to packed blocks');
+      }
+    } catch (err) {
+      this.log.warn({ error: describe(err) }, 'converting stored readings failed this time; will retry');
+    }
+  }
+
   private maybePrune(): void {
-    if (this.opts.retentionMs === Number.POSITIVE_INFINITY) return;
     const now = this.clock.mono();
     if (now - this.lastPruneAt < readingWriterDefaults.pruneEveryMs) return;
     this.lastPruneAt = now;
     try {
-      const deleted = pruneReadings(this.db, this.clock.wall() - this.opts.retentionMs, {
+      const run = enforceReadingRetention(this.db, {
+        nowMs: this.clock.wall(),
+        retentionMs: this.opts.retentionMs,
+        capBytes: this.opts.capBytes,
+        minRetentionMs: MIN_READING_RETENTION_MS,
         maxRows: readingWriterDefaults.pruneMaxRowsPerRun,
       });
-      if (deleted > 0) this.log.debug({ deleted }, 'pruned readings past retention');
+      this.capacity = run;
+      if (run.deleted > 0) this.log.debug({ deleted: run.deleted }, 'pruned readings past retention');
+      if (run.cutIntoMinimum) this.log.error({ capBytes: this.opts.capBytes, daysKept: run.daysStored }, 'reading byte cap reached within the 7-day legal minimum; oldest readings deleted');
       if (this.pruneFailing) this.log.warn('reading retention pruning works again');
       this.pruneFailing = false;
     } catch (err) {
@@ -314,153 +492,29 @@ export class ReadingWriter {
 }
 
 /**
- * Validated here, at enqueue: a row the database would reject (NULL in a NOT NULL column) would
- * otherwise fail its whole batch on every retry and block every reading queued behind it.
+ * Validated here, at enqueue: a reading the store cannot keep exactly would otherwise fail its
+ * whole batch on every retry and block every reading queued behind it.
  */
 function toRow(r: Reading): Row {
   if (typeof r.point !== 'string' || r.point === '') throw new TypeError(`reading has no point code: ${String(r.point)}`);
   if (typeof r.quality !== 'string' || (r.quality as string) === '') throw new TypeError(`reading ${r.point} has no quality`);
-  if (!Number.isFinite(r.wallTime)) throw new TypeError(`reading ${r.point} has wallTime ${String(r.wallTime)}`);
-  if (!Number.isFinite(r.monoTime)) throw new TypeError(`reading ${r.point} has monoTime ${String(r.monoTime)}`);
-  return [
-    r.point,
-    typeof r.value === 'number' ? r.value : null, // NaN is stored as NULL by SQLite
-    r.quality,
-    Math.round(r.wallTime),
-    r.monoTime,
-    JSON.stringify(Array.isArray(r.raw) ? r.raw : []),
-  ];
-}
-
-export interface StoredReading {
-  id: number;
-  point: string;
-  value: number | null;
-  quality: Quality;
-  wallTime: number;
-  monoTime: number;
-  raw: number[];
-}
-
-export interface ReadingQuery {
-  point?: string;
-  /** Inclusive lower bound on wall time, ms since epoch. */
-  fromMs?: number;
-  /** Exclusive upper bound on wall time, ms since epoch. */
-  toMs?: number;
-  /** Default 1000. */
-  limit?: number;
-  /** By wall time; default 'desc' (newest first, what a technician usually wants). */
-  order?: 'asc' | 'desc';
-}
-
-export const readingQueryDefaults = { limit: 1_000, order: 'desc' } as const;
-
-interface ReadingRow {
-  id: number;
-  point: string;
-  value: number | null;
-  quality: string;
-  wall_time: number;
-  mono_time: number;
-  raw: string;
-}
-
-/** Stored readings matching the query, ordered by wall time (ties by insertion order). */
-export function queryReadings(db: Database.Database, q: ReadingQuery = {}): StoredReading[] {
-  const limit = positiveInteger('limit', q.limit, readingQueryDefaults.limit);
-  const order = q.order ?? readingQueryDefaults.order;
-  if (order !== 'asc' && order !== 'desc') throw new TypeError(`queryReadings: order must be 'asc' or 'desc', got ${String(q.order)}`);
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (q.point !== undefined) {
-    if (typeof q.point !== 'string') throw new TypeError(`queryReadings: point must be a string, got ${String(q.point)}`);
-    where.push('point = ?');
-    params.push(q.point);
-  }
-  if (q.fromMs !== undefined) {
-    where.push('wall_time >= ?');
-    params.push(finiteNumber('fromMs', q.fromMs));
-  }
-  if (q.toMs !== undefined) {
-    where.push('wall_time < ?');
-    params.push(finiteNumber('toMs', q.toMs));
-  }
-  const dir = order === 'asc' ? 'ASC' : 'DESC';
-  const sql =
-    `SELECT id, point, value, quality, wall_time, mono_time, raw FROM readings` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY wall_time ${dir}, id ${dir} LIMIT ?`;
-  return (db.prepare(sql).all(...params, limit) as ReadingRow[]).map(fromRow);
-}
-
-/** The newest stored reading of every point, ordered by point. */
-export function latestReadings(db: Database.Database): StoredReading[] {
-  // Walks the (point, wall_time) index point by point: cost grows with the number of points,
-  // not with days of history.
-  const rows = db
-    .prepare(
-      `WITH RECURSIVE points(p) AS (
-         SELECT min(point) FROM readings
-         UNION ALL
-         SELECT (SELECT min(point) FROM readings WHERE point > points.p) FROM points WHERE points.p IS NOT NULL
-       )
-       SELECT r.id, r.point, r.value, r.quality, r.wall_time, r.mono_time, r.raw
-       FROM points JOIN readings r ON r.id = (
-         SELECT id FROM readings WHERE point = points.p ORDER BY wall_time DESC, id DESC LIMIT 1
-       )
-       WHERE points.p IS NOT NULL
-       ORDER BY r.point`,
-    )
-    .all() as ReadingRow[];
-  return rows.map(fromRow);
-}
-
-/**
- * Delete readings whose wall time is before `olderThanMs` (ms since epoch); returns how many.
- * Walks from the oldest row in short transactions, so the cost follows the rows deleted, not the
- * table size. It stops at the first chunk with nothing to delete, so a reading stored long after
- * its wall time may outlive the cutoff a while; a reading at or after the cutoff is never deleted.
- */
-export function pruneReadings(db: Database.Database, olderThanMs: number, opts: { maxRows?: number } = {}): number {
-  const cutoff = finiteNumber('olderThanMs', olderThanMs);
-  const maxRows = opts.maxRows === undefined ? Number.POSITIVE_INFINITY : positiveInteger('maxRows', opts.maxRows, 1);
-  const chunk = 5_000;
-  const chunkEnd = db.prepare('SELECT max(id) FROM (SELECT id FROM readings WHERE id > ? ORDER BY id LIMIT ?)').pluck();
-  const remove = db.prepare('DELETE FROM readings WHERE id > ? AND id <= ? AND wall_time < ?');
-  let cursor = 0;
-  let total = 0;
-  while (total < maxRows) {
-    const end = chunkEnd.get(cursor, Math.min(chunk, maxRows - total)) as number | null;
-    if (end === null) break;
-    const deleted = remove.run(cursor, end, cutoff).changes;
-    if (deleted === 0) break;
-    total += deleted;
-    cursor = end;
-  }
-  return total;
-}
-
-function fromRow(r: ReadingRow): StoredReading {
+  if (!Number.isFinite(r.wallTime) || Math.abs(r.wallTime) >= 2 ** 48) throw new TypeError(`reading ${r.point} has wallTime ${String(r.wallTime)}`);
+  if (!Number.isFinite(r.monoTime) || Math.abs(r.monoTime) >= 2 ** 48) throw new TypeError(`reading ${r.point} has monoTime ${String(r.monoTime)}`);
   return {
-    id: r.id,
     point: r.point,
-    value: r.value,
-    quality: r.quality as Quality,
-    wallTime: r.wall_time,
-    monoTime: r.mono_time,
-    raw: JSON.parse(r.raw) as number[],
+    // NaN is "no value", as the old row layout stored it (SQLite NULL).
+    value: typeof r.value === 'number' && !Number.isNaN(r.value) ? r.value : null,
+    // An unknown quality is stored as the least trusted one, never as good.
+    quality: (QUALITY_CODES as readonly string[]).includes(r.quality) ? (r.quality as QualityCode) : 'comm-fault',
+    wallTime: Math.round(r.wallTime),
+    monoTime: Math.round(r.monoTime),
+    raw: Array.isArray(r.raw) ? r.raw.filter((x) => typeof x === 'number') : [],
   };
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function finiteNumber(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${name} must be a finite number, got ${String(value)}`);
   return value;
 }
 

@@ -4,8 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../edge/store/database.js';
+import { countReadings } from '../../edge/store/reading-reader.js';
+import { readingMigrations } from '../../edge/store/reading-store.js';
 import { ModbusSlaveServer } from '../../simulator/modbus-server.js';
 import { ProfileDevice } from '../../simulator/virtual-device.js';
 import { built, repoRoot } from '../helpers/built.js';
@@ -31,9 +33,9 @@ describe('minegate run: SIGHUP reload', () => {
     writeFileSync(file, configText(port!, 'heading.T2', 200));
     const gw = startCli(['run', '-c', file, '-d', dataDir, '--refresh-ms', '60000']);
     const readings = () => {
-      const db = new Database(join(dataDir, 'minegate.db'), { readonly: true });
+      const db = openDatabase(join(dataDir, 'minegate.db'), { store: readingMigrations }, { readonly: true });
       try {
-        return db.prepare('select count(*) from readings').pluck().get() as number;
+        return countReadings(db); // packed blocks and the open-span journal
       } finally {
         db.close();
       }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../edge/store/database.js';
-import { readingMigrations } from '../../edge/store/reading-store.js';
+import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { PtyPair } from '../../simulator/pty-pair.js';
 import { minegate } from './helpers/cli.js';
 import { type Rig, startRig } from './helpers/rig.js';
@@ -48,7 +48,9 @@ async function closedPort(): Promise<number> {
 function storeReading(dataDir: string, wallTime: number): void {
   mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, 'minegate.db'), { store: readingMigrations });
-  db.prepare("INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES ('T09A01', 0.4, 'good', ?, 0, '[40]')").run(wallTime);
+  const writer = new ReadingWriter(db);
+  writer.enqueue({ point: 'T09A01', value: 0.4, unit: '%CH4', quality: 'good', wallTime, monoTime: 0, raw: [40] });
+  writer.close();
   db.close();
 }
 
@@ -68,6 +70,8 @@ describe('minegate doctor', () => {
     expect(byArea('clock')).toEqual(['ok']);
     expect(byArea('operators')).toEqual(['ok']);
     expect(byArea('data-dir').every((s) => s === 'ok')).toBe(true);
+    // Capacity of the reading store at the current rate (one reading in the last day here).
+    expect(doc.checks.find((c) => c.message.startsWith('readings:'))?.message).toMatch(/1 a day at [\d.]+ B each; cap \d+ MB holds >1000 days at this rate, full in >1000 days; free disk lasts/);
     expect(doc.checks.filter((c) => c.status === 'fail')).toEqual([]);
   });
 

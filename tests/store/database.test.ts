@@ -73,7 +73,7 @@ describe('openDatabase', () => {
       description: string;
       applied_at: number;
     }[];
-    expect(rows.map((r) => `${r.component}@${r.version}:${r.description}`)).toEqual(['demo@1:step 1', 'demo@2:step 2', `store@1:${readingMigrations[0]!.description}`]);
+    expect(rows.map((r) => `${r.component}@${r.version}:${r.description}`)).toEqual(['demo@1:step 1', 'demo@2:step 2', `store@1:${readingMigrations[0]!.description}`, `store@2:${readingMigrations[1]!.description}`]);
     for (const r of rows) expect(Math.abs(r.applied_at - Date.now())).toBeLessThan(60_000);
   });
 
@@ -156,7 +156,8 @@ describe('openDatabase', () => {
   it('refuses a database with a damaged page and does not recreate it', () => {
     const file = join(dir, 'damaged.db');
     const db = track(openDatabase(file, { store: readingMigrations }));
-    const insert = db.prepare("INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, 'good', ?, 0, '[]')");
+    // Old-layout rows (the table a store of the row layout keeps until converted): plenty of pages.
+    const insert = db.prepare("INSERT INTO readings_v1 (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, 'good', ?, 0, '[]')");
     db.transaction(() => {
       for (let i = 0; i < 5_000; i++) insert.run(`P${i % 20}`, i, i);
     })();
@@ -193,7 +194,7 @@ describe('openDatabase', () => {
       track(openDatabase(file, { store: readingMigrations })).close();
       const db = track(openDatabase(file, { store: readingMigrations }, { readonly: true }));
       expect(db.prepare('SELECT count(*) FROM readings').pluck().get()).toBe(0);
-      expect(() => db.prepare("INSERT INTO readings (point, quality, wall_time, mono_time, raw) VALUES ('x', 'good', 0, 0, '[]')").run()).toThrow(/readonly/);
+      expect(() => db.prepare("INSERT INTO reading_points (code) VALUES ('x')").run()).toThrow(/readonly/);
     });
 
     it('does not create a missing file', () => {

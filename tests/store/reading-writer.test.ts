@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeLogger, createLogger, type Logger } from '../../edge/log.js';
 import type { Reading } from '../../edge/readings.js';
 import { openDatabase } from '../../edge/store/database.js';
+import { countReadings, queryReadings } from '../../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations, type ReadingWriterOptions } from '../../edge/store/reading-store.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -38,11 +40,17 @@ function reading(i: number, point = `CH4-${i % 4}`): Reading {
 }
 
 function rowCount(): number {
-  return db.prepare('SELECT count(*) FROM readings').pluck().get() as number;
+  return countReadings(db);
+}
+
+function stored(): ReturnType<typeof queryReadings> {
+  return queryReadings(db, { order: 'asc', limit: 1e9 });
 }
 
 function storedValues(): number[] {
-  return db.prepare('SELECT value FROM readings ORDER BY value').pluck().all() as number[];
+  return stored()
+    .map((r) => r.value!)
+    .sort((a, b) => a - b);
 }
 
 const quiet = { flushIntervalMs: 60_000 }; // timer effectively off: the test drives flush()
@@ -56,10 +64,10 @@ describe('ReadingWriter', () => {
     expect(w.stats()).toMatchObject({ written: 0, queued: 2, dropped: 0, failures: 0 });
 
     expect(w.flush()).toBe(2);
-    const rows = db.prepare('SELECT point, value, quality, wall_time, mono_time, raw FROM readings ORDER BY id').all();
-    expect(rows).toEqual([
-      { point: 'CH4-1', value: 1, quality: 'good', wall_time: T0 + 1, mono_time: 1.5, raw: '[1,7]' },
-      { point: 'CO-1', value: null, quality: 'comm-fault', wall_time: T0 + 123, mono_time: 99.25, raw: '[]' },
+    // monoTime is kept to the whole millisecond (edge/store/reading-codec.ts says why).
+    expect(stored()).toEqual([
+      { point: 'CH4-1', value: 1, quality: 'good', wallTime: T0 + 1, monoTime: 2, raw: [1, 7] },
+      { point: 'CO-1', value: null, quality: 'comm-fault', wallTime: T0 + 123, monoTime: 99, raw: [] },
     ]);
     expect(w.stats()).toMatchObject({ written: 2, queued: 0 });
   });
@@ -71,7 +79,7 @@ describe('ReadingWriter', () => {
     r.value = 999;
     r.raw[0] = 999;
     w.flush();
-    expect(db.prepare('SELECT value, raw FROM readings').get()).toEqual({ value: 5, raw: '[5,7]' });
+    expect(stored().map((x) => [x.value, x.raw])).toEqual([[5, [5, 7]]]);
   });
 
   it('writes on its own timer', async () => {
@@ -110,7 +118,7 @@ describe('ReadingWriter', () => {
     w.enqueue({ ...reading(6), value: Number.NaN }); // an unusable value is still a record: stored as NULL
     expect(w.stats()).toMatchObject({ dropped: 5, queued: 2 });
     expect(w.flush()).toBe(2);
-    expect(db.prepare('SELECT value FROM readings ORDER BY id').pluck().all()).toEqual([5, null]);
+    expect(stored().map((x) => x.value)).toEqual([5, null]);
     expect(w.stats()).toMatchObject({ failures: 0 });
   });
 
@@ -129,28 +137,36 @@ describe('ReadingWriter', () => {
   it('survives a full disk: enqueue keeps working, memory stays bounded, then resumes by itself', async () => {
     const logger = createLogger({ dataDir: dir, level: 'info' });
     loggers.push(logger);
-    const w = writer({ flushIntervalMs: 10, maxBatch: 100, maxQueued: 2_000, retryMaxMs: 40, logger });
-    // Cap the file a few pages above its current size: a few batches fit, then SQLITE_FULL.
-    db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 4}`);
+    // Readings 2 s apart from the start of a 30-minute block span: after 903 of them the span is
+    // closed and must be packed into SQLite, which the capped file refuses (SQLITE_FULL).
+    const base = 20_000 * 86_400_000;
+    const w = writer({ flushIntervalMs: 10, maxBatch: 100, maxQueued: 2_000, retryMaxMs: 40, logger, clock: { wall: () => base, mono: () => performance.now() } });
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
 
     let enqueued = 0;
     const enqueueMany = (n: number): void => {
-      for (let i = 0; i < n; i++) w.enqueue(reading(enqueued++));
+      for (let i = 0; i < n; i++) {
+        const v = enqueued++;
+        // Scattered raw words: a packed span needs new pages, not just the free room of the last one.
+        w.enqueue({ ...reading(v), wallTime: base + v * 2000, raw: [Math.imul(v, 2654435761) >>> 16, Math.imul(v, 40503) & 0xffff] });
+      }
     };
     enqueueMany(1_000);
-    await waitFor(() => w.stats().failures >= 3, { timeoutMs: 5_000, what: 'repeated SQLITE_FULL failures' });
-    const full = w.stats();
-    expect(full.failing).toBe(true);
-    expect(full.lastError).toMatch(/SQLITE_FULL/);
-    expect(full.written).toBeGreaterThan(0); // some batches fitted before the file filled
-    expect(full.written % 100).toBe(0); // the failed batch left no partial rows
-    expect(rowCount()).toBe(full.written);
+    // The journal takes the batches although the database refuses the packed span...
+    await waitFor(() => w.stats().written === 1_000 && /SQLITE_FULL/.test(w.stats().lastError ?? ''), { timeoutMs: 5_000, what: 'journaled while packing fails' });
+    expect(w.stats()).toMatchObject({ failing: false, queued: 0, failures: 0 });
+    expect(rowCount()).toBe(1_000); // ...and every reading is readable meanwhile
 
+    // ...until the unpacked readings reach maxQueued: then writes fail, and the queue holds the newest.
     expect(() => enqueueMany(5_000)).not.toThrow();
+    await waitFor(() => w.stats().failures >= 3, { timeoutMs: 5_000, what: 'repeated SQLITE_FULL failures' });
     const bounded = w.stats();
-    expect(bounded.queued).toBe(2_000);
-    expect(bounded.dropped).toBe(enqueued - bounded.written - 2_000);
-    expect(bounded.dropped).toBeGreaterThan(0);
+    expect(bounded.failing).toBe(true);
+    expect(bounded.lastError).toMatch(/SQLITE_FULL/);
+    // 5,000 arrived at once into a 2,000-reading queue: the oldest 3,000 were dropped; 1,000 more
+    // were journaled before the cap, 1,000 wait.
+    expect(bounded).toMatchObject({ written: 2_000, dropped: 3_000, queued: 1_000 });
+    expect(rowCount()).toBe(bounded.written);
 
     db.pragma('max_page_count = 1073741823'); // space is back
     await waitFor(() => w.stats().queued === 0, { timeoutMs: 5_000, what: 'the writer to resume and drain' });
@@ -158,8 +174,8 @@ describe('ReadingWriter', () => {
     expect(after.failing).toBe(false);
     expect(after.written + after.dropped).toBe(enqueued);
     expect(rowCount()).toBe(after.written);
-    // What survived: everything written before the disk filled, then the newest 2,000.
-    const expected = [...Array(full.written).keys(), ...Array.from({ length: 2_000 }, (_, i) => enqueued - 2_000 + i)];
+    // What survived: the first 1,000, then the newest 2,000.
+    const expected = [...Array(1_000).keys(), ...Array.from({ length: 2_000 }, (_, i) => enqueued - 2_000 + i)];
     expect(storedValues()).toEqual(expected);
 
     // One log line per state change, not one per failed attempt.
@@ -185,6 +201,10 @@ describe('ReadingWriter', () => {
     expect(() => new ReadingWriter(db, { maxQueued: 1.5 })).toThrow(/maxQueued.*1\.5/);
     expect(() => new ReadingWriter(db, { retentionMs: 24 * 3600_000 })).toThrow(/7 days/);
     expect(() => new ReadingWriter(undefined as unknown as Database.Database)).toThrow(TypeError);
+    const first = writer(quiet);
+    expect(() => new ReadingWriter(db)).toThrow(/another writer is open/); // one journal, one writer
+    first.close();
+    expect(() => new ReadingWriter(db).close()).not.toThrow();
     const bare = openDatabase(join(dir, 'bare.db'), {});
     try {
       expect(() => new ReadingWriter(bare)).toThrow(/readingMigrations/);

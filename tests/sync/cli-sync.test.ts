@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../edge/store/database.js';
-import { readingMigrations } from '../../edge/store/reading-store.js';
+import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { parseFile } from '../../sync/formats/mt1201-file.js';
 import { loadPrivateKey } from '../../sync/integrity.js';
 import { cdssStream } from '../../sync/streams/index.js';
@@ -28,11 +28,10 @@ const T0 = Date.UTC(2026, 0, 10, 0, 0, 0); // 08:00:00 mine time
 /** A store with `n` readings of T1 one second apart from T0, the 3rd one stale, plus one of an unknown point. */
 function storeWithReadings(dataDir: string, n: number): void {
   const db = openDatabase(path.join(dataDir, 'minegate.db'), { store: readingMigrations });
-  const insert = db.prepare('INSERT INTO readings (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, ?, ?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) insert.run('T1', 0.3 + i / 100, i === 2 ? 'stale' : 'good', T0 + i * 1000, i * 1000, '[]');
-    insert.run('OLD-POINT', 1, 'good', T0 + 500, 500, '[]');
-  })();
+  const writer = new ReadingWriter(db);
+  for (let i = 0; i < n; i++) writer.enqueue({ point: 'T1', value: 0.3 + i / 100, unit: '%CH4', quality: i === 2 ? 'stale' : 'good', wallTime: T0 + i * 1000, monoTime: i * 1000, raw: [] });
+  writer.enqueue({ point: 'OLD-POINT', value: 1, unit: '', quality: 'good', wallTime: T0 + 500, monoTime: 500, raw: [] });
+  writer.close();
   db.close();
 }
 

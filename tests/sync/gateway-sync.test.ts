@@ -191,7 +191,22 @@ describe('sync capability in a running gateway', () => {
     const outboxDb = rig.sync.sync!.db;
     const storeDb = rig.gateway.database;
     for (const db of [outboxDb, storeDb]) db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-    await waitFor(() => rig!.gateway.status().store.failures > 0 || undefined, { what: 'the reading store failing to write' });
+    // Both files now refuse anything that needs a new page. (The reading store keeps taking
+    // batches into its open-span journal, its own file, so it does not report failures here.)
+    // Probe: a 1 MB write in a transaction that is rolled back either way.
+    const probe = (db: typeof storeDb): string => {
+      try {
+        db.transaction(() => {
+          db.exec('CREATE TABLE full_probe (x)');
+          db.prepare('INSERT INTO full_probe VALUES (zeroblob(1000000))').run();
+          throw new Error('the write fitted');
+        })();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    for (const db of [outboxDb, storeDb]) expect(probe(db)).toMatch(/full/);
 
     const t0 = performance.now();
     rig.field(1).set('value', 1.6);
