@@ -31,6 +31,14 @@ export const SYNC_DEFAULTS = {
   },
   /** Payload bytes per second upstream; null = unlimited. */
   bytesPerSecond: null as number | null,
+  /**
+   * When the outbox frees a batch: 'receipt' = only once the platform's signed receipt covers it
+   * (end to end; needs the platform key), 'puback' = on the broker's PUBACK (a platform that sends
+   * no receipts; a broker that loses the platform's session then loses the batches).
+   */
+  delivery: 'receipt' as 'receipt' | 'puback',
+  /** No receipt this long after a PUBACK: send the unreceipted batches again. */
+  receiptTimeoutMs: 30_000,
   encoding: 'utf-8' as 'utf-8' | 'gb18030',
   /** Authority recorded on a remote cut ordered by the platform (must be in safety.remoteCut.authorities when that list is set). */
   remoteCutAuthority: 'platform',
@@ -80,6 +88,10 @@ export const SyncSchema = z.strictObject({
   outbox: SyncOutboxSchema.prefault({}),
   /** Upstream bandwidth cap in payload bytes per second (a shared radio or DSL link); absent = unlimited. */
   bytesPerSecond: z.number().int().min(1024).optional(),
+  /** Bucket of the bandwidth cap: how many bytes may go at once after an idle spell; absent = one second of bytesPerSecond. */
+  burstBytes: z.number().int().min(1024).optional(),
+  delivery: z.enum(['receipt', 'puback']).default(SYNC_DEFAULTS.delivery),
+  receiptTimeoutMs: ms(1_000, 3_600_000).default(SYNC_DEFAULTS.receiptTimeoutMs),
   /** Also write every sealed MT/T 1201 batch as a file here, for an existing networking host (FTP pickup). */
   fileDropDir: path.optional(),
   encoding: z.enum(['utf-8', 'gb18030']).default(SYNC_DEFAULTS.encoding),

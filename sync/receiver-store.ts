@@ -94,6 +94,10 @@ export class ReceiverStore {
     })();
   }
 
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { parseFile } from './formats/mt1201-file.js';
 import { isMt1201Type } from './formats/records/index.js';
-import { GENESIS_HASH, loadPublicKey, verifyBatch, type BatchIdentity } from './integrity.js';
+import { GENESIS_HASH, loadPrivateKey, loadPublicKey, verifyBatch, type BatchIdentity } from './integrity.js';
 import { signReceipt, RECEIPT_VERSION } from './receipts.js';
 import { addRange, coverage } from './seq-ranges.js';
 import { ReceiverStore, type StoredMarker, type StoredRange } from './receiver-store.js';
@@ -139,7 +139,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly counters: ReceiverStats = { batches: 0, records: 0, bytes: 0, duplicates: 0, failures: 0, gapMarkers: 0, reportedDropped: 0, receipts: 0, storeFailures: 0 };
   private readonly log: SyncLogger;
   private readonly opts: ReceiverOptions;
-  private readonly store: ReceiverStore;
+  private store: ReceiverStore;
   /** This turn's accepted batches and markers, committed together before their receipts go out. */
   private pendingRows: StoredRange[] = [];
   private pendingMarkers: StoredMarker[] = [];
@@ -186,6 +186,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /** Connects and subscribes; resolves once the subscription is in place. */
   async start(): Promise<void> {
     const o = this.opts;
+    if (!this.store.isOpen) {
+      // Started again after stop(): the ledger comes back from its file (or an empty RAM one).
+      this.store = new ReceiverStore(o.stateFile ?? null);
+      this.load();
+    }
     const clientOpts: IClientOptions = {
       protocolVersion: 5,
       clientId: o.clientId ?? 'minegate-receiver',
@@ -474,6 +479,10 @@ export interface ReceiveMainOptions {
   out: string;
   /** Path of the substation public key (PEM). */
   key: string;
+  /** The ledger's SQLite file; default <out>/ledger.db. */
+  state?: string;
+  /** Path of the platform's private key (PEM): publish signed receipts. */
+  receiptKey?: string;
   clientId?: string;
   tls?: TlsFiles;
   logger?: SyncLogger;
@@ -489,6 +498,8 @@ export async function receiveMain(opts: ReceiveMainOptions): Promise<{ receiver:
     brokerUrl: opts.broker,
     publicKey: loadPublicKey(opts.key),
     outDir: opts.out,
+    stateFile: opts.state ?? join(opts.out, 'ledger.db'),
+    ...(opts.receiptKey ? { receiptKey: loadPrivateKey(opts.receiptKey) } : {}),
     ...(opts.clientId ? { clientId: opts.clientId } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),

@@ -94,6 +94,8 @@ export class SyncCapability implements Capability {
   private service: SyncService | null = null;
   private disabledReason: string | null = null;
   private brokerUrl: string | null = null;
+  /** How batches are freed: by the platform's receipt, or (no platform key / configured so) by the broker PUBACK. */
+  private delivery: 'receipt' | 'puback' | null = null;
   private points = new Map<string, UpstreamPoint>();
   private abnormalities: AbnormalityTracker | null = null;
   private stats5: FiveMinuteStats | null = null;
@@ -135,6 +137,10 @@ export class SyncCapability implements Capability {
     const platformKey = existsSync(paths.platformKeyPath) ? paths.platformKeyPath : undefined;
     if (!platformKey) ctx.logger.warn({ path: paths.platformKeyPath }, 'no platform public key: commands from the platform (remote cut, evacuation) are refused');
     const { config } = ctx.loaded;
+    if (cfg.delivery === 'receipt' && !platformKey) {
+      ctx.logger.error({ path: paths.platformKeyPath }, 'delivery: receipt needs the platform public key to verify receipts; batches are freed on the broker PUBACK instead');
+    }
+    this.delivery = cfg.delivery === 'receipt' && platformKey ? 'receipt' : 'puback';
     try {
       this.service = startSync({
         file: paths.outboxFile,
@@ -150,7 +156,9 @@ export class SyncCapability implements Capability {
           ...(cfg.username !== undefined ? { username: cfg.username } : {}),
           ...(cfg.password !== undefined ? { password: cfg.password } : {}),
           bytesPerSecond: cfg.bytesPerSecond ?? null,
+          ...(cfg.burstBytes !== undefined ? { burstBytes: cfg.burstBytes } : {}),
         },
+        ...(this.delivery === 'receipt' ? { receipts: { timeoutMs: cfg.receiptTimeoutMs } } : {}),
         logger: ctx.logger,
       });
     } catch (err) {

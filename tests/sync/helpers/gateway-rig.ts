@@ -110,7 +110,7 @@ export class SyncRig {
       const platform = generateKeyPairSync('ed25519');
       mkdirSync(join(dataDir, 'keys'), { recursive: true });
       writeFileSync(join(dataDir, 'keys', 'platform.pub.pem'), platform.publicKey.export({ type: 'spki', format: 'pem' }));
-      receiver = new Receiver({ brokerUrl: broker.url, publicKey: loadPublicKey(substation.publicKeyPath), outDir: join(dataDir, 'platform'), clientId: `rig-platform-${randomBytes(4).toString('hex')}` });
+      receiver = new Receiver({ brokerUrl: broker.url, publicKey: loadPublicKey(substation.publicKeyPath), outDir: join(dataDir, 'platform'), clientId: `rig-platform-${randomBytes(4).toString('hex')}`, receiptKey: platform.privateKey as KeyObject, stateFile: join(dataDir, 'platform-ledger.db') });
       await receiver.start();
       commander = new PlatformCommander({ brokerUrl: broker.url, platformKey: platform.privateKey as KeyObject });
       await commander.start();
