@@ -35,6 +35,9 @@ import { LANES, type Lane } from './stream.js';
 import { cdssStream, fzssStream, tjsjStream, ycbjStream } from './streams/index.js';
 import { messageOf } from './sync-error.js';
 import { startSync, type SyncService } from './sync-service.js';
+import { DefinitionFeed } from './feeds/definitions-feed.js';
+import { definitionStreams } from './streams/definitions.js';
+import { DAY_MS } from './stream.js';
 import type { UplinkStatus } from './uplink.js';
 
 export interface SyncCapabilityOptions {
@@ -96,6 +99,7 @@ export class SyncCapability implements Capability {
   private brokerUrl: string | null = null;
   /** How batches are freed: by the platform's receipt, or (no platform key / configured so) by the broker PUBACK. */
   private delivery: 'receipt' | 'puback' | null = null;
+  private definitions: DefinitionFeed | null = null;
   private points = new Map<string, UpstreamPoint>();
   private abnormalities: AbnormalityTracker | null = null;
   private stats5: FiveMinuteStats | null = null;
@@ -213,6 +217,10 @@ export class SyncCapability implements Capability {
 
     this.attachCapabilities(ctx, service);
     this.attachCommands(ctx, cfg, service);
+    // Definitions before any snapshot of this config (the timers below fire later): at start, which
+    // includes every config reload, and once a day.
+    this.definitions = this.definitionFeed(ctx, cfg, service);
+    this.definitions.emit(ctx.clock.wall());
 
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(() => {
@@ -227,6 +235,7 @@ export class SyncCapability implements Capability {
     };
     every(cfg.snapshots.cdssMs, () => this.snapshotPoints());
     every(cfg.snapshots.fzssMs, () => this.snapshotSubstation());
+    every(DAY_MS, () => this.definitions!.emit(ctx.clock.wall()));
     every(this.o.statsCheckMs, () => stats.closeUpTo(ctx.clock.wall() - this.o.statsCloseDelayMs));
     if (this.personnel) {
       const feed = this.personnel;
@@ -337,6 +346,23 @@ export class SyncCapability implements Capability {
     }
     const seals = ctx.capability('seals');
     if (isSealSource(seals)) this.seals = new SealFeed(seals, service.outbox);
+  }
+
+  private definitionFeed(ctx: CapabilityContext, cfg: SyncConfig, service: SyncService): DefinitionFeed {
+    const { config } = ctx.loaded;
+    const streams = definitionStreams({ ...cfg.systems, ratedUnderground: config.personnel?.ratedUnderground ?? null });
+    const engine = ctx.safety.engine;
+    return new DefinitionFeed(
+      service.outbox,
+      streams,
+      {
+        substation: config.substation,
+        points: config.points,
+        limitsOf: (code) => engine.plan.points.get(code)?.thresholds,
+        personnel: () => this.personnelSource?.engine.plan ?? null,
+      },
+      (what, err) => ctx.logger.error({ err: messageOf(err) }, `${what} could not be built for upstream`),
+    );
   }
 
   private attachCommands(ctx: CapabilityContext, cfg: SyncConfig, service: SyncService): void {

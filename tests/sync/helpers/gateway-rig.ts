@@ -90,7 +90,7 @@ export class SyncRig {
     readonly receiver: Receiver,
     readonly commander: PlatformCommander,
     readonly dataDir: string,
-    readonly configYaml: string,
+    public configYaml: string,
   ) {
     receiver.on('batch', (b) => this.batches.push(b));
   }
