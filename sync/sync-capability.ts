@@ -35,7 +35,7 @@ import { LANES, type Lane } from './stream.js';
 import { cdssStream, fzssStream, tjsjStream, ycbjStream } from './streams/index.js';
 import { messageOf } from './sync-error.js';
 import { startSync, type SyncService } from './sync-service.js';
-import { DefinitionFeed } from './feeds/definitions-feed.js';
+import { DefinitionFeed, type DefinitionFeedStats } from './feeds/definitions-feed.js';
 import { definitionStreams } from './streams/definitions.js';
 import { DAY_MS } from './stream.js';
 import type { UplinkStatus } from './uplink.js';
@@ -85,6 +85,11 @@ export interface UpstreamStatusJson {
   personnel: PersonnelFeedStats | null;
   sealMessages: number | null;
   fileDrop: FileDropStats | null;
+  /** How batches are freed ('receipt' end to end, 'puback' by the broker); null when not started. */
+  delivery: 'receipt' | 'puback' | null;
+  /** Batches sent but not yet covered by a platform receipt. */
+  awaitingReceipt: number;
+  definitions: DefinitionFeedStats | null;
 }
 
 const EMPTY_BACKLOG = (): Record<Lane, LaneBacklog> =>
@@ -310,6 +315,9 @@ export class SyncCapability implements Capability {
       personnel: this.personnel?.stats() ?? null,
       sealMessages: this.seals ? this.seals.stats().alarmMessages : null,
       fileDrop: this.fileDrop?.stats() ?? null,
+      delivery: this.service ? this.delivery : null,
+      awaitingReceipt: up?.awaitingReceipt ?? 0,
+      definitions: this.definitions?.stats() ?? null,
     };
   }
 

@@ -153,8 +153,18 @@ describe('sync capability in a running gateway', () => {
       const r = await runCli(['sync', 'status', '-d', rig.dataDir, '--json']);
       expect(r.code).toBe(0);
       const s = JSON.parse(r.stdout) as { connected: boolean; broker: string; acked: { batches: number } };
-      expect(s).toMatchObject({ connected: true, broker: rig.broker.url });
+      expect(s).toMatchObject({ schema: 'minegate.sync-status/1', gateway: true, connected: true, broker: rig.broker.url, delivery: 'receipt' });
       expect(s.acked.batches).toBeGreaterThan(0);
+      // Same keys when only the outbox file can be read (schema minegate.sync-status/1).
+      await control.stop();
+      await rig.gateway.stop();
+      const off = await runCli(['sync', 'status', '-d', rig.dataDir, '--json']);
+      expect(off.code).toBe(0);
+      const o = JSON.parse(off.stdout) as Record<string, unknown>;
+      expect(o).toMatchObject({ schema: 'minegate.sync-status/1', gateway: false, state: 'not-running' });
+      expect(Object.keys(o).sort()).toEqual(Object.keys(s).sort());
+      expect(Object.keys(o.backlog as object).sort()).toEqual(Object.keys((s as unknown as { backlog: object }).backlog).sort());
+      expect(Array.isArray(o.streams)).toBe(true);
     } finally {
       await control.stop();
     }
