@@ -36,6 +36,9 @@ import { cdssStream, fzssStream, tjsjStream, ycbjStream } from './streams/index.
 import { messageOf } from './sync-error.js';
 import { startSync, type SyncService } from './sync-service.js';
 import { DefinitionFeed, type DefinitionFeedStats } from './feeds/definitions-feed.js';
+import { rejectedCommandEvents } from './command-log.js';
+import type { SafetyEvent } from '../edge/safety/events.js';
+import type { EventQuery } from '../edge/safety/store.js';
 import { definitionStreams } from './streams/definitions.js';
 import { DAY_MS } from './stream.js';
 import type { UplinkStatus } from './uplink.js';
@@ -276,6 +279,17 @@ export class SyncCapability implements Capability {
       this.personnel.snapshotStations(this.ctx.clock.wall());
     }
     this.service?.outbox.flush();
+  }
+
+  /** Rejected platform commands for `minegate events`. */
+  events(query: EventQuery): SafetyEvent[] {
+    const db = this.service?.db;
+    if (!db || !db.open) return [];
+    try {
+      return rejectedCommandEvents(db, query);
+    } catch {
+      return [];
+    }
   }
 
   /** `sync.status` and `sync.now` for the control socket (the runtime registers them). */
