@@ -231,7 +231,9 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const client = this.client;
     this.client = null;
     if (client) await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-    this.store.close();
+    // A file ledger is closed (start() reopens it); a RAM ledger stays, so a stopped and restarted
+    // receiver object keeps what it received, as it always did.
+    if (this.opts.stateFile) this.store.close();
   }
 
   /** Checks and records one batch. Public so a platform can feed batches that arrived another way. */
