@@ -26,7 +26,8 @@ const SUBSTATIONS = 50;
 const SECONDS = Number(process.env.MINEGATE_FLEET_SECONDS ?? 30);
 const TICK_MS = 200;
 const POINTS = 8;
-const T0 = Date.UTC(2026, 0, 1);
+// Record times are real: the outbox's age cap (7 days) must not drop anything during the run.
+const T0 = Date.now();
 
 interface Substation {
   mineCode: string;
