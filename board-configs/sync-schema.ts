@@ -31,6 +31,19 @@ export const SYNC_DEFAULTS = {
   },
   /** Payload bytes per second upstream; null = unlimited. */
   bytesPerSecond: null as number | null,
+  /**
+   * When the outbox frees a batch: 'receipt' = only once the platform's signed receipt covers it
+   * (end to end; needs the platform key), 'puback' = on the broker's PUBACK (a platform that sends
+   * no receipts; a broker that loses the platform's session then loses the batches).
+   */
+  delivery: 'receipt' as 'receipt' | 'puback',
+  /** No receipt this long after a PUBACK: send the unreceipted batches again. */
+  receiptTimeoutMs: 30_000,
+  /** Extended headers of the definition files (CDDY: monitoring; RYXX: positioning): 系统型号; 系统名称; 厂家; 安标有效期. */
+  systems: {
+    monitoring: { model: 'minegate', name: 'minegate 安全监控联网网关', manufacturer: 'minegate', certificateExpiry: '' },
+    positioning: { model: 'minegate', name: 'minegate 人员定位联网网关', manufacturer: 'minegate', certificateExpiry: '' },
+  },
   encoding: 'utf-8' as 'utf-8' | 'gb18030',
   /** Authority recorded on a remote cut ordered by the platform (must be in safety.remoteCut.authorities when that list is set). */
   remoteCutAuthority: 'platform',
@@ -63,6 +76,17 @@ export const SyncOutboxSchema = z.strictObject({
   maxAgeMs: ms(60_000, 400 * 86_400_000).default(SYNC_DEFAULTS.outbox.maxAgeMs),
 });
 
+// A field of an MT/T 1201 file: no separators (; ~ |) and no full-width semicolon.
+const headerText = z.string().regex(/^[^;~|；\r\n]*$/, 'no ; ~ | or line breaks (they separate MT/T 1201 fields and records)');
+const systemHeader = (d: { model: string; name: string; manufacturer: string; certificateExpiry: string }) =>
+  z.strictObject({
+    model: headerText.default(d.model),
+    name: headerText.default(d.name),
+    manufacturer: headerText.default(d.manufacturer),
+    /** 安标有效期, e.g. 2027-06-30; empty when unknown. */
+    certificateExpiry: z.string().regex(/^(\d{4}-\d{2}-\d{2})?$/, 'yyyy-MM-dd or empty').default(d.certificateExpiry),
+  });
+
 export const SyncSchema = z.strictObject({
   /** The platform broker: mqtts://host:8883 in production (mqtt:// only on a trusted link or loopback). */
   brokerUrl: z.string().regex(/^(mqtts?|tcp|ssl):\/\/[^\s/]+(:\d+)?\/?$/, 'a broker URL like mqtts://platform.example:8883'),
@@ -80,6 +104,10 @@ export const SyncSchema = z.strictObject({
   outbox: SyncOutboxSchema.prefault({}),
   /** Upstream bandwidth cap in payload bytes per second (a shared radio or DSL link); absent = unlimited. */
   bytesPerSecond: z.number().int().min(1024).optional(),
+  /** Bucket of the bandwidth cap: how many bytes may go at once after an idle spell; absent = one second of bytesPerSecond. */
+  burstBytes: z.number().int().min(1024).optional(),
+  delivery: z.enum(['receipt', 'puback']).default(SYNC_DEFAULTS.delivery),
+  receiptTimeoutMs: ms(1_000, 3_600_000).default(SYNC_DEFAULTS.receiptTimeoutMs),
   /** Also write every sealed MT/T 1201 batch as a file here, for an existing networking host (FTP pickup). */
   fileDropDir: path.optional(),
   encoding: z.enum(['utf-8', 'gb18030']).default(SYNC_DEFAULTS.encoding),
@@ -89,6 +117,12 @@ export const SyncSchema = z.strictObject({
       areas: z.array(z.string().min(1)).min(1),
     })
     .optional(),
+  systems: z
+    .strictObject({
+      monitoring: systemHeader(SYNC_DEFAULTS.systems.monitoring).prefault({}),
+      positioning: systemHeader(SYNC_DEFAULTS.systems.positioning).prefault({}),
+    })
+    .prefault({}),
   remoteCutAuthority: z.string().min(1).default(SYNC_DEFAULTS.remoteCutAuthority),
   remoteCutDurationMs: ms(60_000, 7 * 86_400_000).default(SYNC_DEFAULTS.remoteCutDurationMs),
 });

@@ -11,6 +11,8 @@ import type { GatewayStatus, ReadingListener } from './gateway.js';
 import type { Logger } from './log.js';
 import type { PointTable } from './point-table.js';
 import type { SafetyLoop } from './safety/safety-loop.js';
+import type { SafetyEvent } from './safety/events.js';
+import type { EventQuery } from './safety/store.js';
 import type { StatusSection } from './status-view.js';
 import type { Migration } from './store/database.js';
 
@@ -44,4 +46,6 @@ export interface Capability {
   statusJson?(): unknown;
   /** Commands of its own on the control socket (e.g. `sync status`, `sync now`). */
   controlHandlers?(): ControlHandler[];
+  /** Entries of its own for `minegate events` (e.g. rejected platform commands), newest first. */
+  events?(query: EventQuery): SafetyEvent[];
 }

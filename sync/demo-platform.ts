@@ -52,7 +52,16 @@ export async function startDemoPlatform(loaded: LoadedConfig, dataDir: string, l
   const keys = ensureDemoKeys(dataDir);
   const broker = await startEmbeddedBroker({ logger });
   const outDir = join(dataDir, 'platform', 'received');
-  const receiver = new Receiver({ brokerUrl: broker.url, publicKey: loadPublicKey(keys.substationKey), outDir, clientId: 'minegate-demo-platform', logger });
+  // The demo platform receipts what it stored (end-to-end delivery) and keeps its ledger on disk.
+  const receiver = new Receiver({
+    brokerUrl: broker.url,
+    publicKey: loadPublicKey(keys.substationKey),
+    outDir,
+    clientId: 'minegate-demo-platform',
+    receiptKey: loadPrivateKey(keys.platformKey),
+    stateFile: join(dataDir, 'platform', 'ledger.db'),
+    logger,
+  });
   const commander = new PlatformCommander({ brokerUrl: broker.url, platformKey: loadPrivateKey(keys.platformKey) });
   try {
     await receiver.start();

@@ -9,6 +9,7 @@
 // commands are acknowledged upstream twice: 'accepted', then 'completed' or 'failed'.
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { CommandLog } from './command-log.js';
 import type { Outbox } from './outbox.js';
 import { commandAckStream, type CommandAck } from './streams/command-ack.js';
 import { securityStream, type SecurityReason } from './streams/security.js';
@@ -97,6 +98,7 @@ export class Downlink {
   private readonly counters: DownlinkStats = { received: 0, accepted: 0, completed: 0, failed: 0, rejected: {} };
   private readonly stmt: { seen: Database.Statement; remember: Database.Statement; prune: Database.Statement };
   private lastPrune = 0;
+  private readonly commandLog: CommandLog;
 
   constructor(options: DownlinkOptions) {
     if (!options || typeof options !== 'object') throw new TypeError(`Downlink: options must be an object, got ${String(options)}`);
@@ -127,6 +129,7 @@ export class Downlink {
     this.log = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.topic = commandTopic(options.mineCode, options.substation);
+    this.commandLog = new CommandLog(this.db);
     this.stmt = {
       seen: this.db.prepare('SELECT 1 FROM sync_nonces WHERE nonce = ?'),
       remember: this.db.prepare('INSERT INTO sync_nonces (nonce, command_id, keep_until) VALUES (?, ?, ?)'),
@@ -162,6 +165,11 @@ export class Downlink {
       const at = this.now();
       this.log.warn({ reason, detail, topic, commandId: claimed.id, kind: claimed.kind }, 'downlink command rejected (security event)');
       this.outbox.append(securityStream, { at, reason, topic, commandId: claimed.id, kind: claimed.kind, nonce: claimed.nonce, detail });
+      try {
+        this.commandLog.record({ at, commandId: claimed.id, kind: claimed.kind, reason, detail });
+      } catch (err) {
+        this.log.error({ err: messageOf(err) }, 'cannot store a rejected command for minegate events; it is still reported upstream');
+      }
       this.ack({ at, commandId: claimed.id, kind: claimed.kind, status: 'rejected', reason, result: null });
       return { status: 'rejected', reason, detail };
     };

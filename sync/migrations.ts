@@ -90,4 +90,23 @@ export const syncMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'rejected platform commands, for minegate events',
+    up: (db) => {
+      db.exec(`
+        -- Every downlink command refused (unsigned, bad signature, expired, replayed …) with the
+        -- reason: shown by minegate events next to the safety events; pruned after 400 days.
+        CREATE TABLE sync_command_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          command_id TEXT,
+          kind TEXT,
+          reason TEXT NOT NULL,
+          detail TEXT NOT NULL
+        );
+        CREATE INDEX sync_command_log_by_at ON sync_command_log (at);
+      `);
+    },
+  },
 ];

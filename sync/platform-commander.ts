@@ -5,7 +5,11 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { COMMAND_KINDS, signCommand, type Command, type CommandKind } from './downlink.js';
-import { commandTopic } from './topics.js';
+import { verifyBatch } from './integrity.js';
+import type { CommandAck } from './streams/command-ack.js';
+import { commandAckStream } from './streams/index.js';
+import { parseJsonlBatch } from './streams/jsonl.js';
+import { batchTopic, commandTopic, parseTopic } from './topics.js';
 import type { TlsFiles } from './uplink.js';
 
 export interface PlatformCommanderOptions {
@@ -69,6 +73,63 @@ export class PlatformCommander {
       client.publish(commandTopic(mineCode, substation), payload, { qos: 1, properties: { userProperties: { signature } } }, (err) => (err ? reject(err) : resolve()));
     });
     return command;
+  }
+
+  /**
+   * Signs and publishes a command, then waits for its outcome on the substation's CMDACK stream:
+   * resolves with every ack seen for it once one is final (completed, failed, rejected), or when
+   * `timeoutMs` passes (then the last ack is 'accepted' or there is none). With `substationKey`
+   * only acks in batches that verify against it count.
+   */
+  async sendAndWait(
+    mineCode: string,
+    substation: string,
+    kind: CommandKind,
+    args: Record<string, unknown>,
+    opts: { timeoutMs: number; substationKey?: KeyObject; lifetimeMs?: number },
+  ): Promise<{ command: Command; acks: CommandAck[]; final: CommandAck | null }> {
+    const client = this.client;
+    if (!client) throw new Error('PlatformCommander: start() first');
+    const topic = batchTopic(mineCode, substation, commandAckStream.type);
+    const acks: CommandAck[] = [];
+    // The id is fixed before sending: an ack may in theory arrive before our own PUBACK.
+    const commandId = `cmd-${randomBytes(6).toString('hex')}`;
+    let done: ((final: CommandAck | null) => void) | null = null;
+    const finished = new Promise<CommandAck | null>((resolve) => (done = resolve));
+    const onMessage = (t: string, payload: Buffer, packet: { properties?: { userProperties?: Record<string, string | string[]> } }): void => {
+      if (t !== topic) return;
+      const props = packet.properties?.userProperties ?? {};
+      const p = (k: string): string => String(Array.isArray(props[k]) ? props[k]![0] : (props[k] ?? ''));
+      if (opts.substationKey) {
+        const where = parseTopic(t)!;
+        const id = { mineCode: where.mineCode, substation: where.substation, stream: p('stream'), type: where.suffix, firstSeq: Number(p('firstSeq')), lastSeq: Number(p('lastSeq')), name: p('name') };
+        if (!verifyBatch(id, payload, { prevHash: p('prevHash'), hash: p('hash'), signature: p('signature') }, opts.substationKey).ok) return;
+      }
+      let records: unknown[];
+      try {
+        records = parseJsonlBatch(payload).records;
+      } catch {
+        return;
+      }
+      for (const r of records as CommandAck[]) {
+        if (r.commandId !== commandId || acks.some((a) => a.status === r.status)) continue; // re-sent batches repeat acks
+        acks.push(r);
+        if (r.status !== 'accepted') done?.(r);
+      }
+    };
+    client.on('message', onMessage);
+    try {
+      // Subscribed before the command goes out, so its acks cannot be missed.
+      await client.subscribeAsync(topic, { qos: 1 });
+      const command = await this.send(mineCode, substation, kind, args, { id: commandId, ...(opts.lifetimeMs !== undefined ? { lifetimeMs: opts.lifetimeMs } : {}) });
+      const timer = setTimeout(() => done?.(null), opts.timeoutMs);
+      const final = await finished;
+      clearTimeout(timer);
+      return { command, acks, final };
+    } finally {
+      client.off('message', onMessage);
+      await client.unsubscribeAsync(topic).catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,8 @@
 // batches, checks each one (signature, hash, chain link to the previous batch of its stream,
 // record count against the MT/T 1201 file), drops duplicates by (stream, sequence), reports gaps
 // and whether a gap marker explains them, and writes the files it accepted to a directory.
+// With `stateFile` its ledger is durable (receiver-store.ts); with `receiptKey` it publishes signed
+// receipts (receipts.ts) for what it committed, so substations free batches end to end.
 import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,11 +11,14 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { parseFile } from './formats/mt1201-file.js';
 import { isMt1201Type } from './formats/records/index.js';
-import { GENESIS_HASH, loadPublicKey, verifyBatch, type BatchIdentity } from './integrity.js';
+import { GENESIS_HASH, loadPrivateKey, loadPublicKey, verifyBatch, type BatchIdentity } from './integrity.js';
+import { signReceipt, RECEIPT_VERSION } from './receipts.js';
+import { addRange, coverage } from './seq-ranges.js';
+import { ReceiverStore, type StoredMarker, type StoredRange } from './receiver-store.js';
 import { parseJsonlBatch } from './streams/jsonl.js';
 import type { GapMarker, GapReason } from './streams/gap.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
-import { ALL_BATCHES, COMMAND_SUFFIX, parseTopic } from './topics.js';
+import { ALL_BATCHES, COMMAND_SUFFIX, RECEIPT_SUFFIX, parseTopic, receiptTopic } from './topics.js';
 import type { TlsFiles } from './uplink.js';
 
 export interface ReceiverOptions {
@@ -30,6 +35,10 @@ export interface ReceiverOptions {
   username?: string;
   password?: string;
   tls?: TlsFiles;
+  /** SQLite file of the ledger (seen ranges, hashes, gap markers); absent = RAM only (a restart forgets). */
+  stateFile?: string;
+  /** The platform's Ed25519 private key: publish signed receipts for committed batches (and duplicates of them). */
+  receiptKey?: KeyObject;
   /** Encoding of MT/T 1201 files, for the record-count check. */
   encoding?: 'utf-8' | 'gb18030';
   logger?: SyncLogger;
@@ -87,6 +96,10 @@ export interface ReceiverStats {
   gapMarkers: number;
   /** Records the substations reported dropped (from gap markers). */
   reportedDropped: number;
+  /** Receipt messages published. */
+  receipts: number;
+  /** Ledger commits that failed (the batches of that turn were forgotten and get no receipt). */
+  storeFailures: number;
 }
 
 export interface ReceiverEvents {
@@ -123,9 +136,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   private readonly ledgers = new Map<string, Ledger>();
   private readonly markers = new Map<string, MarkerRange[]>();
   private readonly failures: VerificationFailure[] = [];
-  private readonly counters: ReceiverStats = { batches: 0, records: 0, bytes: 0, duplicates: 0, failures: 0, gapMarkers: 0, reportedDropped: 0 };
+  private readonly counters: ReceiverStats = { batches: 0, records: 0, bytes: 0, duplicates: 0, failures: 0, gapMarkers: 0, reportedDropped: 0, receipts: 0, storeFailures: 0 };
   private readonly log: SyncLogger;
   private readonly opts: ReceiverOptions;
+  private store: ReceiverStore;
+  /** This turn's accepted batches and markers, committed together before their receipts go out. */
+  private pendingRows: StoredRange[] = [];
+  private pendingMarkers: StoredMarker[] = [];
+  /** "<mine>/<substation>" → stream → ranges to receipt after the next commit. */
+  private pendingReceipts = new Map<string, Map<string, [number, number][]>>();
+  private commitTimer: NodeJS.Immediate | null = null;
 
   constructor(options: ReceiverOptions) {
     super();
@@ -137,11 +157,40 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.opts = options;
     this.log = options.logger ?? silentLogger;
     if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+    if (options.receiptKey && (options.receiptKey.asymmetricKeyType !== 'ed25519' || options.receiptKey.type !== 'private')) {
+      throw new TypeError('Receiver: receiptKey must be the platform Ed25519 private KeyObject');
+    }
+    this.store = new ReceiverStore(options.stateFile ?? null);
+    this.load();
+  }
+
+  /** Rebuilds the in-memory ledger from the store (at start, and after a failed commit). */
+  private load(): void {
+    this.ledgers.clear();
+    this.markers.clear();
+    Object.assign(this.counters, { batches: 0, records: 0, bytes: 0 });
+    for (const b of this.store.batches()) {
+      const ledger = this.ledger(b.stream);
+      addRange(ledger.ranges, b.firstSeq, b.lastSeq);
+      remember(ledger.hashByLast, b.lastSeq, b.hash);
+      remember(ledger.prevByFirst, b.firstSeq, b.prevHash);
+      remember(ledger.hashByFirst, b.firstSeq, b.hash);
+      ledger.records += b.records;
+      this.counters.batches++;
+      this.counters.records += b.records;
+      this.counters.bytes += b.bytes;
+    }
+    for (const m of this.store.markers()) this.markerList(m.stream).push(m);
   }
 
   /** Connects and subscribes; resolves once the subscription is in place. */
   async start(): Promise<void> {
     const o = this.opts;
+    if (!this.store.isOpen) {
+      // Started again after stop(): the ledger comes back from its file (or an empty RAM one).
+      this.store = new ReceiverStore(o.stateFile ?? null);
+      this.load();
+    }
     const clientOpts: IClientOptions = {
       protocolVersion: 5,
       clientId: o.clientId ?? 'minegate-receiver',
@@ -178,9 +227,13 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   async stop(): Promise<void> {
+    this.commit();
     const client = this.client;
     this.client = null;
     if (client) await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // A file ledger is closed (start() reopens it); a RAM ledger stays, so a stopped and restarted
+    // receiver object keeps what it received, as it always did.
+    if (this.opts.stateFile) this.store.close();
   }
 
   /** Checks and records one batch. Public so a platform can feed batches that arrived another way. */
@@ -209,7 +262,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.emit('failure', failure);
     };
 
-    if (where?.suffix === COMMAND_SUFFIX) return; // the platform's own commands to the substation, not a batch
+    if (where?.suffix === COMMAND_SUFFIX || where?.suffix === RECEIPT_SUFFIX) return; // the platform's own messages to the substation, not batches
     if (!where) return fail('malformed', `topic ${topic} is not minegate/<mine>/<substation>/<TYPE>`);
     const name = prop('name');
     const prevHash = prop('prevHash');
@@ -245,6 +298,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       const known = ledger.hashByFirst.get(firstSeq);
       if (known !== undefined && known !== hash) return fail('conflict', `sequence ${firstSeq}..${lastSeq} was already received with hash ${known}`);
       this.counters.duplicates++;
+      // The substation did not get (or did not keep) our receipt: the same receipt again.
+      this.queueReceipt(where.mineCode, where.substation, streamName, firstSeq, lastSeq);
       this.emit('duplicate', key, firstSeq, lastSeq);
       return;
     }
@@ -268,12 +323,60 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (streamName === 'gap') {
       for (const r of records) this.noteMarker(`${where.mineCode}/${where.substation}`, r as unknown as GapMarker);
     }
+    // The file first, then the ledger row: a crash in between re-receives the batch and rewrites the same file.
     if (this.opts.outDir) this.writeFile(where.mineCode, where.substation, streamName, firstSeq, name, payload);
+    this.pendingRows.push({ stream: key, firstSeq, lastSeq, prevHash, hash, records: records.length, bytes: payload.length });
+    this.queueReceipt(where.mineCode, where.substation, streamName, firstSeq, lastSeq);
     this.emit('batch', { stream: key, mineCode: where.mineCode, substation: where.substation, streamName, type: where.suffix, firstSeq, lastSeq, name, payload, records });
   }
 
   stats(): ReceiverStats {
     return { ...this.counters };
+  }
+
+  private queueReceipt(mineCode: string, substation: string, stream: string, firstSeq: number, lastSeq: number): void {
+    const sub = `${mineCode}/${substation}`;
+    let streams = this.pendingReceipts.get(sub);
+    if (!streams) this.pendingReceipts.set(sub, (streams = new Map()));
+    let ranges = streams.get(stream);
+    if (!ranges) streams.set(stream, (ranges = []));
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] + 1 === firstSeq) last[1] = lastSeq; // in-order delivery: one range per turn
+    else ranges.push([firstSeq, lastSeq]);
+    if (!this.commitTimer) this.commitTimer = setImmediate(() => this.commit());
+  }
+
+  /** Commits this turn's ledger rows, then publishes the receipts that name them. */
+  private commit(): void {
+    if (this.commitTimer) clearImmediate(this.commitTimer);
+    this.commitTimer = null;
+    const rows = this.pendingRows;
+    const markers = this.pendingMarkers;
+    const receipts = this.pendingReceipts;
+    this.pendingRows = [];
+    this.pendingMarkers = [];
+    this.pendingReceipts = new Map();
+    if (rows.length > 0 || markers.length > 0) {
+      try {
+        this.store.commit(rows, markers, Date.now());
+      } catch (err) {
+        // Not durable → no receipt, and forget them so the substation's re-send is taken again.
+        this.counters.storeFailures++;
+        this.log.error({ err: messageOf(err), batches: rows.length }, 'receiver ledger commit failed; those batches get no receipt');
+        this.load();
+        return;
+      }
+    }
+    const key = this.opts.receiptKey;
+    const client = this.client;
+    if (!key || !client) return;
+    for (const [sub, streams] of receipts) {
+      const [mineCode, substation] = sub.split('/') as [string, string];
+      const { payload, signature } = signReceipt({ v: RECEIPT_VERSION, mineCode, substation, issuedAt: Date.now(), streams: Object.fromEntries(streams) }, key);
+      // QoS 1; if it is lost anyway, the substation's receipt timeout re-sends and we receipt the duplicate.
+      client.publish(receiptTopic(mineCode, substation), payload, { qos: 1, properties: { userProperties: { signature } } });
+      this.counters.receipts++;
+    }
   }
 
   /** Failures so far (the first 10,000). */
@@ -345,12 +448,18 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.counters.reportedDropped += typeof m.records === 'number' ? m.records : 0;
     const key = `${substationKey}/${m.stream}`;
     if (typeof m.firstSeq === 'number' && typeof m.lastSeq === 'number') {
-      let list = this.markers.get(key);
-      if (!list) this.markers.set(key, (list = []));
-      list.push({ fromSeq: m.firstSeq, toSeq: m.lastSeq, reason: m.reason, prevHash: m.prevHash, lastHash: m.lastHash });
+      const range: StoredMarker = { stream: key, fromSeq: m.firstSeq, toSeq: m.lastSeq, reason: m.reason, prevHash: m.prevHash, lastHash: m.lastHash };
+      this.markerList(key).push(range);
+      this.pendingMarkers.push(range);
     }
     this.log.warn({ stream: key, reason: m.reason, records: m.records, firstSeq: m.firstSeq, lastSeq: m.lastSeq }, 'substation reports dropped records');
     this.emit('marker', key, m);
+  }
+
+  private markerList(key: string): MarkerRange[] {
+    let list = this.markers.get(key);
+    if (!list) this.markers.set(key, (list = []));
+    return list;
   }
 
   private writeFile(mine: string, substation: string, stream: string, firstSeq: number, name: string, payload: Buffer): void {
@@ -372,6 +481,10 @@ export interface ReceiveMainOptions {
   out: string;
   /** Path of the substation public key (PEM). */
   key: string;
+  /** The ledger's SQLite file; default <out>/ledger.db. */
+  state?: string;
+  /** Path of the platform's private key (PEM): publish signed receipts. */
+  receiptKey?: string;
   clientId?: string;
   tls?: TlsFiles;
   logger?: SyncLogger;
@@ -387,6 +500,8 @@ export async function receiveMain(opts: ReceiveMainOptions): Promise<{ receiver:
     brokerUrl: opts.broker,
     publicKey: loadPublicKey(opts.key),
     outDir: opts.out,
+    stateFile: opts.state ?? join(opts.out, 'ledger.db'),
+    ...(opts.receiptKey ? { receiptKey: loadPrivateKey(opts.receiptKey) } : {}),
     ...(opts.clientId ? { clientId: opts.clientId } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
@@ -416,35 +531,6 @@ export async function receiveMain(opts: ReceiveMainOptions): Promise<{ receiver:
 
 function isKeyObject(k: unknown): k is KeyObject {
   return typeof k === 'object' && k !== null && 'asymmetricKeyType' in k && typeof (k as KeyObject).export === 'function';
-}
-
-/** How much of [a, b] the sorted, merged ranges already cover. */
-function coverage(ranges: [number, number][], a: number, b: number): 'none' | 'some' | 'all' {
-  let covered = 0;
-  for (let i = ranges.length - 1; i >= 0; i--) {
-    const [x, y] = ranges[i]!;
-    if (y < a) break; // sorted: nothing earlier can overlap
-    if (x > b) continue;
-    covered += Math.min(b, y) - Math.max(a, x) + 1;
-  }
-  if (covered === 0) return 'none';
-  return covered === b - a + 1 ? 'all' : 'some';
-}
-
-function addRange(ranges: [number, number][], a: number, b: number): void {
-  // Usually appends at the end (in-order delivery); otherwise insert and merge neighbours.
-  let i = ranges.length;
-  while (i > 0 && ranges[i - 1]![0] > a) i--;
-  ranges.splice(i, 0, [a, b]);
-  const merged: [number, number][] = [];
-  const from = Math.max(0, i - 1);
-  for (let j = from; j < Math.min(ranges.length, i + 2); j++) {
-    const r = ranges[j]!;
-    const last = merged[merged.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else merged.push([r[0], r[1]]);
-  }
-  ranges.splice(from, Math.min(ranges.length, i + 2) - from, ...merged);
 }
 
 function remember(map: Map<number, string>, k: number, v: string): void {

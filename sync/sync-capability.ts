@@ -35,6 +35,12 @@ import { LANES, type Lane } from './stream.js';
 import { cdssStream, fzssStream, tjsjStream, ycbjStream } from './streams/index.js';
 import { messageOf } from './sync-error.js';
 import { startSync, type SyncService } from './sync-service.js';
+import { DefinitionFeed, type DefinitionFeedStats } from './feeds/definitions-feed.js';
+import { rejectedCommandEvents } from './command-log.js';
+import type { SafetyEvent } from '../edge/safety/events.js';
+import type { EventQuery } from '../edge/safety/store.js';
+import { definitionStreams } from './streams/definitions.js';
+import { DAY_MS } from './stream.js';
 import type { UplinkStatus } from './uplink.js';
 
 export interface SyncCapabilityOptions {
@@ -82,6 +88,11 @@ export interface UpstreamStatusJson {
   personnel: PersonnelFeedStats | null;
   sealMessages: number | null;
   fileDrop: FileDropStats | null;
+  /** How batches are freed ('receipt' end to end, 'puback' by the broker); null when not started. */
+  delivery: 'receipt' | 'puback' | null;
+  /** Batches sent but not yet covered by a platform receipt. */
+  awaitingReceipt: number;
+  definitions: DefinitionFeedStats | null;
 }
 
 const EMPTY_BACKLOG = (): Record<Lane, LaneBacklog> =>
@@ -94,6 +105,9 @@ export class SyncCapability implements Capability {
   private service: SyncService | null = null;
   private disabledReason: string | null = null;
   private brokerUrl: string | null = null;
+  /** How batches are freed: by the platform's receipt, or (no platform key / configured so) by the broker PUBACK. */
+  private delivery: 'receipt' | 'puback' | null = null;
+  private definitions: DefinitionFeed | null = null;
   private points = new Map<string, UpstreamPoint>();
   private abnormalities: AbnormalityTracker | null = null;
   private stats5: FiveMinuteStats | null = null;
@@ -135,6 +149,10 @@ export class SyncCapability implements Capability {
     const platformKey = existsSync(paths.platformKeyPath) ? paths.platformKeyPath : undefined;
     if (!platformKey) ctx.logger.warn({ path: paths.platformKeyPath }, 'no platform public key: commands from the platform (remote cut, evacuation) are refused');
     const { config } = ctx.loaded;
+    if (cfg.delivery === 'receipt' && !platformKey) {
+      ctx.logger.error({ path: paths.platformKeyPath }, 'delivery: receipt needs the platform public key to verify receipts; batches are freed on the broker PUBACK instead');
+    }
+    this.delivery = cfg.delivery === 'receipt' && platformKey ? 'receipt' : 'puback';
     try {
       this.service = startSync({
         file: paths.outboxFile,
@@ -150,7 +168,9 @@ export class SyncCapability implements Capability {
           ...(cfg.username !== undefined ? { username: cfg.username } : {}),
           ...(cfg.password !== undefined ? { password: cfg.password } : {}),
           bytesPerSecond: cfg.bytesPerSecond ?? null,
+          ...(cfg.burstBytes !== undefined ? { burstBytes: cfg.burstBytes } : {}),
         },
+        ...(this.delivery === 'receipt' ? { receipts: { timeoutMs: cfg.receiptTimeoutMs } } : {}),
         logger: ctx.logger,
       });
     } catch (err) {
@@ -205,6 +225,10 @@ export class SyncCapability implements Capability {
 
     this.attachCapabilities(ctx, service);
     this.attachCommands(ctx, cfg, service);
+    // Definitions before any snapshot of this config (the timers below fire later): at start, which
+    // includes every config reload, and once a day.
+    this.definitions = this.definitionFeed(ctx, cfg, service);
+    this.definitions.emit(ctx.clock.wall());
 
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(() => {
@@ -219,6 +243,7 @@ export class SyncCapability implements Capability {
     };
     every(cfg.snapshots.cdssMs, () => this.snapshotPoints());
     every(cfg.snapshots.fzssMs, () => this.snapshotSubstation());
+    every(DAY_MS, () => this.definitions!.emit(ctx.clock.wall()));
     every(this.o.statsCheckMs, () => stats.closeUpTo(ctx.clock.wall() - this.o.statsCloseDelayMs));
     if (this.personnel) {
       const feed = this.personnel;
@@ -254,6 +279,17 @@ export class SyncCapability implements Capability {
       this.personnel.snapshotStations(this.ctx.clock.wall());
     }
     this.service?.outbox.flush();
+  }
+
+  /** Rejected platform commands for `minegate events`. */
+  events(query: EventQuery): SafetyEvent[] {
+    const db = this.service?.db;
+    if (!db || !db.open) return [];
+    try {
+      return rejectedCommandEvents(db, query);
+    } catch {
+      return [];
+    }
   }
 
   /** `sync.status` and `sync.now` for the control socket (the runtime registers them). */
@@ -293,6 +329,9 @@ export class SyncCapability implements Capability {
       personnel: this.personnel?.stats() ?? null,
       sealMessages: this.seals ? this.seals.stats().alarmMessages : null,
       fileDrop: this.fileDrop?.stats() ?? null,
+      delivery: this.service ? this.delivery : null,
+      awaitingReceipt: up?.awaitingReceipt ?? 0,
+      definitions: this.definitions?.stats() ?? null,
     };
   }
 
@@ -329,6 +368,23 @@ export class SyncCapability implements Capability {
     }
     const seals = ctx.capability('seals');
     if (isSealSource(seals)) this.seals = new SealFeed(seals, service.outbox);
+  }
+
+  private definitionFeed(ctx: CapabilityContext, cfg: SyncConfig, service: SyncService): DefinitionFeed {
+    const { config } = ctx.loaded;
+    const streams = definitionStreams({ ...cfg.systems, ratedUnderground: config.personnel?.ratedUnderground ?? null });
+    const engine = ctx.safety.engine;
+    return new DefinitionFeed(
+      service.outbox,
+      streams,
+      {
+        substation: config.substation,
+        points: config.points,
+        limitsOf: (code) => engine.plan.points.get(code)?.thresholds,
+        personnel: () => this.personnelSource?.engine.plan ?? null,
+      },
+      (what, err) => ctx.logger.error({ err: messageOf(err) }, `${what} could not be built for upstream`),
+    );
   }
 
   private attachCommands(ctx: CapabilityContext, cfg: SyncConfig, service: SyncService): void {

@@ -11,7 +11,7 @@ import { loadPrivateKey, loadPublicKey } from './integrity.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { openSyncDatabase } from './sync-database.js';
 import { silentLogger, type SyncLogger } from './sync-error.js';
-import { Uplink, type UplinkOptions } from './uplink.js';
+import { Uplink, type ReceiptOptions, type UplinkOptions } from './uplink.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface SyncServiceOptions {
@@ -28,6 +28,8 @@ export interface SyncServiceOptions {
   outbox?: Omit<OutboxOptions, 'db' | 'mineCode' | 'mineName' | 'substation' | 'signingKey' | 'logger'>;
   uplink?: Omit<UplinkOptions, 'outbox' | 'brokerUrl' | 'mineCode' | 'substation' | 'logger'>;
   downlink?: Omit<DownlinkOptions, 'db' | 'outbox' | 'platformKey' | 'mineCode' | 'substation' | 'logger'>;
+  /** End-to-end receipts signed with the platform key (needs platformKeyPath): batches are freed only by a receipt. */
+  receipts?: Omit<ReceiptOptions, 'platformKey'>;
   logger?: SyncLogger;
 }
 
@@ -47,13 +49,15 @@ export function startSync(o: SyncServiceOptions): SyncService {
   // Keys first: a bad key must fail start-up before anything is opened.
   const signingKey = loadPrivateKey(o.privateKeyPath);
   const platformKey = o.platformKeyPath !== undefined ? loadPublicKey(o.platformKeyPath) : null;
+  if (o.receipts && !platformKey) throw new TypeError('startSync: receipts need platformKeyPath (the key that signs them)');
   const db = openSyncDatabase(o.file);
   // Checkpoints (the only fsync in WAL/NORMAL) off the event loop that runs polling and interlocks.
   const checkpointer = startWalCheckpointer(db, o.file, { logger: log });
   try {
     const outbox = new Outbox({ ...o.outbox, db, mineCode: o.mineCode, mineName: o.mineName, substation: o.substation, signingKey, logger: log });
     outbox.delegateWalTruncate(() => checkpointer.truncate());
-    const uplink = new Uplink({ ...o.uplink, outbox, brokerUrl: o.brokerUrl, mineCode: o.mineCode, substation: o.substation, logger: log });
+    const receipts = o.receipts && platformKey ? { receipts: { ...o.receipts, platformKey } } : {};
+    const uplink = new Uplink({ ...o.uplink, ...receipts, outbox, brokerUrl: o.brokerUrl, mineCode: o.mineCode, substation: o.substation, logger: log });
     let downlink: Downlink | null = null;
     if (platformKey) {
       downlink = new Downlink({ ...o.downlink, db, outbox, platformKey, mineCode: o.mineCode, substation: o.substation, logger: log });

@@ -1,8 +1,10 @@
 // MQTT topic layout shared by the uplink, the downlink and the reference receiver:
 //   minegate/<mine code>/<substation>/<TYPE>   batches (TYPE = CDSS, YCBJ, GAP, …)
 //   minegate/<mine code>/<substation>/cmd      commands from the platform
+//   minegate/<mine code>/<substation>/receipt  the platform's signed receipts for verified batches
 export const TOPIC_ROOT = 'minegate';
 export const COMMAND_SUFFIX = 'cmd';
+export const RECEIPT_SUFFIX = 'receipt';
 
 export function batchTopic(mineCode: string, substation: string, type: string): string {
   return `${TOPIC_ROOT}/${mineCode}/${substation}/${type}`;
@@ -10,6 +12,10 @@ export function batchTopic(mineCode: string, substation: string, type: string): 
 
 export function commandTopic(mineCode: string, substation: string): string {
   return `${TOPIC_ROOT}/${mineCode}/${substation}/${COMMAND_SUFFIX}`;
+}
+
+export function receiptTopic(mineCode: string, substation: string): string {
+  return `${TOPIC_ROOT}/${mineCode}/${substation}/${RECEIPT_SUFFIX}`;
 }
 
 /** Subscription filter for every batch of every substation (the receiver's default). */

@@ -1,7 +1,9 @@
 // The MQTT uplink: drains sealed batches from the outbox to the national platform's broker.
 //
 // Rules (see sync/README.md for the delivery contract):
-// - QoS 1, MQTT 5; a batch is deleted from the outbox only after its PUBACK;
+// - QoS 1, MQTT 5; a batch is deleted from the outbox only after its PUBACK, or, with `receipts`,
+//   only once the platform's signed receipt covers it (the PUBACK then only ends the in-flight
+//   state; batches without a receipt `timeoutMs` after their PUBACK are sent again, see receipts.ts);
 // - strictly in order per stream: lanes are drained event → realtime → backlog, and within a lane
 //   in outbox id order; after any reconnect everything unacked is sent again from the oldest;
 // - never publish while disconnected: mqtt.js's in-memory offline queue and its own re-send of
@@ -10,14 +12,16 @@
 // - reconnect with exponential backoff and jitter; in-flight cap (count and bytes); optional
 //   bandwidth cap; the drain yields to the event loop after every publish.
 import { EventEmitter } from 'node:events';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from './backoff.js';
 import type { Outbox, StoredBatch } from './outbox.js';
+import { ReceiptTracker, verifyReceipt } from './receipts.js';
 import { LANES, type Lane } from './stream.js';
 import { SyncError, messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 import { TokenBucket } from './token-bucket.js';
-import { BATCH_FORMAT_VERSION, batchTopic, type BatchProperties } from './topics.js';
+import { BATCH_FORMAT_VERSION, batchTopic, receiptTopic, type BatchProperties } from './topics.js';
 
 export interface TlsFiles {
   /** CA bundle that signed the broker's certificate (PEM). */
@@ -48,7 +52,10 @@ export interface UplinkOptions {
   maxInFlightBytes?: number;
   /** Bandwidth cap in payload bytes per second; null = unlimited. */
   bytesPerSecond?: number | null;
+  /** Bucket size of the bandwidth cap; default one second of `bytesPerSecond` (a burst never exceeds the rate for more than 1 s). */
   burstBytes?: number;
+  /** End-to-end receipts: free a batch only when the platform's receipt covers it. Absent = the PUBACK frees it. */
+  receipts?: ReceiptOptions | null;
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
   /** How long the broker keeps our session (and queues commands) while we are disconnected. */
@@ -57,6 +64,22 @@ export interface UplinkOptions {
   logger?: SyncLogger;
 }
 
+export interface ReceiptOptions {
+  /** The platform's Ed25519 public key (the one that signs commands). */
+  platformKey: KeyObject;
+  /** A batch PUBACKed this long ago without a receipt: reconnect and send everything unreceipted again. */
+  timeoutMs?: number;
+  /** Window of batches sent but not yet receipted (count and payload bytes); publishing pauses when full. */
+  maxAwaiting?: number;
+  maxAwaitingBytes?: number;
+}
+
+export const receiptDefaults = {
+  timeoutMs: 30_000,
+  maxAwaiting: 512,
+  maxAwaitingBytes: 32 * 1024 * 1024,
+} as const;
+
 export const uplinkDefaults = {
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
@@ -64,7 +87,8 @@ export const uplinkDefaults = {
   maxInFlight: 32,
   maxInFlightBytes: 2 * 1024 * 1024,
   bytesPerSecond: null as number | null,
-  burstBytes: 256 * 1024,
+  /** null = one second of bytesPerSecond. */
+  burstBytes: null as number | null,
   reconnectInitialMs: 500,
   reconnectMaxMs: 30_000,
   sessionExpirySec: 7 * 86_400,
@@ -84,6 +108,11 @@ export interface UplinkStatus {
   inFlight: number;
   inFlightBytes: number;
   lastError: string | null;
+  /** With receipts: batches sent and not yet covered by a receipt, receipts taken, refused, timed out. */
+  awaitingReceipt: number;
+  receipts: number;
+  badReceipts: number;
+  receiptTimeouts: number;
   /** ms until the next connection attempt while in backoff. */
   nextAttemptInMs: number | null;
 }
@@ -112,9 +141,13 @@ interface InFlight {
 
 export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly outbox: Outbox;
-  private readonly o: Required<Omit<UplinkOptions, 'outbox' | 'tls' | 'username' | 'password' | 'random' | 'logger' | 'bytesPerSecond'>> & {
+  private readonly o: Required<Omit<UplinkOptions, 'outbox' | 'tls' | 'username' | 'password' | 'random' | 'logger' | 'bytesPerSecond' | 'burstBytes' | 'receipts'>> & {
     bytesPerSecond: number | null;
+    burstBytes: number | null;
+    receipts: Required<ReceiptOptions> | null;
   };
+  /** Batches awaiting the platform's receipt (receipts mode only). */
+  private readonly awaiting: ReceiptTracker | null;
   private readonly tls: TlsFiles | undefined;
   private readonly log: SyncLogger;
   private readonly backoff: Backoff;
@@ -129,7 +162,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly inFlight = new Map<number, InFlight>();
   private inFlightBytes = 0;
   private pumping = false;
-  private pendingAcks: StoredBatch[] = [];
+  private pendingAcks: AckedBatch[] = [];
   private ackFlush: NodeJS.Immediate | null = null;
   /** A claimed batch waiting for bandwidth tokens. */
   private held: StoredBatch | null = null;
@@ -139,7 +172,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   private ackTimer: NodeJS.Timeout | null = null;
   private bucketTimer: NodeJS.Timeout | null = null;
   private readonly onBatches = (): void => this.pump();
-  private counters = { connects: 0, disconnects: 0, published: 0, acked: 0, ackedRecords: 0, ackTimeouts: 0, publishErrors: 0 };
+  private counters = { connects: 0, disconnects: 0, published: 0, acked: 0, ackedRecords: 0, ackTimeouts: 0, publishErrors: 0, receipts: 0, badReceipts: 0, receiptTimeouts: 0 };
   private lastError: string | null = null;
 
   constructor(options: UplinkOptions) {
@@ -149,8 +182,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.tls = options.tls;
     this.log = options.logger ?? silentLogger;
     this.backoff = new Backoff({ initialMs: this.o.reconnectInitialMs, maxMs: this.o.reconnectMaxMs, ...(options.random ? { random: options.random } : {}) });
-    this.bucket = this.o.bytesPerSecond === null ? null : new TokenBucket(this.o.bytesPerSecond, this.o.burstBytes);
+    this.bucket = this.o.bytesPerSecond === null ? null : new TokenBucket(this.o.bytesPerSecond, this.o.burstBytes ?? this.o.bytesPerSecond);
     this.credentials = { username: options.username, password: options.password };
+    this.awaiting = this.o.receipts ? new ReceiptTracker() : null;
+    if (this.o.receipts) this.subscriptions.set(receiptTopic(this.o.mineCode, this.o.substation), (_t, payload, props) => this.onReceipt(payload, props));
   }
 
   private readonly credentials: { username: string | undefined; password: string | undefined };
@@ -192,6 +227,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       inFlight: this.inFlight.size,
       inFlightBytes: this.inFlightBytes,
       lastError: this.lastError,
+      awaitingReceipt: this.awaiting?.size ?? 0,
       nextAttemptInMs: this.state === 'backoff' ? Math.max(0, this.reconnectAt - Date.now()) : null,
     };
   }
@@ -320,6 +356,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.held = null;
     this.inFlight.clear();
     this.inFlightBytes = 0;
+    // Unreceipted batches are claimed again from the oldest on the next connection; a receipt for
+    // them that arrives later frees the re-sent copy (the receiver receipts duplicates too).
+    this.awaiting?.clear();
     this.outbox.releaseAll();
   }
 
@@ -339,7 +378,17 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         }
         break; // in-flight entries are in send order: the oldest decides
       }
-    }, Math.max(50, Math.floor(this.o.ackTimeoutMs / 4)));
+      const r = this.o.receipts;
+      const oldest = this.awaiting?.oldestPubackAt() ?? null;
+      if (r && oldest !== null && now - oldest > r.timeoutMs) {
+        // The broker had it but no receipt came: the platform's session may have been lost with
+        // the broker. A fresh connection sends every unreceipted batch again, in order.
+        this.counters.receiptTimeouts++;
+        this.lastError = `no receipt within ${r.timeoutMs} ms of a PUBACK`;
+        this.log.warn({ receiptTimeoutMs: r.timeoutMs, awaiting: this.awaiting!.size }, 'receipt timeout: sending unreceipted batches again');
+        this.lost(gen, 'receipt-timeout');
+      }
+    }, Math.max(50, Math.floor(Math.min(this.o.ackTimeoutMs, this.o.receipts?.timeoutMs ?? Infinity) / 4)));
     this.ackTimer.unref();
   }
 
@@ -366,6 +415,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.pumpAgain = false;
       if (this.state !== 'connected' || !this.client || !this.client.connected) return;
       if (this.inFlight.size >= this.o.maxInFlight || this.inFlightBytes >= this.o.maxInFlightBytes) return;
+      if (this.awaiting && (this.awaiting.size >= this.o.receipts!.maxAwaiting || this.awaiting.bytes >= this.o.receipts!.maxAwaitingBytes)) return;
       const batch = this.held ?? this.nextBatch();
       this.held = null;
       if (!batch) return;
@@ -406,6 +456,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     const message = batchMessage(this.o.mineCode, this.o.substation, batch);
     this.inFlight.set(batch.id, { id: batch.id, bytes: batch.bytes, sentAt: performance.now() });
     this.inFlightBytes += batch.bytes;
+    this.awaiting?.add(batch);
     this.counters.published++;
     client.publish(message.topic, message.payload, { qos: 1, properties: { userProperties: { ...message.properties } } }, (err) =>
       this.published(gen, batch, err),
@@ -425,9 +476,39 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
     this.inFlight.delete(batch.id);
     this.inFlightBytes -= f.bytes;
-    // PUBACKs arrive in bursts (one socket read holds many): delete them in one transaction.
-    this.pendingAcks.push(batch);
+    if (this.awaiting) {
+      // End-to-end mode: the broker has it; the batch stays in the outbox until a receipt covers it.
+      this.awaiting.pubacked(batch.id, performance.now());
+      this.pump();
+      return;
+    }
+    this.queueAck(batch);
+  }
+
+  private queueAck(b: { id: number; stream: string; firstSeq: number; lastSeq: number; records: number }): void {
+    // PUBACKs and receipts arrive in bursts (one socket read holds many): delete them in one transaction.
+    this.pendingAcks.push({ id: b.id, stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq, records: b.records });
     if (!this.ackFlush) this.ackFlush = setImmediate(() => this.commitAcks());
+  }
+
+  private onReceipt(payload: Buffer, props: Record<string, string | string[]>): void {
+    const sig = props.signature;
+    const receipt = verifyReceipt(payload, Array.isArray(sig) ? sig[0] : sig, this.o.receipts!.platformKey, this.o);
+    if (typeof receipt === 'string') {
+      this.counters.badReceipts++;
+      this.log.warn({ reason: receipt }, 'receipt refused; the batches it names stay in the outbox');
+      return;
+    }
+    this.counters.receipts++;
+    for (const b of this.awaiting!.cover(receipt.streams)) {
+      // A receipt may overtake the PUBACK: the batch is no longer in flight either way.
+      const f = this.inFlight.get(b.id);
+      if (f) {
+        this.inFlight.delete(b.id);
+        this.inFlightBytes -= f.bytes;
+      }
+      this.queueAck(b);
+    }
   }
 
   /** Deletes acknowledged batches from the outbox, then keeps the drain going. */
@@ -440,7 +521,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     for (const b of acked) {
       this.counters.acked++;
       this.counters.ackedRecords += b.records;
-      this.emit('acked', { id: b.id, stream: b.stream, firstSeq: b.firstSeq, lastSeq: b.lastSeq, records: b.records });
+      this.emit('acked', b);
     }
     this.pump();
   }
@@ -494,18 +575,33 @@ function validateOptions(o: UplinkOptions): Uplink['o'] {
     maxInFlightBytes: o.maxInFlightBytes ?? d.maxInFlightBytes,
     bytesPerSecond: o.bytesPerSecond === undefined ? d.bytesPerSecond : o.bytesPerSecond,
     burstBytes: o.burstBytes ?? d.burstBytes,
+    receipts: o.receipts ? validateReceipts(o.receipts) : null,
     reconnectInitialMs: o.reconnectInitialMs ?? d.reconnectInitialMs,
     reconnectMaxMs: o.reconnectMaxMs ?? d.reconnectMaxMs,
     sessionExpirySec: o.sessionExpirySec ?? d.sessionExpirySec,
   };
-  for (const k of ['keepaliveSec', 'connectTimeoutMs', 'ackTimeoutMs', 'maxInFlight', 'maxInFlightBytes', 'burstBytes', 'reconnectInitialMs', 'reconnectMaxMs', 'sessionExpirySec'] as const) {
+  for (const k of ['keepaliveSec', 'connectTimeoutMs', 'ackTimeoutMs', 'maxInFlight', 'maxInFlightBytes', 'reconnectInitialMs', 'reconnectMaxMs', 'sessionExpirySec'] as const) {
     const v = merged[k];
     if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`Uplink: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (merged.burstBytes !== null && (!Number.isSafeInteger(merged.burstBytes) || merged.burstBytes < 1)) {
+    throw new TypeError(`Uplink: burstBytes must be a positive integer or null (one second of the rate), got ${String(merged.burstBytes)}`);
   }
   if (merged.reconnectMaxMs < merged.reconnectInitialMs) throw new TypeError(`Uplink: reconnectMaxMs (${merged.reconnectMaxMs}) must be ≥ reconnectInitialMs (${merged.reconnectInitialMs})`);
   if (merged.bytesPerSecond !== null && !(Number.isFinite(merged.bytesPerSecond) && merged.bytesPerSecond > 0)) {
     throw new TypeError(`Uplink: bytesPerSecond must be a positive number or null, got ${String(merged.bytesPerSecond)}`);
   }
   if (typeof merged.clientId !== 'string' || merged.clientId === '') throw new TypeError(`Uplink: clientId must be a non-empty string, got ${JSON.stringify(o.clientId)}`);
+  return merged;
+}
+
+function validateReceipts(r: ReceiptOptions): Required<ReceiptOptions> {
+  if (typeof r !== 'object' || !r.platformKey || r.platformKey.asymmetricKeyType !== 'ed25519' || r.platformKey.type !== 'public') {
+    throw new TypeError('Uplink: receipts.platformKey must be the platform Ed25519 public KeyObject');
+  }
+  const merged = { platformKey: r.platformKey, timeoutMs: r.timeoutMs ?? receiptDefaults.timeoutMs, maxAwaiting: r.maxAwaiting ?? receiptDefaults.maxAwaiting, maxAwaitingBytes: r.maxAwaitingBytes ?? receiptDefaults.maxAwaitingBytes };
+  for (const k of ['timeoutMs', 'maxAwaiting', 'maxAwaitingBytes'] as const) {
+    if (!Number.isSafeInteger(merged[k]) || merged[k] < 1) throw new TypeError(`Uplink: receipts.${k} must be a positive integer, got ${String(merged[k])}`);
+  }
   return merged;
 }

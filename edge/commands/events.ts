@@ -1,7 +1,10 @@
 // `minegate events`: the safety event log (alarms, cuts, releases, remote commands, unlocks,
 // calibrations), newest first — from the running gateway, or straight from its database
 // (read-only) when no gateway runs.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { mergeEvents, rejectedCommandEvents } from '../../sync/command-log.js';
 import type { Command } from 'commander';
 import { addDataDir, type CommonOptions, intOption, printJson, reportError, UsageError } from '../control/cli-support.js';
 import { ControlClient } from '../control/client.js';
@@ -32,11 +35,22 @@ function renderEvents(events: readonly SafetyEvent[]): string {
 
 /** No gateway: read the store directly, read-only (never migrating or writing). */
 function readStore(dataDir: string, args: Record<string, unknown>): SafetyEvent[] {
+  const query = eventQueryOf(args);
   const db = openDatabase(join(dataDir, 'minegate.db'), { safety: safetyMigrations }, { readonly: true });
+  let events: SafetyEvent[];
   try {
-    return new SafetyStore(db).events(eventQueryOf(args));
+    events = new SafetyStore(db).events(query);
   } finally {
     db.close();
+  }
+  // Rejected platform commands are in the outbox file (when there is one), read-only too.
+  const outbox = join(dataDir, 'outbox.db');
+  if (!existsSync(outbox)) return events;
+  const sync = new Database(outbox, { readonly: true, fileMustExist: true });
+  try {
+    return mergeEvents(events, rejectedCommandEvents(sync, query), query.limit ?? 50);
+  } finally {
+    sync.close();
   }
 }
 

@@ -16,6 +16,7 @@ import { registerExport } from './export.js';
 import { registerKeys } from './keys.js';
 import { registerRead } from './read.js';
 import { registerReload } from './reload.js';
+import { registerPlatform } from './platform.js';
 import { registerReceive } from './receive.js';
 import { registerReplay } from './replay.js';
 import { registerDemo, registerRun } from './run.js';
@@ -24,4 +25,4 @@ import { registerSync } from './sync.js';
 import { registerTap } from './tap.js';
 import { registerUser } from './user.js';
 
-export const commands: readonly ((program: Command) => void)[] = [registerRun, registerReload, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay, registerKeys, registerReceive, registerSync, registerExport];
+export const commands: readonly ((program: Command) => void)[] = [registerRun, registerReload, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay, registerKeys, registerReceive, registerPlatform, registerSync, registerExport];

@@ -10,6 +10,8 @@ interface ReceiveOptions {
   broker: string;
   out: string;
   key: string;
+  state?: string;
+  receiptKey?: string;
   clientId?: string;
   ca?: string;
   cert?: string;
@@ -26,6 +28,8 @@ export function registerReceive(program: Command): void {
     .requiredOption('--broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883 or mqtts://platform:8883')
     .requiredOption('--out <dir>', 'where accepted files go (<dir>/<mine>/<substation>/<stream>/)')
     .requiredOption('--key <file>', "the substation's public key (substation.pub.pem)")
+    .option('--state <file>', 'SQLite ledger of received sequence ranges (survives restarts)', undefined)
+    .option('--receipt-key <file>', "the platform's private key (platform.key.pem): publish signed receipts so substations free what was stored")
     .option('--client-id <id>', 'stable MQTT client id (the broker keeps batches for it while it is away)')
     .option('--ca <file>', 'CA bundle of the broker (mqtts)')
     .option('--cert <file>', 'client certificate (mutual TLS)')
@@ -36,7 +40,8 @@ export function registerReceive(program: Command): void {
     .addHelpText(
       'after',
       `\nExamples:\n  minegate receive --broker mqtt://127.0.0.1:1883 --out ./platform --key /var/lib/minegate/keys/substation.pub.pem
-  minegate receive --broker mqtts://platform:8883 --ca ca.pem --out ./platform --key substation.pub.pem --client-id platform-1\n
+  minegate receive --broker mqtts://platform:8883 --ca ca.pem --out ./platform --key substation.pub.pem --client-id platform-1 --receipt-key platform.key.pem\n
+The ledger (default <out>/ledger.db) remembers every received range: a restarted receiver drops re-sent batches as duplicates.
 Prints one line per verification failure and per reported gap, and a summary every --report-every seconds.
 Waits for the broker when it is not up yet. Exit codes: 0 stopped cleanly, 1 failed (bad key).`,
     )
@@ -50,6 +55,8 @@ Waits for the broker when it is not up yet. Exit codes: 0 stopped cleanly, 1 fai
           broker: o.broker,
           out: resolve(o.out),
           key: o.key,
+          ...(o.state ? { state: resolve(o.state) } : {}),
+          ...(o.receiptKey ? { receiptKey: o.receiptKey } : {}),
           ...(o.clientId ? { clientId: o.clientId } : {}),
           ...(tls ? { tls } : {}),
           reportEveryMs: Math.max(0, Math.round(o.reportEvery * 1000)),

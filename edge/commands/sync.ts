@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { formatTime } from '../../sync/formats/mine-time.js';
 import { readOutboxReport, type OutboxReport } from '../../sync/outbox-report.js';
 import { LANES } from '../../sync/stream.js';
+import { offlineSyncStatus, onlineSyncStatus } from '../../sync/sync-status-json.js';
 import { renderUpstream, type UpstreamStatusJson } from '../../sync/sync-capability.js';
 import { addDataDir, AUTH_HELP, type CommonOptions, credentials, printJson, READ_HELP, reportError, withGateway } from '../control/cli-support.js';
 import { ControlClient } from '../control/client.js';
@@ -39,19 +40,32 @@ export function registerSync(program: Command): void {
       .option('--outbox <file>', 'outbox file to read when no gateway runs (default <data-dir>/outbox.db)')
       .option('--json', 'print JSON'),
   )
-    .addHelpText('after', `\nExamples:\n  minegate sync status -d /var/lib/minegate\n  minegate sync status -d /var/lib/minegate --json\n${READ_HELP}\nWith no gateway running, the outbox file is read directly (read-only).`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  minegate sync status -d /var/lib/minegate\n  minegate sync status -d /var/lib/minegate --json\n${READ_HELP}\nWith no gateway running, the outbox file is read directly (read-only).
+--json prints schema "minegate.sync-status/1" (sync/README.md): the same keys with or without a running gateway.`,
+    )
     .action(async (o: SyncStatusOptions) => {
       const client = new ControlClient(o.dataDir);
       try {
         const s = await client.request<UpstreamStatusJson>('sync.status');
-        if (o.json) printJson(s);
-        else out(renderUpstream(s));
+        if (o.json) {
+          // Per-stream state comes from the file, read here (read-only), not by the gateway.
+          const file = o.outbox ?? join(resolve(o.dataDir), 'outbox.db');
+          let report: OutboxReport | null = null;
+          try {
+            report = readOutboxReport(file);
+          } catch {
+            report = null;
+          }
+          printJson(onlineSyncStatus(s, report ? file : null, report));
+        } else out(renderUpstream(s));
       } catch (err) {
         if (!(err instanceof ControlError) || err.code !== 'NO_GATEWAY') return reportError('sync status', err);
         const file = o.outbox ?? join(resolve(o.dataDir), 'outbox.db');
         try {
           const r = readOutboxReport(file);
-          if (o.json) printJson({ gateway: false, ...r });
+          if (o.json) printJson(offlineSyncStatus(r));
           else out(renderOutboxReport(r));
         } catch (err2) {
           fail('sync status', `${err.message}; and the outbox ${file} cannot be read: ${(err2 as Error).message}`);

@@ -27,6 +27,11 @@ export const eventsHandler: ControlHandler = {
   command: 'events',
   role: 'viewer',
   handle(args, { gateway }): SafetyEvent[] {
-    return gateway.safety.store.events(eventQueryOf(args));
+    const query = eventQueryOf(args);
+    const events = gateway.safety.store.events(query);
+    // Capabilities may add entries (sync: rejected platform commands); one list, newest first.
+    const extra = gateway.capabilityList().flatMap((c) => c.events?.(query) ?? []);
+    if (extra.length === 0) return events;
+    return [...events, ...extra].sort((a, b) => b.wallTime - a.wallTime).slice(0, query.limit ?? eventQueryDefaults.limit);
   },
 };

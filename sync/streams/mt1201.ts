@@ -14,6 +14,8 @@ export interface Mt1201StreamSpec<E, R> {
   timeOf(entry: E): number;
   /** The record inside an appended entry, when the entry wraps it (e.g. to add a snapshot time). */
   recordOf?: (entry: E) => R;
+  /** Extended header fields of a definition file (CDDY, RYXX), between 矿井名称 and 数据上传时间. */
+  headerExtra?: readonly string[];
 }
 
 export function defineMt1201Stream<E, R = E>(spec: Mt1201StreamSpec<E, R>): StreamDef<E> {
@@ -30,7 +32,8 @@ export function defineMt1201Stream<E, R = E>(spec: Mt1201StreamSpec<E, R>): Stre
     toLine: (entry) => recordType.encode(recordOf(entry)),
     encodeBatch: (lines, header) => {
       // Every line came from toLine() = recordType.encode(), which checked each field as it wrote it.
-      const file = encodeFile(recordType.type, { mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime }, lines, {
+      const head = { mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime, ...(spec.headerExtra ? { extra: [...spec.headerExtra] } : {}) };
+      const file = encodeFile(recordType.type, head, lines, {
         encoding: header.encoding,
         linesFromEncoder: true,
       });

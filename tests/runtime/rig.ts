@@ -19,7 +19,7 @@ import { loadScenario } from '../../simulator/scenario.js';
 import { SubstationSimulator } from '../../simulator/substation-sim.js';
 import { repoRoot } from '../helpers/built.js';
 
-type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Readers report every REPORT_MS; the gateway's readers and cameras are polled about as often. */
 export const REPORT_MS = 200;
@@ -33,7 +33,8 @@ export class RuntimeRig {
     readonly sealCapability: SealCapability,
   ) {}
 
-  static async start(): Promise<RuntimeRig> {
+  /** `configure` may change the test config (e.g. add a sync section) and prepare the data dir before the gateway starts. */
+  static async start(opts: { configure?: (config: Yaml, dataDir: string) => void } = {}): Promise<RuntimeRig> {
     const dir = mkdtempSync(join(tmpdir(), 'minegate-runtime-'));
     let sim: SubstationSimulator | undefined;
     let gateway: Gateway | undefined;
@@ -42,7 +43,9 @@ export class RuntimeRig {
       const endpoints = await sim.start();
       const port = (bus: string) => endpoints.find((e) => e.id === bus)!.port!;
       const net = sim.readerNetwork!;
-      const configFile = writeYaml(dir, 'config.yaml', testConfig({ 'field-bus': port('field-bus'), 'rs485-tcp': port('rs485-tcp'), 'seal-bus': port('seal-bus'), 'personnel-fifo': net.modbusPort!, line: net.linePort! }));
+      const config = testConfig({ 'field-bus': port('field-bus'), 'rs485-tcp': port('rs485-tcp'), 'seal-bus': port('seal-bus'), 'personnel-fifo': net.modbusPort!, line: net.linePort! });
+      opts.configure?.(config, join(dir, 'data'));
+      const configFile = writeYaml(dir, 'config.yaml', config);
       const loaded = loadConfig(configFile);
       const capabilities = defaultCapabilities(loaded, { personnel: { tickMs: 100, readerCheckIntervalMs: 50 }, seals: { tickMs: 100 } });
       gateway = new Gateway(loaded, { dataDir: join(dir, 'data'), logger: createLogger({}), poller: { retryBackoffMs: 50, probeMs: 500 }, capabilities });
@@ -55,6 +58,10 @@ export class RuntimeRig {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  get dataDir(): string {
+    return join(this.dir, 'data');
   }
 
   get net(): ReaderNetwork {

@@ -116,7 +116,7 @@ describe('sync CLI', () => {
     expect(r.stdout).toMatch(/realtime 1 batches\/30 records/);
     expect(r.stdout).toMatch(/cdss\s+1\s+30\s+31\s+0/);
     const json = await runCli(['sync', 'status', '-d', t.dir, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ gateway: false, lanes: { realtime: { batches: 1, records: 30 } } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schema: 'minegate.sync-status/1', gateway: false, backlog: { realtime: { batches: 1, records: 30 } }, streams: [{ stream: 'cdss', waitingBatches: 1, nextSeq: 31 }] });
   });
 
   it('sync status with neither a gateway nor an outbox fails with both reasons (exit 1)', async () => {

@@ -133,13 +133,14 @@ describe('sync capability in a running gateway', () => {
     rig = await SyncRig.start({ fileDropDir: 'drop' });
     const dropDir = join(rig.dataDir, 'drop');
     const batch = await rig.waitBatch('cdss', () => true, 'a CDSS batch at the platform');
-    const file = await waitFor(() => readdirSync(dropDir, { withFileTypes: true }).find((f) => f.isFile() && f.name.includes('_CDSS_') && readFileSync(join(dropDir, f.name)).equals(batch.payload)), {
+    const file = await waitFor(() => readdirSync(dropDir, { withFileTypes: true }).find((f) => f.isFile() && !f.name.startsWith('.') && f.name.includes('_CDSS_') && readFileSync(join(dropDir, f.name)).equals(batch.payload)), {
       timeoutMs: 10_000,
       what: 'the same CDSS file in the drop directory',
     });
     expect(file.name).toMatch(/^140212000001_CDSS_\d{14}\.txt$/);
-    // minegate's own JSON Lines streams are not national files: never dropped.
-    expect(readdirSync(dropDir).every((n) => n.endsWith('.txt'))).toBe(true);
+    // minegate's own JSON Lines streams are not national files: never dropped. (Dot names are the
+    // exporter's temp files while a file is being written; pickup hosts skip them.)
+    expect(readdirSync(dropDir).filter((n) => !n.startsWith('.')).every((n) => /^140212000001_[A-Z]+_\d{14}\.txt$/.test(n))).toBe(true);
     expect(rig.upstream().fileDrop).toMatchObject({ failures: 0 });
   });
 
@@ -153,8 +154,18 @@ describe('sync capability in a running gateway', () => {
       const r = await runCli(['sync', 'status', '-d', rig.dataDir, '--json']);
       expect(r.code).toBe(0);
       const s = JSON.parse(r.stdout) as { connected: boolean; broker: string; acked: { batches: number } };
-      expect(s).toMatchObject({ connected: true, broker: rig.broker.url });
+      expect(s).toMatchObject({ schema: 'minegate.sync-status/1', gateway: true, connected: true, broker: rig.broker.url, delivery: 'receipt' });
       expect(s.acked.batches).toBeGreaterThan(0);
+      // Same keys when only the outbox file can be read (schema minegate.sync-status/1).
+      await control.stop();
+      await rig.gateway.stop();
+      const off = await runCli(['sync', 'status', '-d', rig.dataDir, '--json']);
+      expect(off.code).toBe(0);
+      const o = JSON.parse(off.stdout) as Record<string, unknown>;
+      expect(o).toMatchObject({ schema: 'minegate.sync-status/1', gateway: false, state: 'not-running' });
+      expect(Object.keys(o).sort()).toEqual(Object.keys(s).sort());
+      expect(Object.keys(o.backlog as object).sort()).toEqual(Object.keys((s as unknown as { backlog: object }).backlog).sort());
+      expect(Array.isArray(o.streams)).toBe(true);
     } finally {
       await control.stop();
     }

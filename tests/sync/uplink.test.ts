@@ -7,7 +7,7 @@ import { parseFile } from '../../sync/formats/mt1201-file.js';
 import type { Receiver } from '../../sync/receiver.js';
 import { cdssStream, ycbjStream } from '../../sync/streams/index.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { MINE, SUBSTATION, cdssRecord, tempDir, ycbjRecord } from './helpers/fixtures.js';
+import { MINE, SUBSTATION, cdssRecord, flushAll, tempDir, ycbjRecord } from './helpers/fixtures.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { startGateway, startReceiver, streamKey, waitForSeqs, type Gateway } from './helpers/pipeline.js';
 import { startProxy, type TcpProxy } from './helpers/tcp-proxy.js';
@@ -163,6 +163,24 @@ describe('uplink on a bad link', () => {
     const elapsed = (performance.now() - started) / 1000;
     // (bytes - burst) at 40 kB/s is the least it can take; well under twice that shows it is not stalling.
     const least = (bytes - 4_000) / 40_000;
+    expect(elapsed).toBeGreaterThanOrEqual(least * 0.9);
+    expect(elapsed).toBeLessThan(least * 2 + 1);
+  });
+
+  it('lets at most one second of the rate through at once by default (burst = bytesPerSecond), not a fixed 256 KiB', async () => {
+    receiver = await startReceiver(broker.url);
+    const rate = 60_000;
+    gateway = startGateway(tmp.dir, broker.url, { outbox: { autoFlush: false, batchMaxRecords: 20 }, uplink: { bytesPerSecond: rate } });
+    for (let i = 0; i < 3200; i++) gateway.outbox.append(cdssStream, cdssRecord(0.5, T0 + i * 1000));
+    flushAll(gateway.outbox);
+    const bytes = gateway.outbox.stats().storedBytes;
+    expect(bytes).toBeGreaterThan(150_000); // more than two seconds of the rate, less than the old 256 KiB burst
+    expect(bytes).toBeLessThan(256 * 1024);
+    const started = performance.now();
+    await waitForSeqs(receiver, 'cdss', 3200);
+    const elapsed = (performance.now() - started) / 1000;
+    // With a burst of one second the drain takes at least (bytes - rate) / rate; the old fixed 256 KiB burst sent it all at once.
+    const least = (bytes - rate) / rate;
     expect(elapsed).toBeGreaterThanOrEqual(least * 0.9);
     expect(elapsed).toBeLessThan(least * 2 + 1);
   });

@@ -90,7 +90,7 @@ export class SyncRig {
     readonly receiver: Receiver,
     readonly commander: PlatformCommander,
     readonly dataDir: string,
-    readonly configYaml: string,
+    public configYaml: string,
   ) {
     receiver.on('batch', (b) => this.batches.push(b));
   }
@@ -110,7 +110,10 @@ export class SyncRig {
       const platform = generateKeyPairSync('ed25519');
       mkdirSync(join(dataDir, 'keys'), { recursive: true });
       writeFileSync(join(dataDir, 'keys', 'platform.pub.pem'), platform.publicKey.export({ type: 'spki', format: 'pem' }));
-      receiver = new Receiver({ brokerUrl: broker.url, publicKey: loadPublicKey(substation.publicKeyPath), outDir: join(dataDir, 'platform'), clientId: `rig-platform-${randomBytes(4).toString('hex')}` });
+      // The platform's private key as a file too, for `minegate platform command --key`.
+      mkdirSync(join(dataDir, 'platform-keys'), { recursive: true });
+      writeFileSync(join(dataDir, 'platform-keys', 'platform.key.pem'), platform.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      receiver = new Receiver({ brokerUrl: broker.url, publicKey: loadPublicKey(substation.publicKeyPath), outDir: join(dataDir, 'platform'), clientId: `rig-platform-${randomBytes(4).toString('hex')}`, receiptKey: platform.privateKey as KeyObject, stateFile: join(dataDir, 'platform-ledger.db') });
       await receiver.start();
       commander = new PlatformCommander({ brokerUrl: broker.url, platformKey: platform.privateKey as KeyObject });
       await commander.start();
@@ -125,6 +128,11 @@ export class SyncRig {
       rmSync(dataDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** The platform's private key file (what `minegate platform command --key` takes). */
+  get platformKeyFile(): string {
+    return join(this.dataDir, 'platform-keys', 'platform.key.pem');
   }
 
   async startGateway(): Promise<void> {

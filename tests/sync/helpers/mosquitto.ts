@@ -39,6 +39,8 @@ export async function freePort(): Promise<number> {
 export interface MosquittoOptions {
   /** A TLS listener that requires client certificates signed by `ca` (url becomes mqtts://). */
   tls?: { ca: string; cert: string; key: string };
+  /** false: a restart forgets every session, subscription and queued message (a broker without persistence). Default true. */
+  persistence?: boolean;
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -54,8 +56,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       `listener ${port} 127.0.0.1`,
       ...(opts.tls ? [`cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`, 'require_certificate true'] : []),
       'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir}/`,
+      ...(opts.persistence === false ? ['persistence false'] : ['persistence true', `persistence_location ${dir}/`]),
       // 0 = unlimited: the default 1000 silently drops messages for an offline persistent client.
       'max_queued_messages 0',
       // Started as root, mosquitto drops to user "mosquitto", which cannot write our temp dir: stay who we are.

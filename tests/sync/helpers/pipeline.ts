@@ -8,6 +8,8 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { MINE, MINE_NAME, SUBSTATION, openOutboxDb, testKeys } from './fixtures.js';
 
 export const keys = testKeys();
+/** The platform's key pair: signs receipts (and commands). */
+export const platformKeys = testKeys();
 
 export interface Gateway {
   db: Database.Database;
@@ -54,12 +56,14 @@ export function startGateway(dir: string, brokerUrl: string, opts: { outbox?: Pa
   };
 }
 
-export async function startReceiver(brokerUrl: string, extra: { outDir?: string; clientId?: string } = {}): Promise<Receiver> {
+export async function startReceiver(brokerUrl: string, extra: { outDir?: string; clientId?: string; stateFile?: string; receipts?: boolean } = {}): Promise<Receiver> {
   const receiver = new Receiver({
     brokerUrl,
     publicKey: keys.publicKey,
     clientId: extra.clientId ?? `rx-${process.pid}-${++clientSeq}`,
     ...(extra.outDir ? { outDir: extra.outDir } : {}),
+    ...(extra.stateFile ? { stateFile: extra.stateFile } : {}),
+    ...(extra.receipts ? { receiptKey: platformKeys.privateKey } : {}),
   });
   await receiver.start();
   return receiver;
