@@ -11,6 +11,7 @@ import type { Quality } from '../../edge/readings.js';
 import type { PersistedHold } from '../../edge/safety/holds.js';
 import { QUALITY_POLICY } from '../../edge/safety/quality-policy.js';
 import { QUALITIES } from '../../edge/readings.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { headingConfig, Rig } from './rig.js';
 
 const SEQUENCES_PER_RULE = 10_000;
@@ -21,18 +22,6 @@ const config = headingConfig({ faultLockoutHoldMs: HOLD_MS });
 
 type Mode = 'cold' | 'warm' | 'restore';
 const MODES: Mode[] = ['cold', 'warm', 'restore'];
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   quality: Quality;
@@ -141,7 +130,7 @@ describe('quality policy: only a good reading ever releases (property test throu
   });
 
   it.each(RULES)(`$name: ${SEQUENCES_PER_RULE} sequences × ${STEPS} steps over cold, warm and restore starts`, async (rule) => {
-    const rnd = prng(0x5eed + rule.key.length * 7919);
+    const rnd = mulberry32(0x5eed + rule.key.length * 7919);
     const releases = { legal: 0, total: 0 };
     const trippedIn = { cold: 0, warm: 0, restore: 0 };
     for (let n = 0; n < SEQUENCES_PER_RULE; n++) {

@@ -12,7 +12,7 @@ import {
   type SealCounterName,
   type SealSample,
 } from '../../drivers/seal-camera.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const counters = (p: Partial<CounterSet> = {}): CounterSet => ({ peopleIn: 0, peopleOut: 0, vehiclesIn: 0, vehiclesOut: 0, ...p });
 const tamper = { videoLost: false, occluded: false, displaced: false, blurred: false };
