@@ -8,4 +8,9 @@ export const CONTROL_AUDIT_ACTIONS = {
   alarmAck: 'alarm-ack',
   relayTest: 'relay-test',
   calibration: 'calibration',
+  evacuationStart: 'evacuation-start',
+  evacuationStandDown: 'evacuation-stand-down',
+  evacuationAck: 'evacuation-ack',
+  alarmClear: 'alarm-clear',
+  sealMode: 'seal-mode',
 } as const satisfies Record<string, AuditAction>;
