@@ -40,6 +40,8 @@ export class ReloadTracker {
     private readonly supervisor: GatewaySupervisor,
     /** Around the reload itself (run: the control socket follows the gateway). */
     private readonly around: (reload: () => Promise<ReloadResult>) => Promise<ReloadResult>,
+    /** Every outcome, however the reload was asked for (the run loop prints it: the journal shows it). */
+    private readonly report: (outcome: ReloadOutcome) => void = () => {},
   ) {}
 
   get configFile(): string {
@@ -72,6 +74,7 @@ export class ReloadTracker {
     }
     this.seq += 1;
     this.last = { seq: this.seq, at: Date.now(), ...outcome };
+    this.report(this.last);
     return this.last;
   }
 

@@ -83,7 +83,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     } finally {
       await startControl(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
     }
-  });
+  }, (o) => out(`minegate: ${describeOutcome(o)}`));
   const startControl = async (gateway: Gateway): Promise<void> => {
     const c = new ControlServer(gateway, { dataDir, logger });
     // Capabilities may bring commands of their own (sync status / sync now).
@@ -127,7 +127,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   };
   const timer = setInterval(draw, refreshMs);
   const onHangup = (): void => {
-    void reloads.reload().then((o) => out(`minegate: ${describeOutcome(o)}`));
+    void reloads.reload();
   };
   process.on('SIGHUP', onHangup);
   let stopping = false;
