@@ -82,7 +82,7 @@ Exit codes: 0 done, 1 failed, 2 bad usage.`,
         const args: Record<string, unknown> = {};
         if (o.since !== undefined) args.sinceWall = parseSince(o.since, Date.now());
         if (o.kind !== undefined) {
-          if (!isEventKind(o.kind)) throw new UsageError(`--kind must be an event type (${SAFETY_EVENT_TYPES.join(', ')}), got "${o.kind}"`);
+          if (!isEventKind(o.kind) || !(SAFETY_EVENT_TYPES as readonly string[]).includes(o.kind)) throw new UsageError(`--kind must be an event type (${SAFETY_EVENT_TYPES.join(', ')}), got "${o.kind}"`);
           args.kind = o.kind;
         }
         if (o.point !== undefined) args.point = o.point;
