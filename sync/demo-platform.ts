@@ -21,6 +21,8 @@ import { messageOf, type SyncLogger } from './sync-error.js';
 export interface DemoPlatform {
   /** The config with its sync section pointed at the demo broker (build the gateway from this one). */
   loaded: LoadedConfig;
+  /** Any (re)loaded version of the config, pointed at the demo broker the same way: what a reload runs. */
+  pointAt(loaded: LoadedConfig): LoadedConfig;
   broker: EmbeddedBroker;
   receiver: Receiver;
   /** Where the receiver writes the files it accepted. */
@@ -74,8 +76,11 @@ export async function startDemoPlatform(loaded: LoadedConfig, dataDir: string, l
   }
   // The demo's own broker, whatever the example config says about a real platform. The loaded
   // config is frozen (shared by every part of the gateway): a copy with the new section.
-  const sync = SyncSchema.parse({ ...(loaded.config.sync ?? {}), brokerUrl: broker.url, privateKeyPath: keys.substationKey, platformKeyPath: keys.platformPub });
-  const config = Object.freeze({ ...loaded.config, sync: Object.freeze(sync) });
+  const pointAt = (l: LoadedConfig): LoadedConfig => {
+    const sync = SyncSchema.parse({ ...(l.config.sync ?? {}), brokerUrl: broker.url, privateKeyPath: keys.substationKey, platformKeyPath: keys.platformPub });
+    return { ...l, config: Object.freeze({ ...l.config, sync: Object.freeze(sync) }) };
+  };
+  const { config } = pointAt(loaded);
   let timeSyncSent = false;
   let commandError: string | null = null;
   receiver.on('batch', () => {
@@ -104,6 +109,7 @@ export async function startDemoPlatform(loaded: LoadedConfig, dataDir: string, l
   };
   return {
     loaded: { ...loaded, config },
+    pointAt,
     broker,
     receiver,
     outDir,

@@ -23,8 +23,8 @@ import { type CliSession, openCliSession } from '../operators/cli-session.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
 import { writeOutputCoil } from './write-output.js';
+import { configOption, dataDirOption } from '../locations.js';
 
-const DATA_DIR_DEFAULT = './data';
 
 const AUTH_HELP = `
 Changes need a technician: --user <name> (password from ${PASSWORD_ENV} or a prompt) and
@@ -268,7 +268,7 @@ export function registerBoard(program: Command): void {
     .description('read parameters of a device from the bus')
     .argument('<device>', 'device id in the config')
     .argument('[param]', 'one parameter (default: all)')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  minegate board get ch4-t1 -c /etc/minegate/substation.yaml')
@@ -297,10 +297,10 @@ export function registerBoard(program: Command): void {
     .argument('<device>', 'device id in the config')
     .argument('<param>', 'parameter name (see board get)')
     .argument('<value>', 'new value in engineering units')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('-u, --user <name>', 'technician doing this')
     .option('--reason <text>', 'why (required; recorded)')
-    .option('-d, --data-dir <dir>', 'gateway data directory (operators, audit log)', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
     .option('--update-config', 'after a verified unit-id/baud change, rewrite that value in the config file (comments kept)')
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')
@@ -330,10 +330,10 @@ export function registerBoard(program: Command): void {
     .description('write several parameters from a YAML file (name: value), each verified; all checked before any is written')
     .argument('<device>', 'device id in the config')
     .argument('<file>', 'YAML mapping of parameter → value (optionally under "params:")')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('-u, --user <name>', 'technician doing this')
     .option('--reason <text>', 'why (required; recorded)')
-    .option('-d, --data-dir <dir>', 'gateway data directory (operators, audit log)', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
     .option('--update-config', 'after a verified unit-id/baud change, rewrite that value in the config file (comments kept)')
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')
@@ -370,10 +370,10 @@ export function registerWrite(program: Command): void {
     .argument('<device>', 'device id in the config')
     .argument('<register>', 'channel or parameter name, or table:address (coil:3, holding:104); a bare number means holding')
     .argument('<value>', 'engineering value; coils take 0/1, on/off, true/false')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('-u, --user <name>', 'technician doing this')
     .option('--reason <text>', 'why (required; recorded)')
-    .option('-d, --data-dir <dir>', 'gateway data directory (operators, audit log)', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
     .option('--update-config', 'for a unit-id/baud parameter: rewrite the config after a verified change')
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')

@@ -17,6 +17,7 @@ import { loadConfig, profileDirs } from '../config/load-config.js';
 import { guard } from '../operators/cli-guard.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
+import { configOption } from '../locations.js';
 
 export const BUS_SCAN_DEFAULTS = {
   from: 1,
@@ -71,7 +72,7 @@ export function registerBus(program: Command): void {
     .command('scan')
     .description('probe unit ids on a bus and guess each answering board’s profile')
     .argument('<bus>', 'bus id in the config')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('--from <unit>', 'first unit id', Number, BUS_SCAN_DEFAULTS.from)
     .option('--to <unit>', 'last unit id', Number, BUS_SCAN_DEFAULTS.to)
     .option('--timeout-ms <ms>', 'probe timeout per unit id', Number, BUS_SCAN_DEFAULTS.timeoutMs)

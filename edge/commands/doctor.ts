@@ -19,9 +19,9 @@ import { newestReadingTime } from '../store/reading-reader.js';
 import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
 import { MIN_READING_RETENTION_MS, readingWriterDefaults } from '../store/reading-store.js';
 import { EXIT, out } from './output.js';
+import { configOption, dataDirOption, locationSource } from '../locations.js';
 
 export const DOCTOR_DEFAULTS = {
-  dataDir: './data',
   minFreeGiB: 1,
   connectTimeoutMs: 1_500,
   /** Earliest plausible year: a clock before it lost its time (no RTC battery, no sync). */
@@ -54,21 +54,22 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('check this box for everything the gateway needs, and say how to fix what is wrong')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
-    .option('-d, --data-dir <dir>', 'gateway data directory', DOCTOR_DEFAULTS.dataDir)
+    .addOption(configOption('substation board config (YAML)'))
+    .addOption(dataDirOption('gateway data directory'))
     .option('--broker <url>', 'upstream MQTT broker to probe (default: sync.brokerUrl of the config, if any)')
     .option('--min-free-gib <n>', 'warn below this much free disk space', Number, DOCTOR_DEFAULTS.minFreeGiB)
     .option('--timeout-ms <ms>', 'TCP connect timeout per endpoint', Number, DOCTOR_DEFAULTS.connectTimeoutMs)
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample (as the service user):\n  sudo -u minegate minegate doctor -c /etc/minegate/substation.yaml -d /var/lib/minegate')
-    .action(async (o: DoctorOptions) => {
+    .action(async (o: DoctorOptions, cmd: Command) => {
       const checks = await runDoctor(o);
+      const locations = { config: { path: resolve(o.config), source: locationSource(cmd, 'config') }, dataDir: { path: resolve(o.dataDir), source: locationSource(cmd, 'dataDir') } };
       const failed = checks.filter((c) => c.status === 'fail').length;
       const warned = checks.filter((c) => c.status === 'warn').length;
       if (o.json) {
-        out(JSON.stringify({ ok: failed === 0, failed, warnings: warned, checks }));
+        out(JSON.stringify({ ok: failed === 0, failed, warnings: warned, locations, checks }));
       } else {
-        out(`minegate doctor: config ${o.config}, data dir ${resolve(o.dataDir)}`);
+        out(`minegate doctor: config ${locations.config.path} (${locations.config.source}), data dir ${locations.dataDir.path} (${locations.dataDir.source})`);
         for (const c of checks) {
           out(`${c.status.toUpperCase().padEnd(5)} ${c.area.padEnd(10)} ${c.message}`);
           if (c.fix && (c.status === 'fail' || c.status === 'warn')) out(`${' '.repeat(17)}fix: ${c.fix}`);

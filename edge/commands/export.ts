@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load-config.js';
 import { readingMigrations } from '../store/reading-store.js';
 import { openDatabase } from '../store/database.js';
 import { EXIT, fail, out } from './output.js';
+import { dataDirOption } from '../locations.js';
 
 interface ExportOptions {
   from: string;
@@ -61,7 +62,7 @@ export function registerExport(program: Command): void {
     .option('--out <path>', 'csv: the file (default stdout); mt1201: the directory for the files (required)')
     .option('-c, --config <file>', 'board config: units in the CSV; mine, type names and locations for mt1201 (required there)')
     .option('--point <code>', 'only this point')
-    .option('-d, --data-dir <dir>', 'gateway data directory', './data')
+    .addOption(dataDirOption('gateway data directory'))
     .addHelpText(
       'after',
       `\nExamples:\n  minegate export --from 1d --format csv -d /var/lib/minegate -c substation.yaml --out day.csv

@@ -1,6 +1,9 @@
 // Every CLI command registers itself here: one file per command (group) in this folder.
 import type { Command } from 'commander';
 import { registerAck } from './ack.js';
+import { registerAudit } from './audit.js';
+import { registerEvacuate } from './evacuate.js';
+import { registerSeal } from './seal.js';
 import { registerCalibrate } from './calibrate.js';
 import { registerCut } from './cut.js';
 import { registerEvents } from './events.js';
@@ -25,4 +28,4 @@ import { registerSync } from './sync.js';
 import { registerTap } from './tap.js';
 import { registerUser } from './user.js';
 
-export const commands: readonly ((program: Command) => void)[] = [registerRun, registerReload, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay, registerKeys, registerReceive, registerPlatform, registerSync, registerExport];
+export const commands: readonly ((program: Command) => void)[] = [registerRun, registerReload, registerConfig, registerRead, registerSim, registerDemo, registerUser, registerBoard, registerWrite, registerBus, registerTap, registerDoctor, registerStatus, registerEvents, registerCut, registerUnlock, registerAck, registerRelay, registerCalibrate, registerInterlock, registerReplay, registerKeys, registerReceive, registerPlatform, registerSync, registerExport, registerEvacuate, registerSeal, registerAudit];

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { generateKeyPair, loadPublicKey } from '../../sync/integrity.js';
 import { SyncError } from '../../sync/sync-error.js';
 import { fail, out } from './output.js';
+import { dataDirOption } from '../locations.js';
 
 interface KeysOptions {
   dataDir: string;
@@ -26,7 +27,7 @@ export function registerKeys(program: Command): void {
   keys
     .command('generate')
     .description('create <data-dir>/keys/substation.key.pem and substation.pub.pem (Ed25519)')
-    .option('-d, --data-dir <dir>', 'gateway data directory', './data')
+    .addOption(dataDirOption('gateway data directory'))
     .option('--name <stem>', 'file name stem', 'substation')
     .option('--force', 'replace an existing key (the platform must get the new public key)')
     .addHelpText(

@@ -6,13 +6,14 @@ import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import { renderTable } from '../text-table.js';
 import { fail, out } from './output.js';
+import { configOption } from '../locations.js';
 
 export function registerRead(program: Command): void {
   program
     .command('read')
     .description('read one point (or every point of a device) once, directly from the bus')
     .argument('<point-or-device>', 'point code or device id')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
+    .addOption(configOption('substation board config (YAML)'))
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  minegate read F001A01 -c board-configs/examples/demo-substation.yaml\n  minegate read ch4-t1 -c board-configs/examples/demo-substation.yaml --json')
     .action(async (target: string, o: { config: string; json?: boolean }) => {

@@ -9,6 +9,7 @@ import { ReplayOrderError, replayDefaults, replaySafety, type ReplayResult } fro
 import { recordedReadings, ReplayInputError } from '../safety/replay-sources.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
+import { configOption } from '../locations.js';
 
 interface ReplayCliOptions {
   config: string;
@@ -61,7 +62,7 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description('run recorded readings through the safety rules and print the alarm / cut / release timeline (outputs untouched)')
-    .requiredOption('-c, --config <file>', 'substation board config whose rules to apply')
+    .addOption(configOption('substation board config whose rules to apply'))
     .requiredOption('--from <db|csv>', 'a gateway database (minegate.db) or a CSV file with time,point,value[,quality]')
     .option('--since <time>', 'only readings from this date/time (2026-01-10T08:00)')
     .option('--until <time>', 'only readings before this date/time')

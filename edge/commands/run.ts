@@ -14,23 +14,34 @@ import { GatewaySupervisor } from '../gateway-supervisor.js';
 import { MetricsCapability } from '../metrics-capability.js';
 import { pidFile } from '../reload-confirmation.js';
 import { closeLogger, createLogger, type Logger } from '../log.js';
-import { renderStatus } from '../status-view.js';
+import { clip, renderLiveScreen } from '../live-screen.js';
+import { statusChanges, statusFacts, type StatusFacts } from '../status-changes.js';
+import { describeOutcome, ReloadTracker } from '../reload-control.js';
+import { dataDirOption, LOCATIONS, configOption } from '../locations.js';
+import { UsageError } from '../control/cli-support.js';
+import { formatWall } from '../control/durations.js';
 import { out } from './output.js';
+
+/** Below this a refresh is a busy loop (--refresh-ms 0 printed ~75k lines/s). */
+export const MIN_REFRESH_MS = 200;
 
 interface RunOptions {
   dataDir: string;
   duration?: number;
-  refreshMs: number;
+  refreshMs: string | number;
   logLevel: string;
   /** Prometheus metrics on 127.0.0.1:<port>; off unless given. */
   metricsPort?: number;
 }
 
 /** Something the gateway talks to upstream in the demo (broker + receiver): started before the gateway, stopped after it. */
-type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; capability: Capability; stop(): Promise<void> }>;
+type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; pointAt(loaded: LoadedConfig): LoadedConfig; capability: Capability; stop(): Promise<void> }>;
 
 /** Run the gateway until Ctrl-C (or --duration), redrawing the status table; SIGHUP reloads the config. */
 async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
+  const refreshMs = Number(opts.refreshMs);
+  if (!Number.isInteger(refreshMs) || refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh-ms must be an integer >= ${MIN_REFRESH_MS}, got "${String(opts.refreshMs)}"`);
+  if (opts.metricsPort !== undefined && (!Number.isInteger(opts.metricsPort) || opts.metricsPort < 0 || opts.metricsPort > 65535)) throw new UsageError(`--metrics-port must be a port 0..65535, got "${String(opts.metricsPort)}"`);
   const first = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
@@ -51,7 +62,8 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     ...(platform ? [platform.capability] : []),
     ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: opts.metricsPort })] : []),
   ];
-  const supervisor = new GatewaySupervisor(configFile, { dataDir, logger, capabilities: capabilitiesFor, prepare: platform ? () => platform.loaded : undefined });
+  // The demo points every (re)loaded version of the file at its own platform, so edits do apply.
+  const supervisor = new GatewaySupervisor(configFile, { dataDir, logger, capabilities: capabilitiesFor, prepare: platform ? (l) => platform.pointAt(l) : undefined });
   const stopAll = async (): Promise<void> => {
     await supervisor.stop();
     await platform?.stop();
@@ -62,10 +74,21 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   // Technician commands (status, cut, unlock, relay test …) act through this socket; it follows the
   // gateway across reloads.
   let control: ControlServer | undefined;
+  // Reload outcomes, kept across the control socket's restarts: `minegate reload` waits for its own.
+  const reloads = new ReloadTracker(supervisor, async (reload) => {
+    await control?.stop();
+    control = undefined;
+    try {
+      return await reload();
+    } finally {
+      await startControl(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
+    }
+  }, (o) => out(`minegate: ${describeOutcome(o)}`));
   const startControl = async (gateway: Gateway): Promise<void> => {
     const c = new ControlServer(gateway, { dataDir, logger });
     // Capabilities may bring commands of their own (sync status / sync now).
     for (const cap of gateway.capabilityList()) for (const h of cap.controlHandlers?.() ?? []) c.register(h);
+    for (const h of reloads.handlers()) c.register(h);
     await c.start();
     control = c;
   };
@@ -82,22 +105,29 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   };
   const tty = process.stdout.isTTY;
   out(`minegate: ${title()}; data in ${dataDir}; Ctrl-C to stop, SIGHUP (minegate reload) to apply an edited config`);
-  const draw = (): void => {
+  let facts: StatusFacts | undefined;
+  const draw = (final = false): void => {
     const gateway = supervisor.current;
-    const text = renderStatus(gateway.status(), gateway.capabilitySections());
-    // On a terminal redraw in place; in a pipe (CI, logs) print each refresh as its own block.
-    if (tty) process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  minegate ${gateway.loaded.config.substation.code}\n\n${text}\n`);
-    else out(`[status ${new Date().toISOString()}]\n${text}`);
+    const status = gateway.status();
+    // On a terminal redraw in place. Not a terminal (systemd, a pipe): one line per change, never
+    // the whole block each refresh; the full status is `minegate status`.
+    if (tty) {
+      const size = { rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 };
+      const text = renderLiveScreen(status, gateway.capabilitySections(), size);
+      // No newline after the last line: a full screen must not scroll its first line away.
+      process.stdout.write(`\x1b[H\x1b[2J${clip(`${formatWall(Date.now())}  minegate ${gateway.loaded.config.substation.code} ${gateway.loaded.config.substation.name}`, size.columns)}\n\n${text}`);
+      return;
+    }
+    const next = statusFacts(status);
+    const lines = facts ? statusChanges(facts, next) : [...next.facts.values()].map((t) => `  ${t}`);
+    if (!facts) out(`minegate: ${next.facts.size === 0 ? 'no alarm, no hold, every device online' : `${next.facts.size} condition(s) at start:`}`);
+    facts = next;
+    for (const l of lines) out(`${formatWall(Date.now())} ${l}`);
+    if (final) out(`minegate: ${status.alarms.length} safety alarm(s), ${new Set(status.holds.map((h) => h.key)).size} hold(s) at stop`);
   };
-  const timer = setInterval(draw, opts.refreshMs);
+  const timer = setInterval(draw, refreshMs);
   const onHangup = (): void => {
-    void (async () => {
-      await control?.stop();
-      control = undefined;
-      const r = await supervisor.reload().catch((err: Error) => ({ applied: false, loosening: [] as string[], refused: err.message }));
-      out(r.applied ? `minegate: config reloaded${r.loosening.length ? ` (loosening confirmed: ${r.loosening.join('; ')})` : ''}` : `minegate: config reload refused: ${r.refused}${r.loosening.length ? `\n  ${r.loosening.join('\n  ')}` : ''}`);
-      await startControl(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
-    })();
+    void reloads.reload();
   };
   process.on('SIGHUP', onHangup);
   let stopping = false;
@@ -113,7 +143,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   });
   process.off('SIGHUP', onHangup);
   clearInterval(timer);
-  draw();
+  draw(true);
   await control?.stop();
   await stopAll();
   out('minegate: stopped cleanly');
@@ -123,10 +153,10 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the gateway from a board config')
-    .requiredOption('-c, --config <file>', 'substation board config (YAML)')
-    .option('-d, --data-dir <dir>', 'data directory (SQLite store, logs)', './data')
+    .addOption(configOption())
+    .addOption(dataDirOption('data directory (SQLite store, logs)'))
     .option('--duration <seconds>', 'stop after this many seconds (tests, demos)', Number)
-    .option('--refresh-ms <ms>', 'status refresh interval', Number, 1000)
+    .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS}); not a terminal: change lines only`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>', Number)
     .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate --metrics-port 9464')
@@ -138,10 +168,12 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the built-in simulated substation and the gateway, in one process (what `npm start` runs)')
-    .option('-d, --data-dir <dir>', 'data directory', './data/demo')
+    // Not MINEGATE_DATA_DIR: that names the real gateway's data, which the demo must never touch.
+    .option('-d, --data-dir <dir>', 'data directory', LOCATIONS.demoDataDir)
     .option('--duration <seconds>', 'stop after this many seconds', Number)
-    .option('--refresh-ms <ms>', 'status refresh interval', Number, 1000)
+    .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS})`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>', Number)
     .action(async (o: RunOptions) => {
       const scenario = `${packageRoot()}/simulator/scenarios/demo.yaml`;
       await runGateway(

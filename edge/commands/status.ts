@@ -1,7 +1,7 @@
 // `minegate status`: the live table of the running gateway (points, devices, outputs, holds,
 // alarms, remote cuts, calibrations), read through its control socket.
 import type { Command } from 'commander';
-import { addDataDir, type CommonOptions, printJson, READ_HELP, withGateway } from '../control/cli-support.js';
+import { addDataDir, type CommonOptions, intOption, printJson, READ_HELP, withGateway } from '../control/cli-support.js';
 import { formatDuration, formatWall } from '../control/durations.js';
 import type { ControlStatus } from '../control/status-handler.js';
 import { renderStatus, type StatusSection } from '../status-view.js';
@@ -47,14 +47,29 @@ export function registerStatus(program: Command): void {
     program
       .command('status')
       .description('live status of the running gateway: points, outputs, holds, alarms, remote cuts')
+      .option('--watch', 'refresh until Ctrl-C (on a terminal in place; in a pipe one block per refresh)')
+      .option('--refresh-ms <ms>', 'with --watch: refresh interval (>= 200)', '1000')
       .option('--json', 'print JSON'),
   )
-    .addHelpText('after', `\nExamples:\n  minegate status -d /var/lib/minegate\n  minegate status -d /var/lib/minegate --json\n${READ_HELP}`)
-    .action(async (o: CommonOptions) => {
+    .addHelpText('after', `\nExamples:\n  minegate status -d /var/lib/minegate\n  minegate status -d /var/lib/minegate --json\n  minegate status --watch --refresh-ms 2000\n${READ_HELP}`)
+    .action(async (o: CommonOptions & { watch?: boolean; refreshMs: string }) => {
       await withGateway('status', o.dataDir, async (client) => {
-        const s = await client.request<ControlStatus>('status');
-        if (o.json) printJson(s);
-        else out(renderControlStatus(s));
+        const refreshMs = intOption(o.refreshMs, '--refresh-ms', 200, 3_600_000)!;
+        const show = async (): Promise<void> => {
+          const s = await client.request<ControlStatus>('status');
+          if (o.json) printJson(s);
+          else if (o.watch && process.stdout.isTTY) process.stdout.write(`\x1b[H\x1b[2J${renderControlStatus(s)}\n`);
+          else out(renderControlStatus(s));
+        };
+        await show();
+        if (!o.watch) return;
+        let stop = false;
+        process.once('SIGINT', () => (stop = true));
+        process.once('SIGTERM', () => (stop = true));
+        while (!stop) {
+          await new Promise((r) => setTimeout(r, refreshMs));
+          if (!stop) await show();
+        }
       });
     });
 }

@@ -16,10 +16,10 @@ import { PASSWORD_ENV } from '../operators/cli-credentials.js';
 import { guard } from '../operators/cli-guard.js';
 import { openCliSession } from '../operators/cli-session.js';
 import { EXIT, fail, out } from './output.js';
+import { dataDirOption } from '../locations.js';
 
 export const TAP_COMMAND_DEFAULTS = {
   timeoutMs: 1_000,
-  dataDir: './data',
   type: 'hex' as TapValueType,
   byteOrder: 'big' as ByteOrder,
   baudRate: 115200,
@@ -249,7 +249,7 @@ export function registerTap(program: Command): void {
   )
     .option('-u, --user <name>', 'technician doing this')
     .option('--reason <text>', 'why (required; recorded)')
-    .option('-d, --data-dir <dir>', 'gateway data directory (operators, audit log)', TAP_COMMAND_DEFAULTS.dataDir)
+    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
     .addHelpText('after', `\nExample:\n  minegate tap write pump-1 setpoint 450 --boards tap-boards.yaml --user zhang --reason "new level per order 7"\n\nNeeds a technician: --user, password from ${PASSWORD_ENV} or a prompt, and --reason.\n${WHERE_HELP}`)
     .action(async (boardName: string, variableArg: string, valueText: string, o: TapOptions & { user?: string; reason?: string; dataDir: string }) => {
       await guard('tap write', async () => {

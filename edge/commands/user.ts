@@ -9,8 +9,8 @@ import { OperatorStore, validateNewPassword, validateOperatorName } from '../ope
 import { isRole, ROLES, type Role } from '../operators/roles.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
+import { dataDirOption } from '../locations.js';
 
-const DATA_DIR_DEFAULT = './data';
 
 interface CommonOptions {
   dataDir: string;
@@ -31,7 +31,7 @@ export function registerUser(program: Command): void {
     .argument('<name>', 'account name: lower-case letters, digits, . _ -')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('-u, --user <name>', 'acting safety officer (not needed for the very first account)')
-    .option('-d, --data-dir <dir>', 'gateway data directory', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory'))
     .option('--reason <text>', 'why (recorded in the audit log)')
     .addHelpText('after', `\nExamples:\n  MINEGATE_NEW_PASSWORD=... minegate user add chief --role safety-officer -d /var/lib/minegate\n  minegate user add zhang --role technician --user chief -d /var/lib/minegate\n${AUTH_HELP}`)
     .action(async (name: string, o: CommonOptions & { role: string; reason?: string }) => {
@@ -60,7 +60,7 @@ export function registerUser(program: Command): void {
   user
     .command('list')
     .description('list operator accounts (names and roles; never hashes)')
-    .option('-d, --data-dir <dir>', 'gateway data directory', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory'))
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { json?: boolean }) => {
       await guard('user list', async () => {
@@ -79,7 +79,7 @@ export function registerUser(program: Command): void {
     .description("change a password: your own, or anyone's as a safety officer")
     .argument('<name>', 'account whose password changes')
     .option('-u, --user <name>', 'acting operator (default: <name> itself, with its current password)')
-    .option('-d, --data-dir <dir>', 'gateway data directory', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory'))
     .addHelpText('after', `\nExample:\n  minegate user passwd zhang -d /var/lib/minegate\n${AUTH_HELP}`)
     .action(async (name: string, o: CommonOptions) => {
       await guard('user passwd', async () => {
@@ -100,7 +100,7 @@ export function registerUser(program: Command): void {
     .description('remove an operator account (safety officer; never the last safety officer)')
     .argument('<name>', 'account to remove')
     .requiredOption('-u, --user <name>', 'acting safety officer')
-    .option('-d, --data-dir <dir>', 'gateway data directory', DATA_DIR_DEFAULT)
+    .addOption(dataDirOption('gateway data directory'))
     .option('--reason <text>', 'why (recorded in the audit log)')
     .addHelpText('after', `\nExample:\n  minegate user remove zhang --user chief --reason "left the site" -d /var/lib/minegate\n${AUTH_HELP}`)
     .action(async (name: string, o: CommonOptions & { reason?: string }) => {

@@ -9,4 +9,9 @@ export const CONTROL_AUDIT_ACTIONS = {
   relayTest: 'relay-test',
   calibration: 'calibration',
   write: 'write',
+  evacuationStart: 'evacuation-start',
+  evacuationStandDown: 'evacuation-stand-down',
+  evacuationAck: 'evacuation-ack',
+  alarmClear: 'alarm-clear',
+  sealMode: 'seal-mode',
 } as const satisfies Record<string, AuditAction>;

@@ -7,8 +7,8 @@ import { operatorPassword, PASSWORD_ENV } from '../operators/cli-credentials.js'
 import { ControlClient } from './client.js';
 import { ControlError } from './errors.js';
 import type { ControlAuth } from './protocol.js';
+import { dataDirOption } from '../locations.js';
 
-export const DATA_DIR_DEFAULT = './data';
 
 export const AUTH_HELP = `
 The command goes through the running gateway (its control socket in <data-dir>), never around it.
@@ -31,7 +31,7 @@ export interface CommonOptions {
 }
 
 export function addDataDir(cmd: Command): Command {
-  return cmd.option('-d, --data-dir <dir>', 'gateway data directory', DATA_DIR_DEFAULT);
+  return cmd.addOption(dataDirOption('gateway data directory'));
 }
 
 /** --user and its password, or UsageError when --user is missing. */

@@ -4,6 +4,7 @@ import type { SafetyEvent } from '../safety/events.js';
 import type { EventQuery } from '../safety/store.js';
 import { optionalIntArg, optionalStringArg } from './args.js';
 import type { ControlHandler } from './context.js';
+import { type DomainEvent, domainEvents, parseDomains } from './domain-events.js';
 import { ControlError } from './errors.js';
 import { isEventKind, SAFETY_EVENT_TYPES } from './event-types.js';
 
@@ -26,7 +27,9 @@ export function eventQueryOf(args: Record<string, unknown>): EventQuery {
 export const eventsHandler: ControlHandler = {
   command: 'events',
   role: 'viewer',
-  handle(args, { gateway }): SafetyEvent[] {
+  handle(args, { gateway, db }): SafetyEvent[] | DomainEvent[] {
+    // With a domain (`events --domain`): rows across safety, personnel and seals.
+    if (args.domain !== undefined) return domainEvents(db, parseDomains(args.domain), args);
     const query = eventQueryOf(args);
     const events = gateway.safety.store.events(query);
     // Capabilities may add entries (sync: rejected platform commands); one list, newest first.

@@ -15,6 +15,7 @@ import { OperatorError } from '../operators/operator-error.js';
 import type { Operator } from '../operators/operator-store.js';
 import { isRole } from '../operators/roles.js';
 import type { Reading } from '../readings.js';
+import { PersonnelCommandError } from '../personnel/errors.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyEvent } from '../safety/events.js';
 import { openDatabase } from '../store/database.js';
@@ -285,7 +286,7 @@ export class ControlServer {
   }
 
   private failure(err: unknown): ControlFailure {
-    if (err instanceof ControlError || err instanceof SafetyCommandError || err instanceof OperatorError || err instanceof AuditError || err instanceof StoreError) {
+    if (err instanceof ControlError || err instanceof SafetyCommandError || err instanceof PersonnelCommandError || err instanceof OperatorError || err instanceof AuditError || err instanceof StoreError) {
       return { code: err.code, message: err.message };
     }
     if (err instanceof TypeError || err instanceof RangeError) return { code: 'BAD_REQUEST', message: err.message };
@@ -301,7 +302,7 @@ export class ControlServer {
 }
 
 function describeRequest(request: ControlRequest): string {
-  const target = ['zone', 'id', 'fan', 'output', 'point'].map((k) => request.args[k]).find((v) => typeof v === 'string');
+  const target = ['zone', 'id', 'fan', 'output', 'point', 'area', 'shaftMouth'].map((k) => request.args[k]).find((v) => typeof v === 'string');
   return `${request.command}${typeof target === 'string' ? ` ${target}` : ''}`;
 }
 

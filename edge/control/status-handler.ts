@@ -30,7 +30,8 @@ export const statusHandler: ControlHandler = {
       status,
       remoteCuts: gateway.safety.engine.activeRemoteCuts(),
       calibrating,
-      sections: statusSections(),
+      // People, seals, upstream …: every capability's own block (its data is in status.capabilities), then blocks other modules added.
+      sections: [...gateway.capabilitySections().map((c) => ({ title: c.title, body: c.body})), ...statusSections()],
     };
   },
 };

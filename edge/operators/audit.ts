@@ -19,6 +19,11 @@ export const AUDIT_ACTIONS = [
   'calibration',
   'config-change',
   'tap-write',
+  'evacuation-start',
+  'evacuation-stand-down',
+  'evacuation-ack',
+  'alarm-clear',
+  'seal-mode',
   'operator-change',
   'auth-refused',
 ] as const;

@@ -102,7 +102,7 @@ export class OperatorStore {
   async authenticate(name: string, password: string): Promise<Operator> {
     const operators = this.read().operators;
     if (operators.length === 0) {
-      throw new OperatorError('no-operators', `no operator accounts exist yet in ${this.file}; create the first one (a safety officer) with: minegate user add <name> --role safety-officer`);
+      throw new OperatorError('no-operators', `no operator accounts exist yet in ${this.file}; create the first one (a safety officer) with: minegate user add <name> --role safety-officer — or, if the gateway keeps its data elsewhere, give -d <data-dir> or set MINEGATE_DATA_DIR`);
     }
     const record = operators.find((o) => o.name === name);
     // Unknown user: still spend the same time hashing, and answer exactly as for a wrong password.

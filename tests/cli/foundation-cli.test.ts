@@ -49,21 +49,23 @@ describe('minegate usage', () => {
 // The demo and `read` both use the demo scenario's fixed ports, so they run one after the other.
 describe('npm start demo and one-shot read', () => {
   it('the demo shows live good values of every simulated point within 10 s and stops cleanly on Ctrl-C', async () => {
-    const demo = startCli(['demo', '--data-dir', join(tmp, 'demo'), '--refresh-ms', '500']);
+    const demoDir = join(tmp, 'demo');
+    const demo = startCli(['demo', '--data-dir', demoDir, '--refresh-ms', '500']);
+    // Not a terminal: the demo prints change lines only; the table is `minegate status`, as a technician reads it.
+    const status = async (): Promise<string> => (await runCli(['status', '-d', demoDir])).stdout;
     try {
       const codes = ['F001A01', 'F001A02'];
-      await waitFor(() => {
-        const blocks = demo.output().split('[status ');
-        const last = blocks.at(-1) ?? '';
-        const pointLines = last.split('\n').filter((l) => /^F001/.test(l));
+      await waitFor(async () => {
+        const last = await status();
+        const pointLines = last.split('\n').filter((l) => /^F001[AD]\d/.test(l));
         return pointLines.length >= 11 && pointLines.every((l) => /\bgood\b/.test(l)) && codes.every((c) => last.includes(c));
-      }, { timeoutMs: 10_000, what: 'every point good in the demo status table' });
+      }, { timeoutMs: 10_000, intervalMs: 300, what: 'every point good in the demo status table' });
       // Personnel positioning and the electronic seals run in the demo too: the headcount underground
       // and per area next to the gas points, each seal camera's state and counts.
-      await waitFor(() => {
-        const last = demo.output().split('[status ').at(-1) ?? '';
+      await waitFor(async () => {
+        const last = await status();
         return /\npeople\nunderground [1-9]\d* \/ rated 120/.test(last) && /heading-face\s/.test(last) && /\nseals\nseals — /.test(last) && /seal-main .* online/.test(last) && /seal-aux .* online/.test(last);
-      }, { timeoutMs: 15_000, what: 'people underground and both seal cameras online in the demo status' });
+      }, { timeoutMs: 15_000, intervalMs: 300, what: 'people underground and both seal cameras online in the demo status' });
     } finally {
       demo.child.kill('SIGINT');
     }

@@ -73,7 +73,7 @@ describe('minegate board set', () => {
 
   it('without --reason it refuses before asking for a password, and writes nothing', async () => {
     const r = await minegate(['board', 'set', 'ch4-t1', 'alarm-point', '1.2', ...cfg(), '--user', 'zhang']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/safety action: give --reason "<why>"/);
     expect(rig.devices.get('ch4-t1')!.getParam('alarm-point')).toBe(1);
   });
@@ -210,9 +210,9 @@ describe('minegate write', () => {
     expect(audit()[0]).toMatchObject({ action: 'write', target: 'ch4-t1.alarm-point' });
   });
 
-  it('without --reason: refused, exit 1, coil unchanged', async () => {
+  it('without --reason: a usage mistake (exit 2, as in every command), coil unchanged', async () => {
     const r = await minegate(['write', 'relay-1', 'coil0', '1', ...cfg(), '--user', 'zhang'], asTech());
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/write is a safety action: give --reason/);
     expect(rig.devices.get('relay-1')!.get('coil0')).toBe(false);
   });

@@ -120,9 +120,9 @@ describe('minegate tap write', () => {
     expect(fake.getVariable(4)).toEqual(new Uint8Array([0x01, 0x2c]));
   });
 
-  it('without --reason it is refused (exit 1) and nothing is sent', async () => {
+  it('without --reason it is refused as a usage mistake (exit 2) and nothing is sent', async () => {
     const r = await minegate(['tap', 'write', 'pump-1', 'setpoint', '450', '--boards', boardsFile, '-d', dataDir(), '--user', 'zhang'], tech);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/tap-write is a safety action: give --reason/);
     expect(fake.requests).toEqual([]);
   });

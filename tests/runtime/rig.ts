@@ -96,14 +96,14 @@ export class RuntimeRig {
   }
 }
 
-function writeYaml(dir: string, name: string, value: unknown): string {
+export function writeYaml(dir: string, name: string, value: unknown): string {
   const file = join(dir, name);
   writeFileSync(file, stringify(value));
   return file;
 }
 
 /** The demo scenario on free ports; T1 held by hand (no program); cards placed by the tests; fast readers. */
-function testScenario(): Yaml {
+export function testScenario(): Yaml {
   const s = parse(readFileSync(join(repoRoot, 'simulator/scenarios/demo.yaml'), 'utf8')) as Yaml;
   for (const bus of s.buses) bus.listen.port = 0;
   const t1 = s.buses[0].devices[0];
@@ -119,7 +119,7 @@ function testScenario(): Yaml {
 }
 
 /** The demo board config on the simulator's ports, polled faster, with the seal checks on a short window. */
-function testConfig(ports: Record<string, number>): Yaml {
+export function testConfig(ports: Record<string, number>): Yaml {
   const c = parse(readFileSync(join(repoRoot, 'board-configs/examples/demo-substation.yaml'), 'utf8')) as Yaml;
   for (const bus of c.buses) bus.port = ports[bus.id];
   for (const d of c.devices) d.pollMs = d.profile === 'relay-module' ? 200 : 250;
