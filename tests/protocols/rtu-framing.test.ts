@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeReadRequest, encodeResponse, encodeWriteRequest, decodeRequest, expectedResponseLength } from '../../protocols/modbus/pdu.js';
 import { buildRtuFrame, RtuRequestReader, RtuResponseReader, type RtuReplyExpectation } from '../../protocols/modbus/rtu-framing.js';
 import type { DiscardReason } from '../../protocols/modbus/rx-buffer.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
-/** Deterministic PRNG (mulberry32) so a fuzz failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function registersReply(unit: number, values: number[]): Buffer {
   const req = decodeRequest(encodeReadRequest('holding', 0, values.length));

@@ -8,20 +8,10 @@ import {
   MAX_RECORDS_PER_FRAME,
 } from '../../../protocols/card-reader/frame.js';
 import { ALL_CARDS, type CardFrame, type CardRecord } from '../../../protocols/card-reader/types.js';
+import { mulberry32 as rng } from '../../helpers/prng.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same fuzz input on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The README's worked examples, computed by an independent CRC implementation.
 const GOLDEN: [string, CardFrame, string][] = [
