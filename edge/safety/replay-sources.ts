@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Database from 'better-sqlite3';
 import { QUALITIES, type Quality, type Reading } from '../readings.js';
+import type { LegacyRow } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
 import { readingMigrations } from '../store/reading-store.js';
 
@@ -60,14 +61,7 @@ export function recordedReadings(file: string, window: RecordingWindow = {}): As
   return recordingFormat(file) === 'sqlite' ? readingsFromStore(file, window) : readingsFromCsv(file, window);
 }
 
-interface ReadingRow {
-  point: string;
-  value: number | null;
-  quality: string;
-  wall_time: number;
-  mono_time: number;
-  raw: string;
-}
+type ReadingRow = Omit<LegacyRow, 'id'>;
 
 /** The `readings` table of a gateway database, oldest first, opened read-only. */
 export async function* readingsFromStore(file: string, window: RecordingWindow = {}): AsyncGenerator<Reading> {

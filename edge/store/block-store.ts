@@ -165,3 +165,14 @@ export const readingMigrations: Migration[] = [
   },
   packedLayoutMigration,
 ];
+
+/** A row of the old one-row-per-reading `readings` table (migration, the reader API and replay read it). */
+export interface LegacyRow {
+  id: number;
+  point: string;
+  value: number | null;
+  quality: string;
+  wall_time: number;
+  mono_time: number;
+  raw: string;
+}

@@ -8,7 +8,7 @@
 // - it needs no second copy of the store: deleted rows free pages that the next blocks reuse;
 // - readers see every reading throughout (reading-reader.ts reads both layouts).
 import type Database from 'better-sqlite3';
-import { blockMsOf, hasLegacyRows, PointIds, spanStartOf } from './block-store.js';
+import { blockMsOf, hasLegacyRows, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 
 export const migrationDefaults = {
@@ -27,15 +27,6 @@ export interface MigrationStep {
   remaining: boolean;
 }
 
-interface LegacyRow {
-  id: number;
-  point: string;
-  value: number | null;
-  quality: string;
-  wall_time: number;
-  mono_time: number;
-  raw: string;
-}
 
 /** Convert up to `maxRows` old rows. */
 export function convertLegacyReadings(db: Database.Database, opts: { maxRows?: number } = {}): MigrationStep {

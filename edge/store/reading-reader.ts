@@ -9,7 +9,7 @@
 // order it was stored. That is the old `ORDER BY wall_time, id` for everything the gateway writes.
 import type Database from 'better-sqlite3';
 import type { Quality } from '../readings.js';
-import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, PointIds, spanStartOf } from './block-store.js';
+import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
 
@@ -180,15 +180,6 @@ function journalReadings(db: Database.Database, inSnapshot: boolean): JournalRea
   return [];
 }
 
-interface LegacyRow {
-  id: number;
-  point: string;
-  value: number | null;
-  quality: string;
-  wall_time: number;
-  mono_time: number;
-  raw: string;
-}
 
 function legacyParams(fromMs: number, toMs: number, point: string | undefined): (number | string)[] {
   return [Math.max(fromMs, MIN_MS), Math.min(toMs, MAX_MS), ...(point === undefined ? [] : [point])];
