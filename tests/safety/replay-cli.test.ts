@@ -8,28 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../edge/store/database.js';
 import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { runCli } from '../cli/run-cli.js';
+import { writeOnePointHeadingConfig } from '../helpers/one-point-heading.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'minegate-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CONFIG = join(dir, 'heading.yaml');
-writeFileSync(
-  CONFIG,
-  `mine: { code: "140212000001", name: test }
-substation: { code: R01, name: replay }
-buses:
-  - { id: field, type: tcp, host: 127.0.0.1, port: 15999 }
-devices:
-  - { id: ch4-t1, bus: field, unit: 1, profile: methane-sensor, pollMs: 1000 }
-  - { id: relay-1, bus: field, unit: 2, profile: relay-module }
-points:
-  - { code: T1, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, role: heading.T1, zones: [heading] }
-zones:
-  - { id: heading, name: heading, outputs: [heading-power] }
-outputs:
-  - { id: heading-power, device: relay-1, channel: coil0, kind: power }
-`,
-);
+const CONFIG = writeOnePointHeadingConfig(dir, 'replay');
 
 const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
 /** One T1 reading a second: clean air, an alarm, a cut-off, a hold, then below restore. */

@@ -15,6 +15,7 @@ import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store
 import { exportCsv } from '../../sync/export.js';
 import { runCli } from '../cli/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { writeOnePointHeadingConfig } from '../helpers/one-point-heading.js';
 
 const child = fileURLToPath(new URL('./fixtures/migrate-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'minegate-migrate-'));
@@ -24,24 +25,7 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CONFIG = join(dir, 'heading.yaml');
-writeFileSync(
-  CONFIG,
-  `mine: { code: "140212000001", name: test }
-substation: { code: R01, name: migrate }
-buses:
-  - { id: field, type: tcp, host: 127.0.0.1, port: 15999 }
-devices:
-  - { id: ch4-t1, bus: field, unit: 1, profile: methane-sensor, pollMs: 1000 }
-  - { id: relay-1, bus: field, unit: 2, profile: relay-module }
-points:
-  - { code: T1, sensorType: "0001", device: ch4-t1, channel: value, unit: "%CH4", range: { low: 0, high: 4 }, location: face, role: heading.T1, zones: [heading] }
-zones:
-  - { id: heading, name: heading, outputs: [heading-power] }
-outputs:
-  - { id: heading-power, device: relay-1, channel: coil0, kind: power }
-`,
-);
+const CONFIG = writeOnePointHeadingConfig(dir, 'migrate');
 
 const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
 const SECONDS = 3 * 3600;
