@@ -68,7 +68,13 @@ export class FirmataDevice extends EventEmitter<FirmataDeviceEvents> {
     port.on('data', (chunk: Buffer) => {
       for (const byte of chunk) this.receive(byte);
     });
+    // The cable pulled (PTY killed) while the board still answers: its writes fail with EIO, as
+    // a real board's would go nowhere. Kept for inspection, never an uncaught 'error' event.
+    port.on('error', (err: Error) => this.portErrors.push(err));
   }
+
+  /** Errors of the board's own serial port (writes after an unplug). */
+  readonly portErrors: Error[] = [];
 
   /** Serve Firmata on `path` (the simulator end of a PTY pair). */
   static open(path: string, pinCount = 20): Promise<FirmataDevice> {
