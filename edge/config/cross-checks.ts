@@ -2,6 +2,7 @@
 // device profiles). Each rule is a small named function in `crossChecks`; a new rule (e.g. the
 // safety thresholds check) is one more entry in that list. Rules only run on a config that passed
 // the schema, so every field has its declared type here.
+import { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../safety/board-checks.js';
@@ -39,10 +40,7 @@ export interface CheckContext {
 
 export type ConfigCheck = (ctx: CheckContext) => void;
 
-/** MT/T 1201 sensor type codes of gas measurements (domain.md §5.2). */
-export const GAS_SENSOR_TYPES: ReadonlySet<string> = new Set(['0001', '0004', '0009', '0011', '0012', '0013', '0022', '0043']);
-/** Feed (馈电) sensor types: load-side voltage present / absent. */
-export const FEED_SENSOR_TYPES: ReadonlySet<string> = new Set(['1011', '1015']);
+export { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
 
 /** Ids of buses, devices, zones and outputs, and point codes, are each unique. */
 export function idsAreUnique(ctx: CheckContext): void {
