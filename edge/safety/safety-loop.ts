@@ -3,7 +3,6 @@
 // in between. A timer also evaluates on its own, so staleness, hold timers and remote-cut expiry
 // act even when no reading arrives at all (every bus dead), and drives the watchdog heartbeat:
 // if the event loop stalls, the heartbeat stops and the external watchdog relay trips.
-import type Database from 'better-sqlite3';
 import type { BoardConfig } from '../../board-configs/boards-schema.js';
 import { createFirmataIo, type IoPlugin, JohnnyFiveBoard, ReconnectingBoard } from '../../drivers/johnny-five-board.js';
 import type { OutputDriver } from '../../drivers/output-driver.js';
@@ -18,16 +17,21 @@ import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './r
 
 export type { TestPulseResult } from './relay-test-pulse.js';
 import type { Reading } from '../readings.js';
-import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyEvaluation } from './engine.js';
+import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyStateSource } from './engine.js';
 import { SafetyCommandError } from './errors.js';
-import { SafetyJournal, type SafetyEvent, type SafetyJournalLike } from './events.js';
+import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import { failSafeDecisions, type FailSafeState } from './fail-safe.js';
-import { SafetyStore } from './store.js';
-import { WriteAheadJournal } from './write-ahead-journal.js';
+import { type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.js';
 
 export interface SafetyLoopOptions {
   loaded: LoadedConfig;
-  db: Database.Database;
+  /**
+   * Where records go after the write-ahead file: the kernel's channel to the SQLite journal on the
+   * main thread. The loop never touches the database itself.
+   */
+  journal: RecordJournal;
+  /** Holds and calibration dates from before the restart (read from the store by the main thread). */
+  restoreFrom: SafetyStateSource;
   points: PointTable;
   masterFor(busId: string): ModbusMaster;
   setAccelerated(deviceId: string, on: boolean): void;
@@ -76,10 +80,25 @@ export interface OutputStatus {
 
 export type SafetyEventListener = (events: readonly SafetyEvent[]) => void;
 
+/** The journal behind the write-ahead file: settles once the database has the records. */
+export interface RecordJournal extends SettlingJournal {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How the loop keeps its cadence (for /healthz, status and the kernel stall figure). */
+export interface CycleStats {
+  cycles: number;
+  lastCycleMono: number;
+  /** Longest single cycle (rules + issuing the writes), ms. */
+  maxCycleMs: number;
+}
+
 export class SafetyLoop {
   readonly engine: SafetyEngine;
-  readonly store: SafetyStore;
-  private readonly journal: SafetyJournal;
+  private readonly journal: RecordJournal;
+  private readonly reportedRuns = new WeakSet<ActuationReport[]>();
+  private readonly cycleCounters: CycleStats = { cycles: 0, lastCycleMono: 0, maxCycleMs: 0 };
   private readonly writeAhead: WriteAheadJournal | undefined;
   /** Set while the outputs are in the fail-safe state (the cycle failed). */
   private failSafe: FailSafeState | undefined;
@@ -109,16 +128,11 @@ export class SafetyLoop {
     this.tickMs = opts.tickMs ?? safetyLoopDefaults.tickMs;
     if (!Number.isFinite(this.tickMs) || this.tickMs < 10) throw new TypeError(`SafetyLoop: tickMs must be ≥ 10, got ${String(opts.tickMs)}`);
     const { config, devicesById, profiles } = opts.loaded;
-    this.store = new SafetyStore(opts.db);
-    this.journal = new SafetyJournal(this.store);
+    this.journal = opts.journal;
     let journal: SafetyJournalLike = this.journal;
     if (opts.writeAheadPath !== undefined) {
-      // Records a killed predecessor wrote ahead but never stored come first.
-      const recovered = WriteAheadJournal.recover(opts.writeAheadPath);
-      if (recovered.events.length > 0 || recovered.holds) {
-        const imported = this.store.importWrittenAhead(recovered.events, recovered.holds);
-        this.log.warn({ imported, found: recovered.events.length, torn: recovered.torn }, 'safety records written ahead before a crash were imported into the store');
-      }
+      // What a killed predecessor wrote ahead was imported into the store before the kernel
+      // started (kernel-host.ts); the file starts empty once the store has it.
       this.writeAhead = new WriteAheadJournal(opts.writeAheadPath, this.journal);
       this.writeAhead.compact(true);
       journal = this.writeAhead;
@@ -158,7 +172,7 @@ export class SafetyLoop {
     // that govern it have been freshly read (AQ 6201-2019 fail-safe start).
     this.startedAtMono = this.opts.clock.mono();
     try {
-      this.engine.restore(this.store, this.startedAtMono);
+      this.engine.restore(this.opts.restoreFrom, this.startedAtMono);
       if (this.engine.unconfirmedHolds().length > 0) {
         const confirmation = this.opts.confirmation?.();
         if (confirmation) this.engine.confirmUnconfirmedHolds(confirmation, this.opts.clock.mono());
@@ -205,6 +219,19 @@ export class SafetyLoop {
     for (const b of this.boards) b.close();
     await this.journal.close();
     this.writeAhead?.close();
+  }
+
+  cycleStats(): CycleStats {
+    return { ...this.cycleCounters };
+  }
+
+  /**
+   * A fault elsewhere in the process (process-guard.ts): drive the fail-safe state now and resolve
+   * once the writes are issued and answered (or failed), so the caller may exit.
+   */
+  async processFault(reason: string): Promise<void> {
+    this.enterFailSafe(new Error(reason), 'process fault');
+    await this.actuator.idle();
   }
 
   /** Why and since when the outputs are in the fail-safe state; undefined while the cycle works. */
@@ -344,11 +371,16 @@ export class SafetyLoop {
    * acceleration, logging, listeners) is guarded on its own and never costs protection.
    */
   private cycle(fromTimer: boolean): void {
+    const began = this.opts.clock.mono();
     try {
       this.runCycle(fromTimer);
     } catch (err) {
       this.enterFailSafe(err, 'interlock cycle failed');
     }
+    const c = this.cycleCounters;
+    c.cycles++;
+    c.lastCycleMono = this.opts.clock.mono();
+    if (c.lastCycleMono - began > c.maxCycleMs) c.maxCycleMs = c.lastCycleMono - began;
     if (fromTimer) this.writeAhead?.compact();
   }
 
@@ -490,7 +522,10 @@ export class SafetyLoop {
     return this.actuator.apply(driven).then(
       (reports) => {
         for (const r of reports) this.lastReports.set(r.output, r);
-        if (!report || this.failSafe) return reports;
+        // Several drive() calls coalesced into one run share its reports: the engine hears them
+        // once, or one override at the module would become one event per waiting caller.
+        if (!report || this.failSafe || this.reportedRuns.has(reports)) return reports;
+        this.reportedRuns.add(reports);
         try {
           this.engine.reportActuation(this.pastFirstChance(reports), this.opts.clock.mono());
         } catch (err) {
