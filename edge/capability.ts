@@ -3,14 +3,14 @@
 // its insides: it owns its tables (migrations under its own component name), starts after the
 // polling core and the interlocks are up, stops before them, and adds a section to the status.
 import type Database from 'better-sqlite3';
-import type { ModbusMaster } from '../protocols/modbus/master.js';
+import type { ModbusPort } from '../drivers/modbus-device.js';
 import type { Clock } from './clock.js';
 import type { ControlHandler } from './control/context.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { GatewayStatus, ReadingListener } from './gateway.js';
 import type { Logger } from './log.js';
 import type { PointTable } from './point-table.js';
-import type { SafetyLoop } from './safety/safety-loop.js';
+import type { SafetyClient } from './kernel/safety-client.js';
 import type { SafetyEvent } from './safety/events.js';
 import type { EventQuery } from './safety/store.js';
 import type { StatusSection } from './status-view.js';
@@ -24,8 +24,10 @@ export interface CapabilityContext {
   /** A child logger named after the capability. */
   logger: Logger;
   points: PointTable;
-  master(busId: string): ModbusMaster;
-  safety: SafetyLoop;
+  /** A field bus, through the safety kernel that owns it. */
+  master(busId: string): ModbusPort;
+  /** The interlocks: a mirror of the kernel's state, and its commands. */
+  safety: SafetyClient;
   /** Every batch of readings, after the interlocks have seen it. Keep listeners cheap. */
   onReadings(listener: ReadingListener): void;
   /** The gateway's status right now (points, devices, outputs, holds, store, capabilities). */

@@ -1,6 +1,5 @@
 // Time sources in one place so tests can drive time and freshness never depends on the wall clock
 // (a clock step from NTP or a technician must not make every reading fresh or stale at once).
-import { performance } from 'node:perf_hooks';
 
 export interface Clock {
   /** Wall-clock ms since the Unix epoch: what goes into records. */
@@ -11,7 +10,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   wall: () => Date.now(),
-  mono: () => performance.now(),
+  // CLOCK_MONOTONIC, the same in every thread of the process: the safety kernel's worker thread
+  // stamps readings that the main thread ages (performance.now() has a per-thread origin).
+  mono: () => Number(process.hrtime.bigint()) / 1e6,
 };
 
 /** A clock tests move by hand. */

@@ -1,12 +1,12 @@
-// The runtime: config → one master and poller per bus → point table → store.
-// The safety path (reading → rules → actuation) runs synchronously on each poll result and never
-// waits on disk or network; the store and upstream consume readings through bounded queues.
+// The runtime: the safety kernel (its own process: buses, pollers, interlocks, outputs) and around
+// it the point table mirror, the store, and the capabilities. The safety path (reading → rules →
+// actuation) runs in the kernel's process and never waits on disk, network, logging or anything in
+// this process; the store and upstream consume copies of the readings through bounded queues.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { ModbusDevice } from '../drivers/modbus-device.js';
-import type { ModbusMaster } from '../protocols/modbus/master.js';
-import { createMaster } from './bus-factory.js';
+import type { ModbusPort } from '../drivers/modbus-device.js';
+import type { ModbusMasterStats } from '../protocols/modbus/master.js';
 import type { Capability, CapabilityContext } from './capability.js';
 import { type Clock, systemClock } from './clock.js';
 import type { LoadedConfig } from './config/load-config.js';
@@ -14,9 +14,13 @@ import type { Logger } from './log.js';
 import { PointTable } from './point-table.js';
 import { takeConfirmation } from './reload-confirmation.js';
 import type { StatusSection } from './status-view.js';
-import { BusPoller, type DeviceStatus, type PollerOptions } from './poller.js';
+import type { DeviceStatus, PollerOptions } from './poller.js';
 import type { Quality, Reading } from './readings.js';
-import { SafetyLoop, type OutputStatus } from './safety/safety-loop.js';
+import { KernelHost, type KernelMode } from './kernel/kernel-host.js';
+import type { KernelState } from './kernel/protocol.js';
+import { remotePort } from './kernel/remote-port.js';
+import type { SafetyClient } from './kernel/safety-client.js';
+import type { OutputStatus } from './safety/safety-loop.js';
 import { safetyMigrations } from './safety/store.js';
 import { type Migration, openDatabase } from './store/database.js';
 import { ReadingWriter, readingMigrations } from './store/reading-store.js';
@@ -33,6 +37,13 @@ export interface GatewayOptions {
   warmStart?: { readings: readonly Reading[] };
   /** A safety officer's confirmation already taken for this config (a loosening reload). */
   confirmedBy?: { operator: string; reason: string };
+  /**
+   * Where the safety kernel runs: its own process (the default: nothing in this process can stall
+   * it), or this thread (tests that reach into the engine, or inject a clock).
+   */
+  kernel?: KernelMode;
+  /** The kernel process ended unasked: protection is gone. Default: throw, so the process exits non-zero. */
+  onKernelLost?: (why: string) => void;
 }
 
 export interface PointStatus {
@@ -48,7 +59,7 @@ export interface PointStatus {
 export interface BusStatus {
   id: string;
   open: boolean;
-  stats: ReturnType<ModbusMaster['stats']>;
+  stats: ModbusMasterStats;
 }
 
 export interface GatewayStatus {
@@ -57,8 +68,10 @@ export interface GatewayStatus {
   buses: BusStatus[];
   store: ReturnType<ReadingWriter['stats']>;
   outputs: OutputStatus[];
-  holds: ReturnType<SafetyLoop['engine']['holds']>;
-  alarms: ReturnType<SafetyLoop['engine']['alarms']>;
+  holds: KernelState['holds'];
+  alarms: KernelState['alarms'];
+  /** The safety kernel's cadence: cycles, age of the last one, worst stall, dropped copies. */
+  kernel: { alive: boolean; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
   /** Machine-readable status of each started capability, by name. */
   capabilities: Record<string, unknown>;
 }
@@ -69,13 +82,11 @@ export class Gateway {
   readonly points: PointTable;
   readonly clock: Clock;
   private readonly log: Logger;
-  private readonly masters = new Map<string, ModbusMaster>();
-  private readonly pollers = new Map<string, BusPoller>();
-  private readonly devices = new Map<string, ModbusDevice>();
   private readonly listeners: ReadingListener[] = [];
   private db: Database.Database | undefined;
   private writer: ReadingWriter | undefined;
-  private safetyLoop: SafetyLoop | undefined;
+  private kernel: KernelHost | undefined;
+  private kernelAlive = false;
   private readonly capabilities: readonly Capability[];
   private readonly running: Capability[] = [];
   private started = false;
@@ -92,27 +103,28 @@ export class Gateway {
       if (names.has(c.name) || c.name === 'store' || c.name === 'safety') throw new TypeError(`Gateway: capability name "${c.name}" is used twice or reserved`);
       names.add(c.name);
     }
+    if (opts.clock && (opts.kernel ?? 'process') === 'process') throw new TypeError('Gateway: an injected clock needs kernel: "inline" (the kernel process keeps the system clock)');
     const { config } = loaded;
     this.points = new PointTable(
       config.points.map((p) => ({ code: p.code, unit: p.unit, freshnessMs: loaded.freshnessMs(p.code) })),
       this.clock,
     );
-    for (const d of config.devices) {
-      const profile = loaded.profiles.get(d.profile);
-      if (!profile) throw new Error(`device ${d.id}: profile ${d.profile} was not loaded`);
-      this.devices.set(d.id, new ModbusDevice(d, profile, config.points));
-    }
   }
 
-  /** Subscribe to every batch of readings (one device poll), on the polling path: keep it cheap. */
+  /** Subscribe to every batch of readings (one device poll), after the kernel has acted on it: keep it cheap. */
   onReadings(listener: ReadingListener): void {
     this.listeners.push(listener);
   }
 
-  /** The interlock engine and its outputs (exists once started). */
-  get safety(): SafetyLoop {
-    if (!this.safetyLoop) throw new Error('gateway not started');
-    return this.safetyLoop;
+  /** The interlocks as this thread sees them: a mirror of the kernel's state, and its commands (exists once started). */
+  get safety(): SafetyClient {
+    if (!this.kernel) throw new Error('gateway not started');
+    return this.kernel.client;
+  }
+
+  /** Inline kernel only (tests): the kernel itself, engine and loop included. */
+  get inlineKernel(): KernelHost['inlineKernel'] {
+    return this.kernel?.inlineKernel;
   }
 
   get database(): Database.Database {
@@ -120,63 +132,51 @@ export class Gateway {
     return this.db;
   }
 
-  master(busId: string): ModbusMaster {
-    const m = this.masters.get(busId);
-    if (!m) throw new RangeError(`unknown bus ${busId}`);
-    return m;
+  /** A field bus, through the kernel that owns it (normal priority, behind actuation). */
+  master(busId: string): ModbusPort {
+    if (!this.loaded.busesById.has(busId)) throw new RangeError(`unknown bus ${busId}`);
+    const kernel = this.kernel;
+    if (!kernel) throw new Error('gateway not started');
+    return remotePort(busId, (op, args) => kernel.call(op, args));
   }
 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const { config } = this.loaded;
     const components: Record<string, Migration[]> = { store: readingMigrations, safety: safetyMigrations };
     for (const c of this.capabilities) if (c.migrations) components[c.name] = [...c.migrations];
     this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), components);
     this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }) });
-    for (const bus of config.buses) this.masters.set(bus.id, createMaster(bus));
     // Only readings of points that still exist with the same source carry over a reload.
     for (const r of this.opts.warmStart?.readings ?? []) {
       const p = this.loaded.pointsByCode.get(r.point);
       if (p && p.unit === r.unit) this.points.update(r);
     }
     // Interlocks first: holds from before a restart are back, and every power output is cut,
-    // before the first reading can arrive.
-    this.safetyLoop = new SafetyLoop({
+    // before the first reading can arrive. The kernel opens the buses and polls them.
+    const confirmation = this.opts.confirmedBy ?? this.takeFileConfirmation();
+    this.kernel = new KernelHost({
       loaded: this.loaded,
       db: this.db,
-      points: this.points,
-      masterFor: (busId) => this.master(busId),
-      setAccelerated: (deviceId, on) => this.setAccelerated(deviceId, on),
-      clock: this.clock,
       logger: this.opts.logger,
-      warmStart: this.opts.warmStart !== undefined,
+      mode: this.opts.kernel ?? 'process',
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       writeAheadPath: join(this.opts.dataDir, 'safety-write-ahead.jsonl'),
+      ...(this.opts.warmStart ? { warmStart: { readings: [...this.opts.warmStart.readings] } } : {}),
       // Holds from the store that this config does not explain stay until a safety officer
       // confirms this exact file (`minegate reload --user …`), as a loosening reload does.
-      confirmation: () => this.opts.confirmedBy ?? this.takeFileConfirmation(),
+      ...(confirmation ? { confirmation } : {}),
+      ...(this.opts.poller ? { poller: this.opts.poller } : {}),
+      onReadings: (readings, device) => this.dispatch(readings, device),
+      onKernelLost: (why) => this.kernelLost(why),
     });
-    this.safetyLoop.start();
-    for (const bus of config.buses) {
-      const master = this.masters.get(bus.id)!;
-      const busLog = this.log.child({ bus: bus.id });
-      master.on('close', (err?: Error) => busLog.warn({ err: err?.message }, 'bus link closed; reopening in the background'));
-      master.on('discard', (d: { bytes: number; reason: string }) => busLog.debug(d, 'discarded bytes on the line'));
-      const devices = config.devices.filter((d) => d.bus === bus.id).map((d) => this.devices.get(d.id)!);
-      const poller = new BusPoller(bus.id, master, devices, this.clock, {
-        onReadings: (readings, device) => this.dispatch(readings, device),
-        onDeviceState: (device, reason) =>
-          (device.state === 'offline' ? busLog.warn.bind(busLog) : busLog.info.bind(busLog))({ device: device.id, unit: device.unit, state: device.state }, reason),
-      }, { probeMs: bus.offlineProbeMs, ...this.opts.poller });
-      master.on('open', () => {
-        busLog.info('bus link open');
-        poller.probeOfflineNow();
-      });
-      this.pollers.set(bus.id, poller);
-      // A bus that is down at start is not fatal: the master keeps reopening, devices show comm-fault.
-      await master.open().catch((err: Error) => busLog.warn({ err: err.message }, 'bus link not available yet; retrying in the background'));
-      poller.start();
+    try {
+      await this.kernel.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
     }
+    this.kernelAlive = true;
     for (const c of this.capabilities) {
       try {
         await c.start(this.contextFor(c));
@@ -188,7 +188,18 @@ export class Gateway {
       }
       this.running.push(c);
     }
-    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name) }, 'gateway started');
+    const { config } = this.loaded;
+    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name), kernel: this.opts.kernel ?? 'process' }, 'gateway started');
+  }
+
+  private kernelLost(why: string): void {
+    this.kernelAlive = false;
+    if (this.opts.onKernelLost) return this.opts.onKernelLost(why);
+    // No protection in this process any more: end it, so systemd restarts it (the watchdog relay
+    // has dropped the coils once the heartbeat stopped).
+    setImmediate(() => {
+      throw new Error(`safety kernel lost: ${why}`);
+    });
   }
 
   private takeFileConfirmation(): { operator: string; reason: string } | undefined {
@@ -239,53 +250,53 @@ export class Gateway {
       }
     }
     this.running.length = 0;
-    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
-    await this.safetyLoop?.stop();
-    await Promise.all([...this.masters.values()].map((m) => m.close()));
+    this.kernelAlive = false;
+    await this.kernel?.stop();
     this.writer?.close();
     this.db?.close();
     this.log.info('gateway stopped');
   }
 
-  /** Poll at the alarm interval while a device has a point in alarm. */
-  setAccelerated(deviceId: string, on: boolean): void {
-    const bus = this.loaded.devicesById.get(deviceId)?.bus;
-    if (bus) this.pollers.get(bus)?.setAccelerated(deviceId, on);
+  /** A fault elsewhere in the process: outputs to the fail-safe state (process-guard.ts). */
+  failSafe(reason: string): Promise<void> {
+    return this.kernel ? this.kernel.client.processFault(reason) : Promise.resolve();
   }
 
   status(): GatewayStatus {
     const { config } = this.loaded;
+    const k = this.kernel ? this.kernel.state() : undefined;
     return {
       points: config.points.map((p) => {
         const r = this.points.current(p.code);
         return { code: p.code, name: p.name ?? p.location, device: p.device, value: r.value, unit: p.unit, quality: r.quality, ageMs: this.points.ageMs(p.code) };
       }),
-      devices: [...this.pollers.values()].flatMap((p) => p.statuses()),
-      buses: [...this.masters.entries()].map(([id, m]) => ({ id, open: m.isOpen, stats: m.stats() })),
+      devices: k?.devices ?? [],
+      buses: k?.buses ?? [],
       store: this.writer?.stats() ?? { written: 0, dropped: 0, queued: 0, failures: 0 },
-      outputs: this.safetyLoop?.outputs() ?? [],
-      holds: this.safetyLoop?.engine.holds() ?? [],
-      alarms: this.safetyLoop?.engine.alarms() ?? [],
+      outputs: k?.outputs ?? [],
+      holds: k?.holds ?? [],
+      alarms: k?.alarms ?? [],
+      kernel: {
+        alive: this.kernelAlive,
+        cycles: k?.cycle.cycles ?? 0,
+        lastCycleAgeMs: k ? Math.max(0, this.clock.mono() - k.cycle.lastCycleMono) : Number.POSITIVE_INFINITY,
+        maxCycleMs: k?.cycle.maxCycleMs ?? 0,
+        maxStallMs: k?.maxStallMs ?? 0,
+        dropped: k?.dropped ?? { readings: 0, logs: 0 },
+      },
       capabilities: Object.fromEntries(this.running.filter((c) => c.statusJson).map((c) => [c.name, c.statusJson!()])),
     };
   }
 
+  /** A copy of a batch the kernel has already acted on: into the mirror, the store and the listeners. */
   private dispatch(readings: Reading[], device: DeviceStatus): void {
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i]!;
-      // A point a technician marked calibrating is flagged so in data (MT/T 1201 status 4); its
-      // value still drives alarms and cut-offs (AQ 1029-2019: that is how the interlock is tested).
-      if (r.quality === 'good' && this.safetyLoop?.isCalibrating(r.point)) readings[i] = { ...r, quality: 'calibrating' };
-      this.points.update(readings[i]!);
-    }
-    // Safety first: rules and actuation before anything else sees the readings.
-    this.safetyLoop?.onReadings();
+    for (const r of readings) this.points.update(r);
     for (const r of readings) this.writer?.enqueue(r);
     for (const l of this.listeners) {
       try {
         l(readings, device);
       } catch (err) {
-        // A consumer bug must never stop polling.
+        // A consumer bug must never stop the copies.
         this.log.error({ err: (err as Error).message, device: device.id }, 'reading listener failed');
       }
     }

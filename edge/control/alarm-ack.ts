@@ -17,13 +17,13 @@ export interface AlarmAckResult {
 export const alarmAckHandler: ControlHandler = {
   command: 'ack',
   role: 'technician',
-  handle(args, ctx): AlarmAckResult {
+  async handle(args, ctx): Promise<AlarmAckResult> {
     const operator = ctx.requireOperator();
     const reason = optionalStringArg(args, 'reason') ?? alarmAckDefaults.reason;
     const { gateway } = ctx;
     const engine = gateway.safety.engine;
     const active = engine.alarms().map((a) => ({ key: a.key, severity: a.severity, message: a.message }));
-    engine.acknowledge(operator.name, gateway.clock.mono());
+    await engine.acknowledge(operator.name, gateway.clock.mono());
     auditDone(
       ctx,
       { action: CONTROL_AUDIT_ACTIONS.alarmAck, target: 'alarms', reason, before: { active: active.map((a) => a.key) }, after: { acknowledged: active.map((a) => a.key) }, outcome: 'ok', detail: 'alarm acknowledgement' },

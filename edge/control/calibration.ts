@@ -55,7 +55,7 @@ export const calibrationHandler: ControlHandler = {
 
     if (phase === 'start') {
       if (calibrating) throw new ControlError('ALREADY_CALIBRATING', `${point} is already being calibrated; finish with: minegate calibrate ${point} end`);
-      safety.setCalibrating(point, true);
+      await safety.setCalibrating(point, true);
       auditDone(ctx, { action, target, reason, before, after: { calibrating: true, gas }, outcome: 'ok', detail: `calibration started with ${gas}` }, `${point} marked calibrating`);
       return { point, phase, gas, previousCalibration, calibratedAt: null, checkedByEngine };
     }
@@ -75,7 +75,7 @@ export const calibrationHandler: ControlHandler = {
         resolve(e.wallTime);
       });
     });
-    safety.setCalibrating(point, false);
+    await safety.setCalibrating(point, false);
     const calibratedAt = await recorded;
     unsubscribe();
     auditDone(

@@ -21,7 +21,7 @@ export interface FanUnlockResult {
 export const fanUnlockHandler: ControlHandler = {
   command: 'fan.unlock',
   role: 'safety-officer',
-  handle(args, ctx): FanUnlockResult {
+  async handle(args, ctx): Promise<FanUnlockResult> {
     const operator = ctx.requireOperator();
     const action = CONTROL_AUDIT_ACTIONS.fanUnlock;
     const fanId = stringArg(args, 'fan');
@@ -38,7 +38,7 @@ export const fanUnlockHandler: ControlHandler = {
     const outputs = fan.fanOutput === undefined ? [] : [fan.fanOutput];
     const before = { locked: engine.fanLocked(fanId), outputs: outputsState(gateway, outputs) };
     try {
-      engine.manualUnlock({ fan: fanId, operator: operator.name }, gateway.clock.mono());
+      await engine.manualUnlock({ fan: fanId, operator: operator.name }, gateway.clock.mono());
     } catch (err) {
       if (err instanceof SafetyCommandError) auditRefused(ctx, { action, target, reason, before, detail: `fan unlock refused: ${err.message}` });
       throw err;

@@ -57,7 +57,7 @@ export const remoteCutHandler: ControlHandler = {
     const target = `zone:${zone}`;
     const before = outputsState(gateway, outputs);
     try {
-      engine.remoteCut({ id, zones: [zone], authority, operator: operator.name, reason, durationMs }, gateway.clock.mono());
+      await engine.remoteCut({ id, zones: [zone], authority, operator: operator.name, reason, durationMs }, gateway.clock.mono());
     } catch (err) {
       if (err instanceof SafetyCommandError) auditRefused(ctx, { action, target, reason, before, detail: `remote cut (异地断电) refused: ${err.message}` });
       throw err;
@@ -97,7 +97,7 @@ export const remoteReleaseHandler: ControlHandler = {
     const target = `remote-cut:${id}`;
     const before = { remoteCut: cut ?? null, outputs: outputsState(gateway, outputs) };
     try {
-      engine.remoteRelease({ id, authority, operator: operator.name }, gateway.clock.mono());
+      await engine.remoteRelease({ id, authority, operator: operator.name }, gateway.clock.mono());
     } catch (err) {
       if (err instanceof SafetyCommandError) auditRefused(ctx, { action, target, reason, before, detail: `remote release refused: ${err.message}` });
       throw err;

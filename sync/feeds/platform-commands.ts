@@ -11,12 +11,12 @@ import type { Command } from '../downlink.js';
 import type { SyncLogger } from '../sync-error.js';
 import type { PersonnelSource } from './personnel-feed.js';
 
-/** The parts of the safety loop a remote cut needs (edge/safety/safety-loop.ts SafetyLoop fits). */
+/** The parts of the safety loop a remote cut needs (edge/kernel/safety-client.ts SafetyClient fits). */
 export interface RemoteCutTarget {
   engine: {
     plan: { zones: ReadonlyMap<string, readonly string[]> };
-    remoteCut(cmd: { id: string; zones: string[]; authority: string; operator: string; reason: string; durationMs: number }, now: number): void;
-    remoteRelease(cmd: { id: string; authority: string; operator: string }, now: number): void;
+    remoteCut(cmd: { id: string; zones: string[]; authority: string; operator: string; reason: string; durationMs: number }, now: number): Promise<void>;
+    remoteRelease(cmd: { id: string; authority: string; operator: string }, now: number): Promise<void>;
   };
   outputs(): readonly { id: string; energize: boolean; confirmed: boolean | null }[];
 }
@@ -67,7 +67,7 @@ export class PlatformCommands {
     const operator = optionalText(a, 'operator') ?? 'platform';
     if (a['action'] === 'release') {
       const cutId = requiredText(a, 'cutId');
-      this.refusable(() => this.o.safety.engine.remoteRelease({ id: cutId, authority: this.o.authority, operator }, this.o.mono()));
+      await this.refusableAsync(() => this.o.safety.engine.remoteRelease({ id: cutId, authority: this.o.authority, operator }, this.o.mono()));
       this.o.logger.warn({ commandId: cmd.id, cutId }, 'platform released a remote cut');
       return { released: cutId };
     }
@@ -78,7 +78,7 @@ export class PlatformCommands {
     // The platform's command id names the cut, so a release can name it too.
     const id = `platform-${cmd.id}`;
     const reason = optionalText(a, 'reason') ?? `remote cut ordered by the platform (command ${cmd.id})`;
-    this.refusable(() => this.o.safety.engine.remoteCut({ id, zones, authority: this.o.authority, operator, reason, durationMs }, this.o.mono()));
+    await this.refusableAsync(() => this.o.safety.engine.remoteCut({ id, zones, authority: this.o.authority, operator, reason, durationMs }, this.o.mono()));
     const outputs = [...new Set(zones.flatMap((z) => this.o.safety.engine.plan.zones.get(z) ?? []))];
     this.o.logger.warn({ commandId: cmd.id, zones, outputs, durationMs }, 'platform ordered a remote cut');
     const confirmed = await this.waitForCut(outputs);
@@ -128,6 +128,16 @@ export class PlatformCommands {
     const level = Math.abs(report.offsetMs) > 5_000 ? 'warn' : 'info';
     this.o.logger[level]({ commandId: cmd.id, offsetMs: report.offsetMs }, `platform time differs from the local clock by ${report.offsetMs} ms (not stepped; fix the clock with NTP)`);
     return report;
+  }
+
+  /** The kernel answers commands asynchronously; a refusal arrives as a rejection. */
+  private async refusableAsync(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new PlatformCommandError('refused', `${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}`);
+    }
   }
 
   private refusable<T>(fn: () => T): T {

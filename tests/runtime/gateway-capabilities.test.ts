@@ -78,7 +78,7 @@ describe('gateway with personnel and seals', () => {
     // until an operator stands it down.
     rig.sim.device('field-bus', 1).set('value', 0.3);
     await waitFor(() => !rig!.gateway.status().alarms.some((a) => a.point === 'F001A01' && a.kind !== 'integrity'), { what: 'the T1 alarm over' });
-    rig.gateway.safety.acknowledge('dispatch-zhang');
+    await rig.gateway.safety.acknowledge('dispatch-zhang');
     await waitFor(() => !rig!.coil('coil6'), { what: 'the interlocks silencing the general siren' });
     expect(rig.coil('coil2')).toBe(true);
     rig.personnel.engine.endEvacuation({ by: 'dispatch-zhang', reason: 'heading clear, methane back to normal' });

@@ -81,7 +81,8 @@ describe('scenario 9: actuators', () => {
   });
 
   it('the heartbeat coil toggles at the loop tick and stops when the loop stalls; an engine failure cuts power (the local fan keeps ventilating) and stops it too', async () => {
-    rig = await ScenarioRig.start();
+    // The kernel on this thread: the test stalls the kernel's own event loop and breaks its engine.
+    rig = await ScenarioRig.start({ kernel: 'inline' });
     await rig.waitRunning();
     const beats = () => rig!.coilChanges.filter((c) => c.coil === COIL.heartbeat);
     const before = beats().length;
@@ -103,7 +104,7 @@ describe('scenario 9: actuators', () => {
 
     // The engine throws (a bug): power is cut but the local fan keeps running (clause f), the
     // siren sounds, the heartbeat freezes.
-    vi.spyOn(rig.gateway.safety.engine, 'evaluate').mockImplementation(() => {
+    vi.spyOn(rig.gateway.inlineKernel!.loop.engine, 'evaluate').mockImplementation(() => {
       throw new Error('simulated engine bug');
     });
     await rig.waitCoil(COIL.heading, false);

@@ -70,8 +70,8 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.sim.setStuck('relay', RELAY.fan, false);
     rig.methane(FIELD.t2, 2.5);
     await rig.waitReading('T2', 2.5);
-    expect(() => rig!.gateway.safety.manualUnlock({ fan: 'fan1', operator: 'li.si' })).toThrow(expect.objectContaining({ code: 'NOT_AUTHORISED' }));
-    rig.gateway.safety.manualUnlock({ fan: 'fan1', operator: 'zhang.wei' });
+    await expect(rig!.gateway.safety.manualUnlock({ fan: 'fan1', operator: 'li.si' })).rejects.toThrow(expect.objectContaining({ code: 'NOT_AUTHORISED' }));
+    await rig.gateway.safety.manualUnlock({ fan: 'fan1', operator: 'zhang.wei' });
     await rig.waitCoil(COIL.fan, true);
 
     // Lock again, then let the gas fall below 1.5 %: released without anyone.

@@ -14,7 +14,7 @@ describe('scenario 6: remote cut', () => {
   it('cuts the zone with its reason recorded; only the ordering authority releases it', async () => {
     rig = await ScenarioRig.start();
     await rig.waitRunning();
-    rig.gateway.safety.remoteCut({ id: 'RC-7', zones: ['heading'], authority: 'dispatch', operator: 'chen.dispatch', reason: 'gas spreading from 3102 face', durationMs: 600_000 });
+    await rig.gateway.safety.remoteCut({ id: 'RC-7', zones: ['heading'], authority: 'dispatch', operator: 'chen.dispatch', reason: 'gas spreading from 3102 face', durationMs: 600_000 });
     await rig.waitCoil(COIL.heading, false);
     expect(rig.coil(COIL.fan)).toBe(true);
     const cut = rig.events.find((e) => e.type === 'remote-cut')!;
@@ -23,18 +23,18 @@ describe('scenario 6: remote cut', () => {
     const stored = await waitFor(() => rig!.gateway.safety.store.events({ types: ['remote-cut'] })[0], { what: 'remote cut in the store' });
     expect(stored).toMatchObject({ reason: 'gas spreading from 3102 face', authority: 'dispatch' });
 
-    expect(() => rig!.gateway.safety.remoteRelease({ id: 'RC-7', authority: 'safety-office', operator: 'wu' })).toThrow(expect.objectContaining({ code: 'WRONG_AUTHORITY' }));
+    await expect(rig!.gateway.safety.remoteRelease({ id: 'RC-7', authority: 'safety-office', operator: 'wu' })).rejects.toThrow(expect.objectContaining({ code: 'WRONG_AUTHORITY' }));
     await rig.waitEvent((e) => e.type === 'remote-refused', 'refusal recorded');
     expect(rig.coil(COIL.heading)).toBe(false);
 
-    rig.gateway.safety.remoteRelease({ id: 'RC-7', authority: 'dispatch', operator: 'chen.dispatch' });
+    await rig.gateway.safety.remoteRelease({ id: 'RC-7', authority: 'dispatch', operator: 'chen.dispatch' });
     await rig.waitCoil(COIL.heading, true);
   });
 
   it('expires on its own', async () => {
     rig = await ScenarioRig.start();
     await rig.waitRunning();
-    rig.gateway.safety.remoteCut({ id: 'RC-8', zones: ['heading'], authority: 'dispatch', operator: 'chen.dispatch', reason: 'ventilation change', durationMs: 1000 });
+    await rig.gateway.safety.remoteCut({ id: 'RC-8', zones: ['heading'], authority: 'dispatch', operator: 'chen.dispatch', reason: 'ventilation change', durationMs: 1000 });
     const cutAt = await rig.waitCoil(COIL.heading, false);
     const backAt = await rig.waitCoil(COIL.heading, true, 5000, 'heading back after expiry');
     expect(backAt - cutAt).toBeGreaterThanOrEqual(1000 - 50);
@@ -69,10 +69,10 @@ describe('scenario 7: calibration never suppresses protection', () => {
   it('the technician\'s software calibration mark does not suppress protection either', async () => {
     rig = await ScenarioRig.start();
     await rig.waitRunning();
-    rig.gateway.safety.setCalibrating('T2', true);
+    await rig.gateway.safety.setCalibrating('T2', true);
     rig.methane(FIELD.t2, 1.2);
     await rig.waitCoil(COIL.heading, false);
     expect(rig.holdsOn('heading-power')).toEqual(['over-limit:T2']);
-    rig.gateway.safety.setCalibrating('T2', false);
+    await rig.gateway.safety.setCalibrating('T2', false);
   });
 });

@@ -40,6 +40,11 @@ export interface ScenarioRigOptions {
   dataDir?: string;
   /** Start a gateway (default true); false to start it later with startGateway(). */
   gateway?: boolean;
+  /**
+   * 'inline' runs the safety kernel on the test's thread, for tests that reach into the engine or
+   * stall the kernel's own event loop; default: its own process, as in production.
+   */
+  kernel?: 'process' | 'inline';
 }
 
 export const scenarioRigDefaults = { pollMs: 500, alarmPollMs: 100, faultLockoutHoldMs: 3000, feedTimeoutMs: 1000, standby: false, gateway: true } as const;
@@ -143,6 +148,7 @@ export class ScenarioRig {
   readonly events: SafetyEvent[] = [];
   /** Every coil change the relay module saw (wire writes), with the time it arrived. */
   readonly coilChanges: { coil: number; on: boolean; at: number }[] = [];
+  kernelMode: 'process' | 'inline' = 'process';
   private ownsDataDir: boolean;
 
   private constructor(
@@ -175,6 +181,7 @@ export class ScenarioRig {
       );
       const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'minegate-safety-'));
       const rig = new ScenarioRig(sim, panel, pty, dataDir, yaml);
+      rig.kernelMode = opts.kernel ?? 'process';
       rig.ownsDataDir = opts.dataDir === undefined;
       if (o.gateway) await rig.startGateway();
       return rig;
@@ -189,7 +196,7 @@ export class ScenarioRig {
   /** Start a gateway on the rig's data dir; `beforeStart` may subscribe to readings before the first poll. */
   async startGateway(beforeStart?: (gateway: Gateway) => void): Promise<Gateway> {
     const loaded = parseConfigText(this.configYaml, join(this.dataDir, 'scenario-substation.yaml'));
-    this.gateway = new Gateway(loaded, { dataDir: this.dataDir, logger: createLogger({}), poller: { retryBackoffMs: 50, probeMs: 500 } });
+    this.gateway = new Gateway(loaded, { dataDir: this.dataDir, logger: createLogger({}), poller: { retryBackoffMs: 50, probeMs: 500 }, kernel: this.kernelMode });
     beforeStart?.(this.gateway);
     await this.gateway.start();
     this.gateway.safety.onEvents((events) => this.events.push(...events));
@@ -262,7 +269,11 @@ export class ScenarioRig {
 
   async waitCoil(n: number, on: boolean, timeoutMs = 5000, what = `coil${n} ${on ? 'on' : 'off'}`): Promise<number> {
     await waitFor(() => this.coil(n) === on, { timeoutMs, intervalMs: 5, what });
-    return performance.now();
+    const at = performance.now();
+    // The decision behind the coil was made before the write: one round trip brings the gateway's
+    // mirror of the kernel (holds, alarms) up to it.
+    await this.gateway.safety.sync();
+    return at;
   }
 
   async waitPin(n: number, level: 0 | 1, timeoutMs = 5000, what = `panel pin ${n} ${level ? 'high' : 'low'}`): Promise<void> {

@@ -44,9 +44,9 @@ describe('safety semantics over real wires', () => {
   });
 
   it('engine failure state per kind: power cut, local fan kept, siren/beacon/evacuation on; latched until recorded and a good cycle', async () => {
-    rig = await ScenarioRig.start();
+    rig = await ScenarioRig.start({ kernel: 'inline' });
     await rig.waitRunning();
-    const spy = vi.spyOn(rig.gateway.safety.engine, 'evaluate').mockImplementation(() => {
+    const spy = vi.spyOn(rig.gateway.inlineKernel!.loop.engine, 'evaluate').mockImplementation(() => {
       throw new Error('simulated engine bug');
     });
     await rig.waitCoil(COIL.heading, false);
@@ -67,9 +67,11 @@ describe('safety semantics over real wires', () => {
   });
 
   it('a throw outside the rules (accelerated polling, an event listener) costs neither protection nor the device its health', async () => {
-    rig = await ScenarioRig.start();
+    rig = await ScenarioRig.start({ kernel: 'inline' });
     await rig.waitRunning();
-    vi.spyOn(rig.gateway, 'setAccelerated').mockImplementation(() => {
+    // The poller switch the loop calls (inside the kernel) throws.
+    const loopOptions = (rig.gateway.inlineKernel!.loop as unknown as { opts: { setAccelerated(deviceId: string, on: boolean): void } }).opts;
+    vi.spyOn(loopOptions, 'setAccelerated').mockImplementation(() => {
       throw new Error('poller bug');
     });
     rig.gateway.safety.onEvents(() => {

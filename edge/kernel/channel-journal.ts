@@ -1,0 +1,60 @@
+// The journal behind the kernel's write-ahead file: records cross to the main thread, whose SQLite
+// journal writes them and answers "persisted through n". Until then they are not settled, and the
+// write-ahead file keeps them (it is emptied only once everything is settled).
+import type { SafetyEvent } from '../safety/events.js';
+import type { PersistedHold } from '../safety/holds.js';
+import type { RecordJournal } from '../safety/safety-loop.js';
+import type { KernelChannel } from './kernel-channel.js';
+
+export const channelJournalDefaults = {
+  /** close() gives up waiting for the main thread after this long (the file keeps the rest). */
+  closeTimeoutMs: 2_000,
+} as const;
+
+export class ChannelJournal implements RecordJournal {
+  private sent = 0;
+  private persisted = 0;
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  constructor(private readonly channel: KernelChannel) {}
+
+  record(events: readonly SafetyEvent[]): void {
+    if (events.length === 0) return;
+    this.sent += events.length;
+    this.channel.send({ t: 'records', n: this.sent, events: [...events] });
+  }
+
+  saveHolds(holds: PersistedHold[]): void {
+    this.sent++;
+    this.channel.send({ t: 'records', n: this.sent, holds });
+  }
+
+  /** The main thread's answer. */
+  persistedThrough(n: number): void {
+    if (n <= this.persisted) return;
+    this.persisted = n;
+    const ready = this.waiters.filter((w) => w.n <= n);
+    this.waiters = this.waiters.filter((w) => w.n > n);
+    for (const w of ready) w.resolve();
+  }
+
+  settled(): boolean {
+    return this.persisted >= this.sent;
+  }
+
+  /** Resolves once the main thread has stored everything sent so far. */
+  flush(): Promise<void> {
+    if (this.settled()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n: this.sent, resolve }));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, channelJournalDefaults.closeTimeoutMs);
+      void this.flush().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

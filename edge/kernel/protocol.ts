@@ -1,0 +1,95 @@
+// The messages between the safety kernel (its own process) and the rest of the gateway. Plain data
+// only: everything here is structured-cloned across a MessagePort. The kernel never waits for an
+// answer to what it sends; the main thread's answers (persisted, consumed) only let it account
+// for what is in flight.
+import type { LoadedConfigSnapshot } from '../config/loaded-snapshot.js';
+import type { DeviceStatus, PollerOptions } from '../poller.js';
+import type { Reading } from '../readings.js';
+import type { Alarm } from '../safety/alarms.js';
+import type { SafetyEvent } from '../safety/events.js';
+import type { FailSafeState } from '../safety/fail-safe.js';
+import type { Hold, PersistedHold } from '../safety/holds.js';
+import type { CycleStats, OutputStatus } from '../safety/safety-loop.js';
+import type { WriteAheadStats } from '../safety/write-ahead-journal.js';
+import type { ModbusMasterStats } from '../../protocols/modbus/master.js';
+
+export interface KernelInit {
+  loaded: LoadedConfigSnapshot;
+  /** Holds and calibration dates from the store (the kernel has no database). */
+  restore: { holds: PersistedHold[]; calibrations: [string, number][] };
+  /** A reload inside a running process: readings already in hand, no cold-start cut. */
+  warmStart?: { readings: Reading[] };
+  writeAheadPath?: string;
+  /** A safety officer's confirmation for holds this config no longer explains. */
+  confirmation?: { operator: string; reason: string };
+  poller?: Partial<PollerOptions>;
+  tickMs?: number;
+  /** Routine messages (readings, log lines) in flight before the kernel drops copies. */
+  channelCapacity: number;
+  /** pino level for the kernel's log lines. */
+  logLevel: string;
+}
+
+/** Commands the main thread may ask the kernel to carry out. */
+export type KernelOp =
+  | 'acknowledge'
+  | 'manualUnlock'
+  | 'remoteCut'
+  | 'remoteRelease'
+  | 'switchLocalFan'
+  | 'setCalibrating'
+  | 'testPulse'
+  | 'requestSignal'
+  | 'processFault'
+  | 'resetStall'
+  /** Nothing; the reply's state snapshot brings the mirror up to date. */
+  | 'sync'
+  | 'modbusRead'
+  | 'modbusWrite'
+  | 'stop';
+
+export type ToKernel =
+  | { t: 'call'; id: number; op: KernelOp; args: unknown[] }
+  /** The SQLite journal has every record up to this count. */
+  | { t: 'persisted'; through: number }
+  /** The main thread has handled this many routine messages. */
+  | { t: 'consumed'; through: number };
+
+export interface BusState {
+  id: string;
+  open: boolean;
+  stats: ModbusMasterStats;
+}
+
+/** What the main thread mirrors for status, control handlers and capabilities. */
+export interface KernelState {
+  outputs: OutputStatus[];
+  holds: Hold[];
+  alarms: Alarm[];
+  remoteCuts: { id: string; outputs: string[]; authority: string; operator: string; reason: string; remainingMs: number }[];
+  fans: { id: string; locked: boolean; active: 'main' | 'standby' | undefined }[];
+  calibrating: string[];
+  failSafe: FailSafeState | undefined;
+  devices: DeviceStatus[];
+  buses: BusState[];
+  writeAhead: WriteAheadStats | undefined;
+  cycle: CycleStats;
+  /** Worst event-loop delay of the kernel thread since start, ms (perf_hooks histogram). */
+  maxStallMs: number;
+  /** Routine copies the kernel dropped because the main thread did not keep up. */
+  dropped: { readings: number; logs: number };
+  monoNow: number;
+}
+
+export type FromKernel =
+  | { t: 'ready'; state: KernelState }
+  | { t: 'readings'; readings: Reading[]; device: DeviceStatus }
+  /** Safety records, never dropped; `n` counts records sent so far (for `persisted`). */
+  | { t: 'records'; n: number; events?: SafetyEvent[]; holds?: PersistedHold[] }
+  /** Safety events as the loop delivers them (for capabilities and the display); never dropped. */
+  | { t: 'events'; events: SafetyEvent[] }
+  | { t: 'state'; state: KernelState }
+  | { t: 'log'; line: string }
+  | { t: 'reply'; id: number; ok: true; value: unknown; state: KernelState }
+  | { t: 'reply'; id: number; ok: false; error: { name: string; code?: string; message: string }; state: KernelState }
+  | { t: 'failed'; message: string };
