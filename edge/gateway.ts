@@ -71,7 +71,7 @@ export interface GatewayStatus {
   holds: KernelState['holds'];
   alarms: KernelState['alarms'];
   /** The safety kernel's cadence: cycles, age of the last one, worst stall, dropped copies. */
-  kernel: { alive: boolean; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
+  kernel: { alive: boolean; pid: number | null; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
   /** Machine-readable status of each started capability, by name. */
   capabilities: Record<string, unknown>;
 }
@@ -278,6 +278,7 @@ export class Gateway {
       alarms: k?.alarms ?? [],
       kernel: {
         alive: this.kernelAlive,
+        pid: this.kernel?.pid ?? null,
         cycles: k?.cycle.cycles ?? 0,
         lastCycleAgeMs: k ? Math.max(0, this.clock.mono() - k.cycle.lastCycleMono) : Number.POSITIVE_INFINITY,
         maxCycleMs: k?.cycle.maxCycleMs ?? 0,

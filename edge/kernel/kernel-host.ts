@@ -73,6 +73,11 @@ export class KernelHost {
   private readonly log: Logger;
   private port: { postMessage(m: ToKernel): void; close?(): void } | undefined;
   private child: ChildProcess | undefined;
+
+  /** The kernel's process id (mode 'process'), for the watchdog test and `status`; this process's own when inline. */
+  get pid(): number {
+    return this.child?.pid ?? process.pid;
+  }
   private mirror: KernelState | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
