@@ -3,12 +3,12 @@
 // ModbusMaster), turns the records into the same CardSightings as the framed RS-485 driver, and pops
 // them with an idempotent ack write, so a lost reply or a retried ack never loses or repeats a record.
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import type { Profile } from '../board-configs/profile-schema.js';
 import { loadProfile } from '../board-configs/profiles.js';
 import { ReaderLiveness } from '../protocols/card-reader/liveness.js';
 import type { CardReaderEvents, CardSighting, ReaderPower, ReaderState, ReaderStateChange, TimeSource } from '../protocols/card-reader/types.js';
 import type { ModbusPort } from './modbus-device.js';
+import { monotonicMs } from '../core/clock.js';
 
 export interface CardReaderFifoOptions {
   /** The bus master the readers hang on (ModbusMaster satisfies it). */
@@ -45,7 +45,7 @@ const STATUS_POWER_FAULT = 0x02;
 const HEADER_CHANNELS = ['queued', 'head-seq', 'reader-status', 'overflows', 'in-range', 'window-records'] as const;
 type HeaderChannel = (typeof HEADER_CHANNELS)[number];
 
-const systemTime: TimeSource = { wall: () => Date.now(), mono: () => performance.now() };
+const systemTime: TimeSource = { wall: () => Date.now(), mono: monotonicMs };
 
 export interface CardReaderFifoStats {
   /** Reader polls attempted / failed (timeout, exception, link down). */

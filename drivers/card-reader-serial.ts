@@ -3,12 +3,12 @@
 // reader's liveness (silent → offline → its area is unknown), pages cards and waits for the ack, and
 // reopens a dropped link in the background like the Modbus master does.
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import type { Link } from '../protocols/links/link.js';
 import { LinkReopener } from '../protocols/links/link-reopener.js';
 import { CardReaderError } from '../protocols/card-reader/errors.js';
 import { CardFrameParser, encodeCardFrame, MAX_READER, MIN_READER, type CardParserStats } from '../protocols/card-reader/frame.js';
 import { ReaderLiveness } from '../protocols/card-reader/liveness.js';
+import { monotonicMs } from '../core/clock.js';
 import type {
   CardFrame,
   CardReaderEvents,
@@ -49,7 +49,7 @@ export const CARD_READER_BUS_DEFAULTS = {
   reopenMaxMs: 5_000,
 } as const;
 
-const systemTime: TimeSource = { wall: () => Date.now(), mono: () => performance.now() };
+const systemTime: TimeSource = { wall: () => Date.now(), mono: monotonicMs };
 
 export interface CardReaderBusStats {
   /** Valid frames from readers (reports, status, acks). */

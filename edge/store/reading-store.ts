@@ -5,7 +5,7 @@
 // point (reading-codec.ts) and committed to SQLite in one transaction (block-store.ts). A failing
 // disk (full, locked, I/O error) never reaches the caller: the writer counts it, keeps the newest
 // readings within a hard cap, and resumes by itself.
-import { performance } from 'node:perf_hooks';
+import { systemClock } from '../clock.js';
 import type Database from 'better-sqlite3';
 import type { Reading } from '../readings.js';
 import { createLogger, type Logger } from '../log.js';
@@ -153,7 +153,7 @@ export class ReadingWriter {
     if (opts.clock !== undefined && (typeof opts.clock?.wall !== 'function' || typeof opts.clock?.mono !== 'function')) {
       throw new TypeError('ReadingWriter: clock must have wall() and mono() functions');
     }
-    this.clock = opts.clock ?? { wall: Date.now, mono: () => performance.now() };
+    this.clock = opts.clock ?? systemClock;
     this.queue = new BoundedQueue<Row>(this.opts.maxQueued);
     if (!hasPackedLayout(db)) {
       throw new TypeError('ReadingWriter: the database has no reading store; open the database with { store: readingMigrations }');

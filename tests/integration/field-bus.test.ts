@@ -1,8 +1,8 @@
 // Foundation acceptance over real wires: the gateway polling simulated slaves through a socat PTY
 // pair with RTU framing, CRC and real line time at 9600 baud.
+import { monotonicMs } from '../../core/clock.js';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { performance } from 'node:perf_hooks';
 import { waitFor } from '../helpers/wait-for.js';
 import { gapsAfter, startSubstation, type Substation } from './fixtures.js';
 
@@ -31,7 +31,7 @@ describe('RTU field bus over a PTY pair', () => {
     sub = await startSubstation({ transport: 'rtu-pty', sensors: 3, pollMs: POLL_MS, responseTimeoutMs: TIMEOUT_MS, poller: { probeMs: 1500 } });
     const s = sub;
     await waitFor(() => s.gateway.status().points.every((p) => p.quality === 'good'), { what: 'all points good' });
-    const since = performance.now();
+    const since = monotonicMs();
     s.sensors[1]!.setWireFault('no-response');
 
     await waitFor(() => deviceState(s, 'ch4-2').state === 'offline', { what: 'ch4-2 offline' });
@@ -66,7 +66,7 @@ describe('RTU field bus over a PTY pair', () => {
 
     await s.pty!.recreate();
     await s.server.start();
-    const back = performance.now();
+    const back = monotonicMs();
     await waitFor(() => s.readings.some((r) => r.point === 'P1' && r.quality === 'good' && r.monoTime > back), { what: 'fresh good reading after replug', timeoutMs: 15_000 });
     expect(s.gateway.status().buses[0]!.open).toBe(true);
     expect(s.gateway.status().buses[0]!.stats.reopens).toBeGreaterThanOrEqual(1);
@@ -84,7 +84,7 @@ describe('RTU field bus over a PTY pair', () => {
     await waitFor(() => deviceState(s, 'ch4-1').failures >= 2, { what: 'garbage replies rejected' });
     s.sensors[0]!.setWireFault(null);
 
-    const clean = performance.now();
+    const clean = monotonicMs();
     s.sensors[0]!.set('value', 0.77);
     await waitFor(() => s.readings.some((r) => r.point === 'P1' && r.value === 0.77 && r.monoTime > clean), { what: 'next valid reply read' });
     // The healthy neighbour never lost its good readings for long.
