@@ -1,12 +1,14 @@
 // Owns the running gateway for `minegate run`: starts it from a config file and applies a new
 // version of that file on SIGHUP (or `minegate reload`) without a process restart. A reload never
-// touches buffered data (the store and the outbox are files that stay), never drops a hold (holds
-// are persisted and restored), and never cuts power just because it happened (warm start from the
-// readings already in hand). A reload that would loosen an interlock needs a safety officer.
+// touches buffered data (the store and the outbox stay open), never drops a hold, and never pauses
+// protection: the safety kernel swaps the new config in beside the running one (Gateway.takeOver,
+// SafetyKernel.reload), so no cycle is missed, no port reopens and no coil glitches. A reload that
+// would loosen an interlock needs a safety officer.
 import type { Capability } from './capability.js';
 import type { Clock } from './clock.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './config/load-config.js';
 import { Gateway } from './gateway.js';
+import type { KernelReloadResult } from './kernel/protocol.js';
 import type { Logger } from './log.js';
 import type { PollerOptions } from './poller.js';
 import { readFileSync } from 'node:fs';
@@ -35,6 +37,8 @@ export interface ReloadResult {
   loosening: string[];
   /** Why nothing was applied. */
   refused?: string;
+  /** What the safety kernel's swap did (applied reloads). */
+  swap?: KernelReloadResult;
 }
 
 export class GatewaySupervisor {
@@ -80,14 +84,13 @@ export class GatewaySupervisor {
     return this.opts.prepare ? this.opts.prepare(loaded) : loaded;
   }
 
-  private build(loaded: LoadedConfig, warmStart?: Gateway['points'], confirmedBy?: ReloadRequest['confirmedBy']): Gateway {
+  private build(loaded: LoadedConfig, confirmedBy?: ReloadRequest['confirmedBy']): Gateway {
     return new Gateway(loaded, {
       dataDir: this.opts.dataDir,
       logger: this.opts.logger,
       clock: this.opts.clock,
       poller: this.opts.poller,
       capabilities: this.opts.capabilities?.(loaded) ?? [],
-      warmStart: warmStart ? { readings: warmStart.latestReadings() } : undefined,
       ...(confirmedBy ? { confirmedBy } : {}),
     });
   }
@@ -113,20 +116,33 @@ export class GatewaySupervisor {
       this.log.warn({ loosening }, 'config reload refused: it loosens interlocks and needs a safety officer (minegate reload --user <safety officer> --reason …)');
       return { applied: false, loosening, refused: 'loosens interlocks: needs a safety officer confirmation' };
     }
-    await old.stop();
-    const fresh = this.build(next, old.points, req.confirmedBy);
+    // A swap, not stop-then-start: the kernel keeps protecting throughout (Gateway.takeOver).
+    const fresh = this.build(next, req.confirmedBy);
     try {
-      await fresh.start();
+      const swap = await fresh.takeOver(old);
+      this.gateway = fresh;
+      this.log.info({ loosening, confirmedBy: req.confirmedBy?.operator, reason: req.confirmedBy?.reason, swapMs: swap.swapMs, reopened: swap.reopened }, 'config reloaded');
+      return { applied: true, loosening, swap };
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'new config failed to start; going back to the previous one');
-      await fresh.stop().catch(() => undefined);
-      const back = this.build(old.loaded, old.points);
-      await back.start();
-      this.gateway = back;
-      return { applied: false, loosening, refused: `new config failed to start: ${(err as Error).message}` };
+      const why = (err as Error).message;
+      if (old.isStarted) {
+        // The kernel refused: nothing changed.
+        this.log.error({ err: why }, 'config reload refused by the safety kernel; still running the previous config');
+        return { applied: false, loosening, refused: `the safety kernel refused the new config: ${why}` };
+      }
+      // The kernel runs the new config but a capability did not start: swap the previous one back.
+      this.log.error({ err: why }, 'new config failed to start; going back to the previous one');
+      this.gateway = fresh;
+      const back = this.build(old.loaded);
+      try {
+        await back.takeOver(fresh);
+        this.gateway = back;
+      } catch (backErr) {
+        // Protection stays (the kernel runs either config); only the optional parts are missing.
+        this.log.error({ err: (backErr as Error).message }, 'the previous config did not come back either: interlocks run, capabilities are stopped');
+        if (back.isStarted) this.gateway = back;
+      }
+      return { applied: false, loosening, refused: `new config failed to start: ${why}` };
     }
-    this.gateway = fresh;
-    this.log.info({ loosening, confirmedBy: req.confirmedBy?.operator, reason: req.confirmedBy?.reason }, 'config reloaded');
-    return { applied: true, loosening };
   }
 }

@@ -17,7 +17,7 @@ import type { StatusSection } from './status-view.js';
 import type { DeviceStatus, PollerOptions } from './poller.js';
 import type { Quality, Reading } from './readings.js';
 import { KernelHost, type KernelMode } from './kernel/kernel-host.js';
-import type { KernelState } from './kernel/protocol.js';
+import type { KernelReloadResult, KernelState } from './kernel/protocol.js';
 import { remotePort } from './kernel/remote-port.js';
 import type { SafetyClient } from './kernel/safety-client.js';
 import type { OutputStatus } from './safety/safety-loop.js';
@@ -71,7 +71,7 @@ export interface GatewayStatus {
   holds: KernelState['holds'];
   alarms: KernelState['alarms'];
   /** The safety kernel's cadence: cycles, age of the last one, worst stall, dropped copies. */
-  kernel: { alive: boolean; pid: number | null; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
+  kernel: { alive: boolean; pid: number | null; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxTickGapMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
   /** Machine-readable status of each started capability, by name. */
   capabilities: Record<string, unknown>;
 }
@@ -177,19 +177,73 @@ export class Gateway {
       throw err;
     }
     this.kernelAlive = true;
+    try {
+      await this.startCapabilities();
+    } catch (err) {
+      // Half a gateway is worse than none.
+      await this.stop();
+      throw err;
+    }
+    const { config } = this.loaded;
+    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name), kernel: this.opts.kernel ?? 'process' }, 'gateway started');
+  }
+
+  /**
+   * Reload as a swap (gateway-supervisor.ts): this gateway, built for the new config and not
+   * started, takes over the running one's safety kernel, database and reading writer. The kernel
+   * swaps its config in one turn (protection never pauses; no store check, no reopened port); the
+   * capabilities restart on the new config. When the kernel refuses, `old` runs on as it was.
+   */
+  async takeOver(old: Gateway): Promise<KernelReloadResult> {
+    if (this.started || !old.started || !old.kernel) throw new Error('Gateway.takeOver: needs a running gateway and one not started');
+    const kernel = old.kernel;
+    // Kernel first: if it refuses, nothing else was touched. The old capabilities run on for the
+    // moment between the swap and their stop (their commands reach the same kernel).
+    const result = await kernel.swap(this.loaded, this.opts.confirmedBy ?? this.takeFileConfirmation(), {
+      onReadings: (readings, device) => this.dispatch(readings, device),
+      onKernelLost: (why) => this.kernelLost(why),
+    });
+    // In the same turn as the reply: readings arriving from now on are dispatched here, into the same store.
+    this.started = true;
+    this.kernel = kernel;
+    this.kernelAlive = old.kernelAlive;
+    this.db = old.db;
+    this.writer = old.writer;
+    for (const r of old.points.latestReadings()) if (this.loaded.pointsByCode.get(r.point)?.unit === r.unit && old.loaded.pointsByCode.get(r.point)?.unit === r.unit) this.points.update(r);
+    await old.stopCapabilities();
+    // The old object is an empty shell now: stopping it must not touch what moved here.
+    old.started = false;
+    old.kernel = undefined;
+    old.db = undefined;
+    old.writer = undefined;
+    await this.startCapabilities();
+    this.log.info({ ...result, capabilities: this.running.map((c) => c.name) }, 'config swapped in');
+    return result;
+  }
+
+  private async startCapabilities(): Promise<void> {
     for (const c of this.capabilities) {
       try {
         await c.start(this.contextFor(c));
       } catch (err) {
-        // Half a gateway is worse than none: stop what started, and say which part failed.
-        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to start; stopping the gateway');
-        await this.stop();
+        // Say which part failed; what started of the others stops again.
+        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to start');
+        await this.stopCapabilities();
         throw new Error(`${c.name}: ${(err as Error).message}`, { cause: err });
       }
       this.running.push(c);
     }
-    const { config } = this.loaded;
-    this.log.info({ buses: config.buses.length, devices: config.devices.length, points: config.points.length, capabilities: this.running.map((c) => c.name), kernel: this.opts.kernel ?? 'process' }, 'gateway started');
+  }
+
+  private async stopCapabilities(): Promise<void> {
+    for (const c of [...this.running].reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to stop cleanly');
+      }
+    }
+    this.running.length = 0;
   }
 
   private kernelLost(why: string): void {
@@ -210,6 +264,11 @@ export class Gateway {
       // A config parsed from text (tests, demo) has no file to confirm: nothing is confirmed.
       return undefined;
     }
+  }
+
+  /** Started and not stopped (nor handed over to a reload's gateway). */
+  get isStarted(): boolean {
+    return this.started;
   }
 
   /** The capabilities running now, in start order. */
@@ -242,14 +301,7 @@ export class Gateway {
     if (!this.started) return;
     this.started = false;
     // Capabilities stop first (newest first), while the core they feed on is still up.
-    for (const c of [...this.running].reverse()) {
-      try {
-        await c.stop();
-      } catch (err) {
-        this.log.error({ capability: c.name, err: (err as Error).message }, 'capability failed to stop cleanly');
-      }
-    }
-    this.running.length = 0;
+    await this.stopCapabilities();
     this.kernelAlive = false;
     await this.kernel?.stop();
     this.writer?.close();
@@ -282,6 +334,7 @@ export class Gateway {
         cycles: k?.cycle.cycles ?? 0,
         lastCycleAgeMs: k ? Math.max(0, this.clock.mono() - k.cycle.lastCycleMono) : Number.POSITIVE_INFINITY,
         maxCycleMs: k?.cycle.maxCycleMs ?? 0,
+        maxTickGapMs: k?.cycle.maxTickGapMs ?? 0,
         maxStallMs: k?.maxStallMs ?? 0,
         dropped: k?.dropped ?? { readings: 0, logs: 0 },
       },

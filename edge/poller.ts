@@ -51,6 +51,8 @@ interface Entry {
   status: DeviceStatus;
   due: number;
   accelerated: boolean;
+  /** Schedule and health carried over from the poller this one replaces (a reload). */
+  carried: boolean;
 }
 
 export class BusPoller {
@@ -68,36 +70,50 @@ export class BusPoller {
     private readonly clock: Clock,
     private readonly hooks: PollerHooks,
     opts: Partial<PollerOptions> = {},
+    /**
+     * A reload: the poller of the running config on the same bus. Devices it polls (same id and
+     * unit) keep their schedule and health, so a swap costs no poll and a
+     * device that was offline is not "unknown" again.
+     */
+    continueFrom?: BusPoller,
   ) {
     this.opts = { ...defaultPollerOptions, ...opts };
     for (const [k, v] of Object.entries(this.opts)) {
       if (!Number.isFinite(v) || v < 0) throw new TypeError(`BusPoller ${busId}: option ${k} must be a non-negative number, got ${v}`);
     }
-    this.entries = devices.map((device) => ({
-      device,
-      due: 0,
-      accelerated: false,
-      status: {
-        id: device.id,
-        bus: busId,
-        unit: device.unit,
-        state: 'unknown',
-        consecutiveFailures: 0,
-        polls: 0,
-        failures: 0,
-        lastLatencyMs: null,
-        lastOkWall: null,
-        lastError: null,
-        intervalMs: device.config.pollMs,
-      },
-    }));
+    this.entries = devices.map((device) => {
+      const before = continueFrom?.entries.find((e) => e.device.id === device.id && e.device.unit === device.unit);
+      // Accelerated patrol is the new loop's to ask for again (its first cycle does, while an alarm lasts).
+      if (before) return { device, due: before.due, accelerated: false, carried: true, status: { ...before.status, bus: busId } };
+      return {
+        device,
+        due: 0,
+        accelerated: false,
+        carried: false,
+        status: {
+          id: device.id,
+          bus: busId,
+          unit: device.unit,
+          state: 'unknown',
+          consecutiveFailures: 0,
+          polls: 0,
+          failures: 0,
+          lastLatencyMs: null,
+          lastOkWall: null,
+          lastError: null,
+          intervalMs: device.config.pollMs,
+        },
+      };
+    });
+    // A carried device whose intervals changed follows the new ones from its next poll.
+    for (const e of this.entries) if (e.carried && e.status.state !== 'offline') e.status.intervalMs = this.intervalOf(e);
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
     const now = this.clock.mono();
-    for (const e of this.entries) e.due = now;
+    for (const e of this.entries) if (!e.carried) e.due = now;
     this.loopDone = this.loop();
   }
 

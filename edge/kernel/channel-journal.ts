@@ -24,7 +24,11 @@ export class ChannelJournal implements RecordJournal {
     this.channel.send({ t: 'records', n: this.sent, events: [...events] });
   }
 
+  /** The holds as last saved: what a reload's next loop restores (the store has them too, a moment later). */
+  lastHolds: PersistedHold[] | undefined;
+
   saveHolds(holds: PersistedHold[]): void {
+    this.lastHolds = holds;
     this.sent++;
     this.channel.send({ t: 'records', n: this.sent, holds });
   }

@@ -19,7 +19,7 @@ import { SafetyJournal } from '../safety/events.js';
 import { SafetyStore } from '../safety/store.js';
 import { WriteAheadJournal } from '../safety/write-ahead-journal.js';
 import type Database from 'better-sqlite3';
-import type { FromKernel, KernelInit, KernelOp, KernelState, ToKernel } from './protocol.js';
+import type { FromKernel, KernelReloadResult, KernelInit, KernelOp, KernelState, ToKernel } from './protocol.js';
 import { SafetyClient } from './safety-client.js';
 import { SafetyKernel } from './safety-kernel.js';
 
@@ -66,7 +66,8 @@ export function kernelProcessFile(): string {
 
 export class KernelHost {
   readonly store: SafetyStore;
-  readonly client: SafetyClient;
+  /** Commands and the mirror, for the config the kernel runs now (a new one after every swap). */
+  client: SafetyClient;
   /** Inline mode only: the kernel object itself (tests reach into its engine). */
   inlineKernel: SafetyKernel | undefined;
   private readonly journal: SafetyJournal;
@@ -87,14 +88,28 @@ export class KernelHost {
   private stopping = false;
   private readonly logStream: { write(line: string): unknown } | undefined;
 
-  constructor(private readonly opts: KernelHostOptions) {
+  constructor(private opts: KernelHostOptions) {
     this.log = opts.logger.child({ module: 'kernel-host' });
     this.store = new SafetyStore(opts.db);
     this.journal = new SafetyJournal(this.store);
     this.logStream = (opts.logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
-    this.client = new SafetyClient(opts.loaded, this.store, () => this.state(), (op, args) => this.call(op, args), (err) =>
-      this.log.error({ err: err.message }, 'safety event listener failed'),
-    );
+    this.client = this.clientFor(opts.loaded);
+  }
+
+  /**
+   * Reload as a swap: the kernel builds `loaded` beside the running config and switches in one
+   * turn (safety-kernel.ts reload). Rejects, with the running config untouched, when the kernel
+   * refuses; afterwards readings and the lost-kernel alarm go to the new hooks.
+   */
+  async swap(loaded: LoadedConfig, confirmation: { operator: string; reason: string } | undefined, hooks: Pick<KernelHostOptions, 'onReadings' | 'onKernelLost'>): Promise<KernelReloadResult> {
+    const result = (await this.call('reload', [snapshotOf(loaded), confirmation])) as KernelReloadResult;
+    this.opts = { ...this.opts, loaded, onReadings: hooks.onReadings, onKernelLost: hooks.onKernelLost };
+    this.client = this.clientFor(loaded);
+    return result;
+  }
+
+  private clientFor(loaded: LoadedConfig): SafetyClient {
+    return new SafetyClient(loaded, this.store, () => this.state(), (op, args) => this.call(op, args), (err) => this.log.error({ err: err.message }, 'safety event listener failed'));
   }
 
   state(): KernelState {

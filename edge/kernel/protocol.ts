@@ -42,6 +42,8 @@ export type KernelOp =
   | 'requestSignal'
   | 'processFault'
   | 'resetStall'
+  /** Swap in a new config (args: LoadedConfigSnapshot, confirmation?): resolves with KernelReloadResult. */
+  | 'reload'
   /** Nothing; the reply's state snapshot brings the mirror up to date. */
   | 'sync'
   | 'modbusRead'
@@ -54,6 +56,18 @@ export type ToKernel =
   | { t: 'persisted'; through: number }
   /** The main thread has handled this many routine messages. */
   | { t: 'consumed'; through: number };
+
+/** What a reload swap did, for the log and the operator. */
+export interface KernelReloadResult {
+  /** Time from "build the new loop" to "new loop started", ms: protection did not wait longer. */
+  swapMs: number;
+  /** Holds on the new loop right after the swap (handed over, or placed by it). */
+  holds: string[];
+  /** Buses whose definition changed: their links reopened. */
+  reopened: string[];
+  /** Links no longer in the config, closed. */
+  closed: string[];
+}
 
 export interface BusState {
   id: string;

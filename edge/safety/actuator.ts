@@ -19,6 +19,8 @@ export interface OutputActuatorOptions {
   refreshMs?: number;
   /** Monotonic clock for the refresh schedule (default performance.now). */
   now?: () => number;
+  /** Nothing is written before this settles (a reload: the previous loop's write on the wire finishes first). */
+  after?: Promise<void>;
 }
 
 export const outputActuatorDefaults = { refreshMs: 1000, now: (): number => performance.now() } as const;
@@ -39,6 +41,7 @@ export class OutputActuator {
   private readonly lastRefresh = new Map<string, number>();
   private next: Job | undefined;
   private running: Promise<void> | undefined;
+  private after: Promise<void> | undefined;
 
   constructor(opts: OutputActuatorOptions) {
     if (!opts || !Array.isArray(opts.outputs)) throw new TypeError('OutputActuator: outputs must be an array');
@@ -55,6 +58,7 @@ export class OutputActuator {
     this.refreshMs = refreshMs;
     if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError(`OutputActuator: now must be a function, got ${typeof opts.now}`);
     this.now = opts.now ?? outputActuatorDefaults.now;
+    this.after = opts.after;
   }
 
   /** Apply decisions; resolves with one report per decision of the run that applied them (or a newer one). */
@@ -68,12 +72,26 @@ export class OutputActuator {
     });
   }
 
+  /**
+   * Forget decisions not yet on the wire (a reload: the next loop decides afresh); their callers
+   * get no reports. The write in progress finishes.
+   */
+  dropQueued(): void {
+    const job = this.next;
+    this.next = undefined;
+    for (const w of job?.waiters ?? []) w([]);
+  }
+
   /** Resolves when nothing is being written. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }
 
   private async loop(): Promise<void> {
+    if (this.after) {
+      await this.after.catch(() => undefined);
+      this.after = undefined;
+    }
     while (this.next) {
       const job = this.next;
       this.next = undefined;

@@ -40,6 +40,11 @@ export class RelayTestPulses {
 
   constructor(private readonly deps: RelayTestPulseDeps) {}
 
+  /** A relay test is in progress (a reload waits for it to end). */
+  busy(): boolean {
+    return this.pulses.size > 0;
+  }
+
   /**
    * Drive one output opposite to the engine's decision for `pulseMs`, then hand it
    * back. The engine stays in charge: a power output is only ever pulsed towards cut (one held cut

@@ -4,15 +4,14 @@
 // act even when no reading arrives at all (every bus dead), and drives the watchdog heartbeat:
 // if the event loop stalls, the heartbeat stops and the external watchdog relay trips.
 import type { BoardConfig } from '../../board-configs/boards-schema.js';
-import { createFirmataIo, type IoPlugin, JohnnyFiveBoard, ReconnectingBoard } from '../../drivers/johnny-five-board.js';
-import type { OutputDriver } from '../../drivers/output-driver.js';
-import { RelayModuleDriver } from '../../drivers/relay-module.js';
+import type { IoPlugin } from '../../drivers/johnny-five-board.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
+import { OutputDriverSet, outputDriverDefaults } from './output-drivers.js';
 import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './relay-test-pulse.js';
 
 export type { TestPulseResult } from './relay-test-pulse.js';
@@ -42,6 +41,11 @@ export interface SafetyLoopOptions {
   /** The IO plugin of each Firmata board (default: firmata-io on the board's serial port). Tests inject TestIO. */
   boardIo?: (board: BoardConfig) => IoPlugin;
   /**
+   * Reload swap: the running loop whose output devices (same definition), journal file and last
+   * write this loop takes over. Call `takeOver.handOver()` and then `start()` in the same turn.
+   */
+  takeOver?: SafetyLoop;
+  /**
    * A config reload inside a running process: the point table already holds fresh readings, so
    * outputs are decided from them at once instead of starting cut. Holds still come back from the store.
    */
@@ -63,8 +67,7 @@ export interface SafetyLoopOptions {
 export const safetyLoopDefaults = {
   tickMs: 250,
   actuationStartGraceMs: 5_000,
-  boardIo: (board: BoardConfig): IoPlugin =>
-    createFirmataIo(board.firmata.path, { baudRate: board.firmata.baudRate, reportVersionTimeoutMs: board.firmata.reportVersionTimeoutMs }),
+  boardIo: outputDriverDefaults.boardIo,
   minPulseMs: relayTestPulseBounds.minPulseMs,
   maxPulseMs: relayTestPulseBounds.maxPulseMs,
 } as const;
@@ -92,22 +95,27 @@ export interface CycleStats {
   lastCycleMono: number;
   /** Longest single cycle (rules + issuing the writes), ms. */
   maxCycleMs: number;
+  /** Longest time between two timer cycles, ms (tickMs when nothing delays the loop; reloads included). */
+  maxTickGapMs: number;
+  lastTickMono: number;
 }
 
 export class SafetyLoop {
   readonly engine: SafetyEngine;
   private readonly journal: RecordJournal;
   private readonly reportedRuns = new WeakSet<ActuationReport[]>();
-  private readonly cycleCounters: CycleStats = { cycles: 0, lastCycleMono: 0, maxCycleMs: 0 };
+  /** Shared with the loop that takes over on a reload: the cadence is the kernel's, not one loop's. */
+  private readonly cycleCounters: CycleStats;
   private readonly writeAhead: WriteAheadJournal | undefined;
   /** Set while the outputs are in the fail-safe state (the cycle failed). */
   private failSafe: FailSafeState | undefined;
   /** Output devices still waiting for their first chance at start (no actuation alarm for them yet). */
-  private readonly firstChancePending = new Set<string>();
+  private readonly firstChancePending: Set<string>;
   private startedAtMono = 0;
   private readonly actuator: OutputActuator;
-  private readonly drivers = new Map<string, OutputDriver>();
-  private readonly boards: ReconnectingBoard[] = [];
+  private readonly outputDrivers: OutputDriverSet;
+  /** Stopped by a reload swap: its devices belong to the next loop now. */
+  private handedOver = false;
   private readonly log: Logger;
   private readonly tickMs: number;
   private readonly listeners: SafetyEventListener[] = [];
@@ -129,6 +137,7 @@ export class SafetyLoop {
     if (!Number.isFinite(this.tickMs) || this.tickMs < 10) throw new TypeError(`SafetyLoop: tickMs must be ≥ 10, got ${String(opts.tickMs)}`);
     const { config, devicesById, profiles } = opts.loaded;
     this.journal = opts.journal;
+    this.cycleCounters = opts.takeOver?.cycleCounters ?? { cycles: 0, lastCycleMono: 0, maxCycleMs: 0, maxTickGapMs: 0, lastTickMono: 0 };
     let journal: SafetyJournalLike = this.journal;
     if (opts.writeAheadPath !== undefined) {
       // What a killed predecessor wrote ahead was imported into the store before the kernel
@@ -138,25 +147,23 @@ export class SafetyLoop {
       journal = this.writeAhead;
     }
     this.engine = new SafetyEngine({ config, journal, wallClock: opts.clock.wall, warmStart: opts.warmStart === true });
-    for (const board of config.boards ?? []) this.drivers.set(board.id, this.openBoard(board));
-    for (const deviceId of new Set(config.outputs.map((o) => o.device))) {
-      if (this.drivers.has(deviceId)) continue;
-      const device = devicesById.get(deviceId);
-      if (!device) throw new TypeError(`SafetyLoop: output device "${deviceId}" is neither a device nor a board of the config`);
-      const profile = profiles.get(device.profile)!;
-      const master = opts.masterFor(device.bus);
-      const driver = RelayModuleDriver.fromProfile(device.id, profile, master, device.unit);
-      driver.on('offline', (err) => {
-        if (this.firstChancePending.has(device.id)) this.log.info({ device: device.id, err: err.message }, 'output module not reachable yet (its bus is still opening)');
-        else this.log.error({ device: device.id, err: err.message }, 'output module unreachable: its outputs are not confirmed');
-      });
-      driver.on('online', () => this.log.info({ device: device.id }, 'output module reachable'));
-      // The bus is open: from the next write on, an unconfirmed command is a real fault.
-      master.on('open', () => this.firstChancePending.delete(device.id));
-      this.drivers.set(device.id, driver);
-    }
-    for (const id of this.drivers.keys()) this.firstChancePending.add(id);
-    this.actuator = new OutputActuator({ outputs: config.outputs, drivers: this.drivers });
+    this.outputDrivers = new OutputDriverSet({
+      loaded: opts.loaded,
+      masterFor: opts.masterFor,
+      ...(opts.boardIo ? { boardIo: opts.boardIo } : {}),
+      log: this.log,
+      events: {
+        boardReady: () => {
+          if (this.running) this.cycle(false);
+        },
+        acknowledge: (operator, log, what) => this.fromBoard(log, what, () => this.acknowledge(operator)),
+        unlock: (cmd, log, what) => this.fromBoard(log, what, () => this.manualUnlock(cmd)),
+      },
+      ...(opts.takeOver ? { takeOver: opts.takeOver.outputDrivers } : {}),
+    });
+    this.firstChancePending = this.outputDrivers.firstChancePending;
+    // The running loop's last writes land before this one's first (no stale write after a swap).
+    this.actuator = new OutputActuator({ outputs: config.outputs, drivers: this.outputDrivers.drivers, ...(opts.takeOver ? { after: opts.takeOver.actuator.idle() } : {}) });
     this.pulses = new RelayTestPulses({ decisions: () => this.lastDecisions, drive: (d) => this.drive(d), running: () => this.running });
   }
 
@@ -208,7 +215,7 @@ export class SafetyLoop {
 
   async stop(): Promise<void> {
     if (!this.running) {
-      for (const b of this.boards) b.close();
+      if (!this.handedOver) this.outputDrivers.close();
       return;
     }
     this.running = false;
@@ -216,9 +223,31 @@ export class SafetyLoop {
     // A relay test in progress ends now and hands its output back before the loop stops.
     await this.pulses.endAll();
     await this.actuator.idle();
-    for (const b of this.boards) b.close();
+    this.outputDrivers.close();
     await this.journal.close();
     this.writeAhead?.close();
+  }
+
+  /**
+   * Reload swap (edge/kernel/safety-kernel.ts): the loop built for the new config with
+   * `takeOver: this` exists; this one stops now, in the same turn as that one starts, so no tick is
+   * missed. Devices it handed over stay open, the journal (shared) too; queued writes are dropped
+   * (the next loop decides afresh), the one on the wire finishes before the next loop's first.
+   */
+  handOver(): void {
+    if (!this.running) throw new Error('SafetyLoop.handOver: the loop is not running');
+    this.running = false;
+    this.handedOver = true;
+    if (this.timer) clearInterval(this.timer);
+    this.actuator.dropQueued();
+    this.outputDrivers.release();
+    // Only the file descriptor: records not yet stored stay in the file for the next loop's writer.
+    this.writeAhead?.close();
+  }
+
+  /** A relay test is running: a reload waits until it ends (it owns one output meanwhile). */
+  relayTestRunning(): boolean {
+    return this.pulses.busy();
   }
 
   cycleStats(): CycleStats {
@@ -319,40 +348,6 @@ export class SafetyLoop {
     this.cycle(false);
   }
 
-  /** A Firmata board as an output driver; its acknowledge button and unlock keys become engine commands. */
-  private openBoard(config: BoardConfig): OutputDriver {
-    const log = this.log.child({ board: config.id });
-    // A fresh IO (serial port) and johnny-five board on every (re)open: an unplugged panel comes
-    // back by itself once it is plugged in again. Until then its outputs report unconfirmed.
-    const board = new ReconnectingBoard({
-      id: config.id,
-      open: () =>
-        new JohnnyFiveBoard({
-          id: config.id,
-          io: (this.opts.boardIo ?? safetyLoopDefaults.boardIo)(config),
-          outputs: config.outputs,
-          ...(config.acknowledgeButton ? { acknowledgeButton: config.acknowledgeButton } : {}),
-          unlockKeys: config.unlockKeys,
-          readyTimeoutMs: config.readyTimeoutMs,
-        }),
-    });
-    this.boards.push(board);
-    board.on('offline', (err) => {
-      if (this.firstChancePending.delete(config.id)) log.warn({ err: err.message }, 'board not answering at start: its outputs are not confirmed; reopening');
-      else log.error({ err: err.message }, 'board unreachable: its outputs are not confirmed; reopening');
-    });
-    // Drive its outputs as soon as it can take them instead of waiting for the next tick.
-    board.on('online', () => {
-      this.firstChancePending.delete(config.id);
-      log.info('board ready');
-      if (this.running) this.cycle(false);
-    });
-    const operator = config.acknowledgeButton?.operator ?? `${config.id}.acknowledge`;
-    board.on('acknowledge', () => this.fromBoard(log, 'acknowledge button', () => this.acknowledge(operator)));
-    board.on('unlock', (cmd) => this.fromBoard(log, `unlock key of fan ${cmd.fan}`, () => this.manualUnlock(cmd)));
-    return board;
-  }
-
   private fromBoard(log: Logger, what: string, apply: () => void): void {
     try {
       apply();
@@ -381,6 +376,10 @@ export class SafetyLoop {
     c.cycles++;
     c.lastCycleMono = this.opts.clock.mono();
     if (c.lastCycleMono - began > c.maxCycleMs) c.maxCycleMs = c.lastCycleMono - began;
+    if (fromTimer) {
+      if (c.lastTickMono > 0 && began - c.lastTickMono > c.maxTickGapMs) c.maxTickGapMs = began - c.lastTickMono;
+      c.lastTickMono = began;
+    }
     if (fromTimer) this.writeAhead?.compact();
   }
 
