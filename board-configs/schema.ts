@@ -1,6 +1,7 @@
 // Schema of a substation board config (one YAML file per substation). Shape and types only;
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
+import { OFFLINE_PROBE_DEFAULT_MS } from './bus-defaults.js';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
@@ -12,11 +13,7 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, do
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 
 const responseTimeoutMs = z.number().int().min(20).max(10_000).default(300);
-/**
- * How often a device that went offline is probed (one request, so a dead device costs the healthy
- * ones at most one response timeout per probe). 1 s: a repaired device is back within a second.
- */
-export const OFFLINE_PROBE_DEFAULT_MS = 1_000;
+export { OFFLINE_PROBE_DEFAULT_MS };
 const offlineProbeMs = z.number().int().min(200).max(60_000).default(OFFLINE_PROBE_DEFAULT_MS);
 
 export const SerialBusSchema = z.strictObject({
