@@ -11,11 +11,12 @@
 // (CUTOFF_DEBUG=1 prints every trial on stderr.) The store is kept busy by another writer on the
 // gateway's database connection, in transactions of store-rows/10 rows every 100 ms.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createMaster } from '../edge/bus-factory.js';
 import { loadConfig } from '../edge/config/load-config.js';
 import { Gateway } from '../edge/gateway.js';
@@ -178,6 +179,23 @@ interface ChildStats {
   storeTxMeanMs: number;
   storeTxMaxMs: number;
   readingsWritten: number;
+  /** Longest event-loop stall of the safety kernel process during the trials, ms. */
+  kernelMaxStallMs: number;
+  /** The same for the gateway's main process (store load, capabilities), ms: what the kernel no longer shares. */
+  mainMaxStallMs: number;
+  /** Resident set of the gateway: main process and kernel process, bytes. */
+  rssMainBytes: number;
+  rssKernelBytes: number;
+}
+
+/** VmRSS of a process from /proc (bytes); 0 where /proc is not there. */
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Child: either the bare baseline loop, or the gateway with a busy store. Talks JSON lines on stdout. */
@@ -220,9 +238,14 @@ async function childMain(argv: string[]): Promise<void> {
     txMs.push(performance.now() - t0);
     rows += perTx;
   }, 100);
+  const mainStall = monitorEventLoopDelay({ resolution: 1 });
+  mainStall.enable();
+  await gateway.safety.resetStallFigure();
   say({ type: 'ready' });
   await new Promise<void>((done) => process.once('SIGTERM', () => done()));
   clearInterval(load);
+  mainStall.disable();
+  await gateway.safety.sync();
   const seconds = (performance.now() - started) / 1000;
   const status = gateway.status();
   say({
@@ -231,6 +254,10 @@ async function childMain(argv: string[]): Promise<void> {
     storeTxMeanMs: txMs.reduce((a, b) => a + b, 0) / Math.max(1, txMs.length),
     storeTxMaxMs: Math.max(0, ...txMs),
     readingsWritten: status.store.written,
+    kernelMaxStallMs: status.kernel.maxStallMs,
+    mainMaxStallMs: mainStall.max / 1e6,
+    rssMainBytes: rssOf(process.pid),
+    rssKernelBytes: status.kernel.pid !== null && status.kernel.pid !== process.pid ? rssOf(status.kernel.pid) : 0,
   } satisfies ChildStats);
   await gateway.stop();
 }
@@ -343,6 +370,8 @@ export default async function cutoffBench(ctx: BenchContext): Promise<void> {
     if (stats) {
       ctx.report({ figure: 'store load during the trials (readings + other writers, rows/s)', value: stats.storeRowsPerSec, unit: 'rows/s', baseline: null });
       ctx.report({ figure: 'longest store transaction blocking the gateway event loop', value: round2(stats.storeTxMaxMs), unit: 'ms', baseline: null });
+      ctx.report({ figure: 'safety kernel event-loop max stall during the trials (goal ≤ 5 ms; baseline: the gateway main process with the busy store)', value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(stats.mainMaxStallMs) });
+      ctx.report({ figure: 'RSS of the gateway: main + safety kernel process (baseline: the main process alone)', value: Math.round((stats.rssMainBytes + stats.rssKernelBytes) / 1e6), unit: 'MB', baseline: Math.round(stats.rssMainBytes / 1e6) });
     }
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -170,6 +170,11 @@ export class SafetyClient {
     void this.call('requestSignal', [source, outputId, on]).catch(() => undefined);
   }
 
+  /** Start the kernel's event-loop stall figure afresh (a bench measures from its first trial, not from start-up). */
+  resetStallFigure(): Promise<void> {
+    return this.call('resetStall', []) as Promise<void>;
+  }
+
   /** Resolves once the mirror holds the kernel's state as of now (a round trip). */
   sync(): Promise<void> {
     return this.call('sync', []) as Promise<void>;
