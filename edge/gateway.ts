@@ -264,6 +264,11 @@ export class Gateway {
     return this.kernel ? this.kernel.client.processFault(reason) : Promise.resolve();
   }
 
+  /** Wait at most timeoutMs until the safety records received from the kernel are in the store (process-guard.ts). */
+  settleRecords(timeoutMs: number): Promise<boolean> {
+    return this.kernel ? this.kernel.settle(timeoutMs) : Promise.resolve(true);
+  }
+
   status(): GatewayStatus {
     const { config } = this.loaded;
     const k = this.kernel ? this.kernel.state() : undefined;
