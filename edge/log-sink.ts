@@ -24,7 +24,7 @@ export const logSinkDefaults = {
   endTimeoutMs: 2_000,
 } as const;
 
-export type LogSinkOptions = Partial<{ -readonly [K in keyof typeof logSinkDefaults]: (typeof logSinkDefaults)[K] }>;
+export type LogSinkOptions = { -readonly [K in keyof typeof logSinkDefaults]?: number };
 
 export interface LogSinkStats {
   /** Lines handed to the file system. */
