@@ -72,7 +72,11 @@ export class LogSink {
 
   /** pino's stream interface. Never throws, never waits. */
   write(line: string): boolean {
-    if (this.ended) return false;
+    if (this.ended) {
+      // After close (a late line from a stopping part): lost, and counted as such.
+      this.counters.dropped++;
+      return false;
+    }
     const bytes = Buffer.byteLength(line);
     if (this.pendingBytes() + bytes > this.o.maxPendingBytes) {
       this.counters.dropped++;

@@ -139,6 +139,9 @@ describe('full data-dir file system (real tmpfs, separate gateway process)', () 
     );
     expect(Math.max(...cutMs)).toBeLessThan(2_000);
     expect(stillFull.log.failures, 'the log met the full disk too').toBeGreaterThan(0);
+    // …and a technician sees it in `minegate status`.
+    const text = await runCli(['status', '--data-dir', dataDir]);
+    expect(text.stdout).toMatch(/^log: \d+ line\(s\) dropped, writes failing \(ENOSPC\)$/m);
 
     // Space returns: the records of the cut and of the release reach the store.
     fs.unfill();

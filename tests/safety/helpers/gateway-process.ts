@@ -9,7 +9,7 @@ import { built, repoRoot } from '../../helpers/built.js';
 export interface GatewayProcess {
   process: ChildProcess;
   output(): string;
-  /** Exit code (null when killed by a signal) and when it came (performance.now()). */
+  /** Exit code (null when killed by a signal) and when the process exited (performance.now()); resolves once its kernel child is gone too. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
@@ -21,8 +21,13 @@ export function startGatewayProcess(config: string, dataDir: string, env: NodeJS
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  // 'exit', not 'close': the kernel child shares stdout/stderr and may hold them a moment longer.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+  // Resolves on 'close': the kernel child shares stdout/stderr, so by then it is gone too and a
+  // restart cannot meet it on the buses or the write-ahead file. `at` is the gateway's own 'exit'.
+  let exitAt = 0;
+  child.once('exit', () => (exitAt = performance.now()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, at: exitAt || performance.now() })),
+  );
   return { process: child, output: () => out, exited };
 }
 
