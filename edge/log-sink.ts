@@ -102,12 +102,18 @@ export class LogSink {
   settle(timeoutMs: number = this.o.endTimeoutMs): Promise<boolean> {
     if (this.idle()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
-      this.idleWaiters.push(() => {
+      const waiter = (): void => {
         clearTimeout(timer);
         resolve(true);
-      });
+      };
+      // A waiter that gave up leaves the list (a disk full for hours must not collect them).
+      const timer = setTimeout(() => {
+        const i = this.idleWaiters.indexOf(waiter);
+        if (i >= 0) this.idleWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.idleWaiters.push(waiter);
     });
   }
 
