@@ -10,7 +10,7 @@ import type { ModbusMasterStats } from '../protocols/modbus/master.js';
 import type { Capability, CapabilityContext } from './capability.js';
 import { type Clock, systemClock } from './clock.js';
 import type { LoadedConfig } from './config/load-config.js';
-import type { Logger } from './log.js';
+import { type Logger, logStats } from './log.js';
 import { PointTable } from './point-table.js';
 import { takeConfirmation } from './reload-confirmation.js';
 import type { StatusSection } from './status-view.js';
@@ -72,6 +72,8 @@ export interface GatewayStatus {
   alarms: KernelState['alarms'];
   /** The safety kernel's cadence: cycles, age of the last one, worst stall, dropped copies. */
   kernel: { alive: boolean; pid: number | null; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxTickGapMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
+  /** The log file: lines dropped (disk full, stalled, pipe gone) and the newest write error; zeros when logging nowhere. */
+  log: { dropped: number; failures: number; lastError: string | null };
   /** Machine-readable status of each started capability, by name. */
   capabilities: Record<string, unknown>;
 }
@@ -314,6 +316,11 @@ export class Gateway {
     return this.kernel ? this.kernel.client.processFault(reason) : Promise.resolve();
   }
 
+  /** Wait at most timeoutMs until the safety records received from the kernel are in the store (process-guard.ts). */
+  settleRecords(timeoutMs: number): Promise<boolean> {
+    return this.kernel ? this.kernel.settle(timeoutMs) : Promise.resolve(true);
+  }
+
   status(): GatewayStatus {
     const { config } = this.loaded;
     const k = this.kernel ? this.kernel.state() : undefined;
@@ -338,6 +345,7 @@ export class Gateway {
         maxStallMs: k?.maxStallMs ?? 0,
         dropped: k?.dropped ?? { readings: 0, logs: 0 },
       },
+      log: (({ dropped, failures, lastError }) => ({ dropped, failures, lastError }))(logStats(this.opts.logger) ?? { dropped: 0, failures: 0, lastError: null }),
       capabilities: Object.fromEntries(this.running.filter((c) => c.statusJson).map((c) => [c.name, c.statusJson!()])),
     };
   }

@@ -1,8 +1,10 @@
 // One JSON-lines log per gateway, written asynchronously so logging never stalls polling.
 // Modules take a child logger: createLogger(...).child({ module: 'poller' }).
-import { mkdirSync } from 'node:fs';
+// The file is written by LogSink (log-sink.ts), not sonic-boom: a full disk, a dead card or a closed
+// pipe costs log lines (counted in logStats()), never the process, and no exit path can spin on it.
 import { join } from 'node:path';
 import { pino, type Logger as PinoLogger } from 'pino';
+import { LogSink, type LogSinkOptions, type LogSinkStats } from './log-sink.js';
 
 export type Logger = PinoLogger;
 
@@ -12,6 +14,8 @@ export interface LoggerOptions {
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   level?: string;
   name?: string;
+  /** Buffer and retry limits of the file writer (tests). */
+  sink?: LogSinkOptions;
 }
 
 export const loggerDefaults = { level: 'info', name: 'minegate', fileName: 'minegate.log' } as const;
@@ -30,21 +34,27 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   if (typeof opts.dataDir !== 'string' || opts.dataDir.trim() === '') {
     throw new TypeError(`createLogger: dataDir must be a directory path, got ${JSON.stringify(opts.dataDir)}`);
   }
-  const dir = join(opts.dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  // Async sonic-boom: pino flushes it synchronously on a normal process exit; closeLogger() on shutdown.
-  const destination = pino.destination({ dest: join(dir, loggerDefaults.fileName), sync: false, mkdir: true });
-  return pino(options, destination);
+  // The directory and file are made by the sink, in the background: a data dir that cannot take
+  // them now (full, read-only) must not stop the gateway from starting; the sink keeps retrying.
+  return pino(options, new LogSink(join(opts.dataDir, 'logs', loggerDefaults.fileName), opts.sink));
 }
 
-/** Flush everything buffered to disk and close the log file (any logger or child of it). */
-export async function closeLogger(logger: Logger): Promise<void> {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { end?: () => void; once?: (event: string, cb: () => void) => void; destroyed?: boolean }
-    | undefined;
-  if (!stream || typeof stream.end !== 'function' || typeof stream.once !== 'function' || stream.destroyed) return;
-  await new Promise<void>((resolveClosed) => {
-    stream.once!('close', resolveClosed);
-    stream.end!();
-  });
+function sinkOf(logger: Logger): LogSink | undefined {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  return stream instanceof LogSink ? stream : undefined;
+}
+
+/** The log file's counters (lines written, dropped, failures); undefined for a logger that logs nowhere. */
+export function logStats(logger: Logger): LogSinkStats | undefined {
+  return sinkOf(logger)?.stats();
+}
+
+/** Wait (at most timeoutMs) until what is buffered is written; false if it was not. Never throws. */
+export function settleLogger(logger: Logger, timeoutMs?: number): Promise<boolean> {
+  return sinkOf(logger)?.settle(timeoutMs) ?? Promise.resolve(true);
+}
+
+/** Write what is buffered (at most timeoutMs, default 2 s) and close the log file (any logger or child of it). */
+export async function closeLogger(logger: Logger, timeoutMs?: number): Promise<void> {
+  await sinkOf(logger)?.end(timeoutMs);
 }

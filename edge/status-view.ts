@@ -37,7 +37,9 @@ export function renderStatus(status: GatewayStatus, extra: readonly StatusSectio
   const s = status.store;
   const store =
     `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}` +
-    (s.capacity ? `\n  ${describeCapacity(s.capacity)}` : '');
+    (s.capacity ? `\n  ${describeCapacity(s.capacity)}` : '') +
+    // Only when it matters: a log that loses lines (full or failing disk) is worth a technician's look.
+    (status.log?.dropped || status.log?.lastError ? `\nlog: ${status.log.dropped} line(s) dropped${status.log.lastError ? `, writes failing (${status.log.lastError})` : ''}` : '');
   const outputs = renderTable(
     [{ header: 'output' }, { header: 'kind' }, { header: 'state' }, { header: 'confirmed' }, { header: 'held by' }],
     status.outputs.map((o) => [o.id, o.kind, o.energize ? 'ON' : 'OFF (cut)', o.confirmed === null ? 'pending' : o.confirmed ? 'yes' : `NO ${o.error ?? ''}`.trim(), o.holds.join(', ')]),

@@ -12,6 +12,8 @@ import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import type { Gateway } from '../gateway.js';
 import { GatewaySupervisor } from '../gateway-supervisor.js';
 import { MetricsCapability } from '../metrics-capability.js';
+import { FaultInjectCapability } from '../fault-inject-capability.js';
+import { installProcessGuard } from '../process-guard.js';
 import { pidFile } from '../reload-confirmation.js';
 import { closeLogger, createLogger, type Logger } from '../log.js';
 import { clip, renderLiveScreen } from '../live-screen.js';
@@ -47,12 +49,29 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
   // one over the relay module.
   await assertNoGatewayRunning(dataDir);
+  // Test/commissioning hook (README): checked before anything starts, so a typo is a plain error.
+  const injection = FaultInjectCapability.fromEnv();
   const logger = createLogger({ dataDir, level: opts.logLevel });
+  // From here on, a fault nobody caught drives the fail-safe outputs and exits 70 within 2 s.
+  let guarded: GatewaySupervisor | undefined;
+  const current = (): Gateway | undefined => {
+    try {
+      return guarded?.current;
+    } catch {
+      return undefined; // not started yet, or between two gateways of a reload
+    }
+  };
+  const removeGuard = installProcessGuard({
+    logger,
+    failSafe: async (reason) => current()?.failSafe(reason),
+    settleRecords: async (timeoutMs) => current()?.settleRecords(timeoutMs) ?? true,
+  });
   const stopExtra = before ? await before() : async () => {};
   // Before the capabilities are chosen: the demo points the config's sync section at its own platform.
   const platform = upstream ? await upstream(first, dataDir, logger).catch(async (err: unknown) => {
     await stopExtra();
     await closeLogger(logger);
+    removeGuard();
     throw err;
   }) : undefined;
   // Personnel positioning, electronic seals and upstream sync run when the config has their sections;
@@ -61,15 +80,18 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     ...defaultCapabilities(loaded),
     ...(platform ? [platform.capability] : []),
     ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: opts.metricsPort })] : []),
+    ...(injection ? [new FaultInjectCapability(injection.injection)] : []),
   ];
   // The demo points every (re)loaded version of the file at its own platform, so edits do apply.
   const supervisor = new GatewaySupervisor(configFile, { dataDir, logger, capabilities: capabilitiesFor, prepare: platform ? (l) => platform.pointAt(l) : undefined });
+  guarded = supervisor;
   const stopAll = async (): Promise<void> => {
     await supervisor.stop();
     await platform?.stop();
     await stopExtra();
     rmSync(pidFile(dataDir), { force: true });
     await closeLogger(logger);
+    removeGuard();
   };
   // Technician commands (status, cut, unlock, relay test …) act through this socket; it follows the
   // gateway across reloads.

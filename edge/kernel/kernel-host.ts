@@ -255,6 +255,14 @@ export class KernelHost {
     });
   }
 
+  /** Wait at most timeoutMs for the records received so far to be in the store; true when they are. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.journal.flush(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    return this.journal.settled();
+  }
+
   private lost(why: string): void {
     if (this.stopping) return;
     this.stopping = true;

@@ -3,24 +3,15 @@
 // points around the coil-off write: in the very callback where the simulated relay module
 // receives the write, and 1–9 ms and 15–60 ms after it. Each kill is followed by a restart on the same
 // data dir (the next trial's gateway); after it, every cut that reached the relay is in the store.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { built, repoRoot } from '../helpers/built.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { type GatewayProcess, startGatewayProcess } from './helpers/gateway-process.js';
 import { COIL, FIELD, ScenarioRig } from './scenario-rig.js';
 
 const KILL_OFFSETS_MS = [0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 20, 30, 40, 50, 60];
-
-function startGateway(config: string, dataDir: string): { process: ChildProcess; exited: Promise<unknown>; output: () => string } {
-  const child = spawn(process.execPath, [built('edge/cli.js'), 'run', '--config', config, '--data-dir', dataDir, '--refresh-ms', '60000'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { process: child, exited: new Promise((resolve) => child.on('close', resolve)), output: () => out };
-}
 
 /** Records of heading-power changing state: whatever rule cut it (the methane cut, or a fault lockout when a loaded box lets T1 go stale), a cut of a permitted output is a power-off record. */
 function powerRecords(dataDir: string, type: 'power-off' | 'power-on'): number {
@@ -42,7 +33,7 @@ const cutRecords = (dataDir: string) => powerRecords(dataDir, 'power-off');
 
 describe('record durability under SIGKILL', () => {
   let rig: ScenarioRig | undefined;
-  let current: ReturnType<typeof startGateway> | undefined;
+  let current: GatewayProcess | undefined;
   afterEach(async () => {
     if (current && current.process.exitCode === null && current.process.signalCode === null) current.process.kill('SIGKILL');
     await current?.exited;
@@ -58,7 +49,7 @@ describe('record durability under SIGKILL', () => {
     for (const [trial, offset] of KILL_OFFSETS_MS.entries()) {
       rig.methane(FIELD.t1, 0.3);
       const energised = powerRecords(rig.dataDir, 'power-on');
-      const gw = startGateway(config, rig.dataDir);
+      const gw = startGatewayProcess(config, rig.dataDir);
       current = gw;
       // Running: this gateway released its start-up hold and energised the heading itself (the
       // simulated module's coils start on, so the coils alone prove nothing), and a restart has
@@ -89,7 +80,7 @@ describe('record durability under SIGKILL', () => {
     }
     // The last restart.
     rig.methane(FIELD.t1, 0.3);
-    const last = startGateway(config, rig.dataDir);
+    const last = startGatewayProcess(config, rig.dataDir);
     current = last;
     await waitFor(() => rig!.coil(COIL.heading), { timeoutMs: 20_000, what: 'final restart running' });
     expect(cutsSeenAtRelay).toBe(KILL_OFFSETS_MS.length);
