@@ -2,51 +2,18 @@
 // SIGKILL while a zone is cut, and started again on the same data dir. The relay coil of that zone
 // is watched on the simulator side the whole time: it must never be energised before fresh
 // readings allow it. The simulator, the Firmata panel and the PTY live in this test process.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { built, repoRoot } from '../helpers/built.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { type GatewayProcess, reap, startGatewayProcess, storeQuery } from './helpers/gateway-process.js';
 import { COIL, FIELD, ScenarioRig } from './scenario-rig.js';
-
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startGatewayProcess(config: string, dataDir: string): Child {
-  const child = spawn(process.execPath, [built('edge/cli.js'), 'run', '--config', config, '--data-dir', dataDir, '--refresh-ms', '60000'], {
-    cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { process: child, output: () => out, exited };
-}
-
-/** Rows of the gateway's own store, read the way a technician's tool would (read-only, WAL). */
-function storeQuery<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(dataDir, 'minegate.db'), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 describe('restart safety after SIGKILL (separate gateway process)', () => {
   let rig: ScenarioRig | undefined;
-  const children: Child[] = [];
+  const children: GatewayProcess[] = [];
   afterEach(async () => {
-    for (const c of children.splice(0)) {
-      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
-      await c.exited;
-    }
+    await reap(children);
     await rig?.close();
     rig = undefined;
   });
