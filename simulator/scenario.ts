@@ -57,8 +57,11 @@ export type Follows = z.infer<typeof FollowsSchema>;
 export const WatchdogSchema = z.strictObject({
   /** The writable coil the master toggles (an output of kind heartbeat in the board config). */
   heartbeat: z.string().min(1),
-  /** Heartbeat silence (ms) after which the guarded coils drop to off. */
-  timeoutMs: z.number().int().min(50).max(600_000).default(1500),
+  /**
+   * Heartbeat silence (ms) after which the guarded coils drop to off. Default 3 s: twelve gateway
+   * ticks, and above the heartbeat's pause during a config reload (up to 1.6 s measured).
+   */
+  timeoutMs: z.number().int().min(50).max(600_000).default(3000),
   /** The coils dropped on a trip; default every writable coil but the heartbeat. */
   coils: z.array(z.string().min(1)).min(1).optional(),
 });

@@ -454,7 +454,8 @@ export class SubstationSimulator {
 
   private wireDevice(bus: SimBus, d: SimDevice): void {
     d.device.on('change', (c) => {
-      if (c.source === 'wire') this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: ${c.channel} ${String(c.previous)} → ${String(c.value)} (written by the gateway)`);
+      // The heartbeat toggles every gateway tick: its watchdog logs trips and re-arms instead.
+      if (c.source === 'wire' && c.channel !== d.watchdog?.heartbeat) this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: ${c.channel} ${String(c.previous)} → ${String(c.value)} (written by the gateway)`);
       for (const follower of bus.devices) {
         const follows = follower.config.follows;
         if (follows && follows.channel === c.channel && this.leaderOf(bus, follower) === d) this.scheduleFollow(bus, follower);

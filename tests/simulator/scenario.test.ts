@@ -53,7 +53,7 @@ describe('shipped scenarios', () => {
       '6:fan-run-sensor',
     ]);
     // The relay module's watchdog guards the heading power only (the local fan keeps ventilating).
-    expect(demo.buses[1]!.devices[0]!.watchdog).toEqual({ heartbeat: 'heartbeat', timeoutMs: 1500, coils: ['coil0'] });
+    expect(demo.buses[1]!.devices[0]!.watchdog).toEqual({ heartbeat: 'heartbeat', timeoutMs: 3000, coils: ['coil0'] });
     expect(demo.buses[1]!.devices.map((d) => [d.unit, d.profile, d.follows && `${d.follows.unit}.${d.follows.channel}/${d.follows.delayMs}`])).toEqual([
       [1, 'watchdog-relay-module', undefined],
       [2, 'feed-sensor', '1.coil0/300'],
