@@ -53,6 +53,20 @@ export const FollowsSchema = z.strictObject({
 });
 export type Follows = z.infer<typeof FollowsSchema>;
 
+/** simulator/relay-watchdog.ts: the module drops its guarded coils when the heartbeat stops toggling. */
+export const WatchdogSchema = z.strictObject({
+  /** The writable coil the master toggles (an output of kind heartbeat in the board config). */
+  heartbeat: z.string().min(1),
+  /**
+   * Heartbeat silence (ms) after which the guarded coils drop to off. Default 3 s: twelve gateway
+   * ticks, and above the heartbeat's pause during a config reload (up to 1.6 s measured).
+   */
+  timeoutMs: z.number().int().min(50).max(600_000).default(3000),
+  /** The coils dropped on a trip; default every writable coil but the heartbeat. */
+  coils: z.array(z.string().min(1)).min(1).optional(),
+});
+export type Watchdog = z.infer<typeof WatchdogSchema>;
+
 const ChannelValueSchema = z.union([z.number(), z.boolean()]);
 
 export const ScenarioDeviceSchema = z.strictObject({
@@ -70,6 +84,8 @@ export const ScenarioDeviceSchema = z.strictObject({
   status: StatusFlagsSchema.optional(),
   /** Mirror another device's channel after a delay: a feed sensor behind a relay-driven contactor. */
   follows: FollowsSchema.optional(),
+  /** A hardware watchdog on the heartbeat coil (relay modules). */
+  watchdog: WatchdogSchema.optional(),
 });
 export type ScenarioDevice = z.infer<typeof ScenarioDeviceSchema>;
 
@@ -408,6 +424,21 @@ function checkDevice(device: ScenarioDevice, profile: Profile, bus: ScenarioBus,
     }
   }
   if (device.status) checkStatusFlags(device.status, profile, path('status'), issue);
+  if (device.watchdog) checkWatchdog(device.watchdog, profile, path('watchdog'), issue);
+}
+
+function checkWatchdog(watchdog: Watchdog, profile: Profile, path: PropertyKey[], issue: IssueSink): void {
+  const coils = Object.entries(profile.channels).filter(([, ch]) => ch.table === 'coil' && ch.writable).map(([name]) => name);
+  const known = (name: string): boolean => coils.includes(name);
+  const list = coils.length > 0 ? `its writable coils are ${coils.join(', ')}` : 'it has no writable coil';
+  if (!known(watchdog.heartbeat)) issue([...path, 'heartbeat'], `${profile.name} has no writable coil "${watchdog.heartbeat}"; ${list}`);
+  const seen = new Set<string>();
+  (watchdog.coils ?? []).forEach((coil, i) => {
+    if (!known(coil)) issue([...path, 'coils', i], `${profile.name} has no writable coil "${coil}"; ${list}`);
+    else if (coil === watchdog.heartbeat) issue([...path, 'coils', i], `"${coil}" is the heartbeat itself; the watchdog drops the other coils`);
+    else if (seen.has(coil)) issue([...path, 'coils', i], `"${coil}" is listed twice`);
+    seen.add(coil);
+  });
 }
 
 function checkStatusFlags(flags: z.infer<typeof StatusFlagsSchema>, profile: Profile, path: PropertyKey[], issue: IssueSink): void {

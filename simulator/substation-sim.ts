@@ -10,6 +10,7 @@ import { SimulatorError } from './errors.js';
 import { ModbusSlaveServer, type ServerEndpoint } from './modbus-server.js';
 import { PtyPair, PtyPairError } from './pty-pair.js';
 import { type ReaderNetwork, startReaderNetwork } from './personnel/reader-network.js';
+import { RelayWatchdog } from './relay-watchdog.js';
 import type { FaultKind, Scenario, ScenarioBus, ScenarioDevice, ScenarioEvent, SealLink, UncardedCrossing } from './scenario.js';
 import { VirtualEnergyMeter } from './seals/energy-meter.js';
 import { VirtualSealCamera } from './seals/seal-camera.js';
@@ -55,6 +56,8 @@ interface SimDevice {
   busId: string;
   config: ScenarioDevice;
   device: ProfileDevice;
+  /** The module's hardware watchdog, when the scenario gives it one. */
+  watchdog?: RelayWatchdog;
   /** Channels driven by a signal program, with the noise seed of each. */
   programs: Map<string, { signal: Signal; seed: number }>;
   /** Channels an event has forced; their program is suspended until the event ends. */
@@ -120,7 +123,8 @@ export class SubstationSimulator {
         for (const [channel, signal] of Object.entries(config.values)) {
           programs.set(channel, { signal, seed: seedFromName(`${bus.id}/${config.unit}/${channel}`, scenario.seed) });
         }
-        simBus.devices.push({ busId: bus.id, config, device, programs, forced: new Set(), stuck: false });
+        const watchdog = config.watchdog ? new RelayWatchdog(device, config.watchdog) : undefined;
+        simBus.devices.push({ busId: bus.id, config, device, programs, forced: new Set(), stuck: false, ...(watchdog ? { watchdog } : {}) });
       }
       this.buses.set(bus.id, simBus);
     }
@@ -186,6 +190,13 @@ export class SubstationSimulator {
   /** The simulated reader network of the scenario's `personnel:` section (null without one, or before start). */
   get readerNetwork(): ReaderNetwork | null {
     return this.network;
+  }
+
+  /** The hardware watchdog of the relay module answering on `unit` of a bus (scenario key `watchdog`). */
+  watchdog(busId: string, unit: number): RelayWatchdog {
+    const watchdog = this.simDevice(busId, unit).watchdog;
+    if (!watchdog) throw new SimulatorError('unknown-device', `${busId} unit ${unit} has no watchdog in scenario "${this.scenario.name}"`, { busId, unit });
+    return watchdog;
   }
 
   /** The seal camera answering on `unit` of a bus (tests: personIn, reboot, setTamper). */
@@ -443,12 +454,19 @@ export class SubstationSimulator {
 
   private wireDevice(bus: SimBus, d: SimDevice): void {
     d.device.on('change', (c) => {
-      if (c.source === 'wire') this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: ${c.channel} ${String(c.previous)} → ${String(c.value)} (written by the gateway)`);
+      // The heartbeat toggles every gateway tick: its watchdog logs trips and re-arms instead.
+      if (c.source === 'wire' && c.channel !== d.watchdog?.heartbeat) this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: ${c.channel} ${String(c.previous)} → ${String(c.value)} (written by the gateway)`);
       for (const follower of bus.devices) {
         const follows = follower.config.follows;
         if (follows && follows.channel === c.channel && this.leaderOf(bus, follower) === d) this.scheduleFollow(bus, follower);
       }
     });
+    d.watchdog?.on('trip', ({ coils, silentMs }) =>
+      this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: watchdog tripped, heartbeat ${d.watchdog!.heartbeat} silent for ${silentMs} ms: ${coils.join(', ')} off (latched)`),
+    );
+    d.watchdog?.on('rearm', ({ latched }) =>
+      this.log(`${bus.config.id} unit ${d.device.unit} ${d.config.profile}: watchdog re-armed by the heartbeat; ${latched.join(', ') || 'no coil'} stay off until written on`),
+    );
     d.device.on('unit-changed', ({ from, to }) => {
       const clash = bus.devices.find((x) => x !== d && x.device.unit === to);
       if (clash) {
@@ -579,7 +597,12 @@ export class SubstationSimulator {
     const network = this.network;
     this.network = null;
     await network?.stop().catch((err: Error) => this.log(`stop: reader network: ${err.message}`));
-    for (const bus of this.buses.values()) for (const d of bus.devices) clearTimeout(d.followTimer);
+    for (const bus of this.buses.values()) {
+      for (const d of bus.devices) {
+        clearTimeout(d.followTimer);
+        d.watchdog?.stop();
+      }
+    }
     await this.settled();
     const failures: string[] = [];
     for (const bus of this.buses.values()) {

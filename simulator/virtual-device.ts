@@ -92,6 +92,9 @@ interface BitSlot {
   writable: boolean;
 }
 
+/** Given a master's write of `requested` to coil `channel` (now `current`), the value the coil takes. */
+export type CoilGate = (channel: string, requested: boolean, current: boolean) => boolean;
+
 const exception = (code: number): SlaveResponse => ({ kind: 'exception', code });
 
 export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements SlaveDevice {
@@ -109,6 +112,8 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
   private fault: WireFault | null = null;
   private failed = false;
   private delayMs = 0;
+  /** The board's own logic between a master's coil write and the relay (relay-watchdog.ts). */
+  private coilGate: CoilGate | null = null;
 
   constructor(profile: Profile | string, options: ProfileDeviceOptions) {
     super();
@@ -270,6 +275,14 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     this.delayMs = ms;
   }
 
+  /**
+   * Board logic that decides what a master's coil write does to the relay (a tripped watchdog
+   * holds its coils off): the write is still acknowledged, the read-back tells the truth.
+   */
+  setCoilGate(gate: CoilGate | null): void {
+    this.coilGate = gate;
+  }
+
   /** Consulted by the server before each reply. */
   responseDelayMs(): number {
     return this.delayMs;
@@ -341,7 +354,7 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     }
     targets.forEach((slot, i) => {
       const previous = this.bits.coil.get(slot.address)!;
-      this.setBit(slot, values[i]!, 'wire');
+      this.setBit(slot, this.coilGate ? this.coilGate(slot.name, values[i]!, previous) : values[i]!, 'wire');
       this.emit('write', { kind: 'channel', name: slot.name, value: values[i]!, previous });
     });
     return { kind: 'write-ok' };

@@ -49,7 +49,7 @@ describe('demo substation (matches the simulator demo scenario)', () => {
       'wind-1': 'field-bus/4/wind-speed-sensor/1000',
       'temp-1': 'field-bus/5/temperature-sensor/1000',
       'fan-1': 'field-bus/6/fan-run-sensor/1000',
-      'relay-1': 'rs485-tcp/1/relay-module/500',
+      'relay-1': 'rs485-tcp/1/watchdog-relay-module/500',
       'feed-1': 'rs485-tcp/2/feed-sensor/1000',
       'feed-2': 'rs485-tcp/3/feed-sensor/1000',
       // electronic seals and the hoist's energy meter; the pump-room card reader (Modbus FIFO)
@@ -94,6 +94,8 @@ describe('demo substation (matches the simulator demo scenario)', () => {
       ['heading-beacon', 'relay-1', 'coil3', 'beacon', undefined],
       ['store-siren', 'relay-1', 'coil4', 'siren', undefined],
       ['level-siren', 'relay-1', 'coil5', 'evacuation', undefined],
+      // the relay module's watchdog trigger (coil 8 of watchdog-relay-module)
+      ['heartbeat', 'relay-1', 'heartbeat', 'heartbeat', undefined],
     ]);
   });
 });

@@ -122,7 +122,7 @@ export function testScenario(): Yaml {
 export function testConfig(ports: Record<string, number>): Yaml {
   const c = parse(readFileSync(join(repoRoot, 'board-configs/examples/demo-substation.yaml'), 'utf8')) as Yaml;
   for (const bus of c.buses) bus.port = ports[bus.id];
-  for (const d of c.devices) d.pollMs = d.profile === 'relay-module' ? 200 : 250;
+  for (const d of c.devices) d.pollMs = d.profile.endsWith('relay-module') ? 200 : 250;
   c.personnel.readers.line.link.port = ports.line;
   c.personnel.readers.offlineAfterMs = 5 * REPORT_MS * 5;
   c.personnel.readers.fifoPollMs = REPORT_MS;

@@ -48,8 +48,11 @@ function brokenOnEdit(loaded: LoadedConfig): Capability[] {
   ];
 }
 
+/** The relay module's hardware-style watchdog (simulator/relay-watchdog.ts): drops the heading and upstream coils after this long without a heartbeat toggle. */
+const WATCHDOG_MS = 1000;
+
 async function startSupervised(capabilities?: (loaded: LoadedConfig) => Capability[]): Promise<{ file: string }> {
-  rig = await ScenarioRig.start({ gateway: false });
+  rig = await ScenarioRig.start({ gateway: false, watchdogMs: WATCHDOG_MS });
   const file = join(rig.dataDir, 'scenario-substation.yaml');
   writeFileSync(file, rig.configYaml);
   supervisor = new GatewaySupervisor(file, { dataDir: rig.dataDir, logger: createLogger({}), poller: { retryBackoffMs: 50, probeMs: 500 }, ...(capabilities ? { capabilities } : {}) });
@@ -60,7 +63,7 @@ async function startSupervised(capabilities?: (loaded: LoadedConfig) => Capabili
 }
 
 describe('reload as a swap', () => {
-  it('20 reloads: power coils never change, the heartbeat keeps its pace, the kernel process and its cycles carry on', async () => {
+  it('20 reloads: power coils never change (a 1 s relay watchdog never trips), the heartbeat keeps its pace, the kernel process and its cycles carry on', async () => {
     const { file } = await startSupervised();
     const kernelPid = rig!.gateway.status().kernel.pid;
     const changesBefore = rig!.coilChanges.length;
@@ -93,6 +96,8 @@ describe('reload as a swap', () => {
     expect(status.kernel.alive).toBe(true);
     expect(status.kernel.cycles).toBeGreaterThan(cyclesBefore);
     expect(status.kernel.maxTickGapMs).toBeLessThan(3 * TICK_MS);
+    // The module's watchdog saw the heartbeat the whole time: armed, never tripped.
+    expect(rig!.sim.watchdog('relay', 1)).toMatchObject({ state: 'armed', trips: 0 });
     // Still protecting, on the last config: a methane excursion cuts, a good reading below restore releases.
     rig!.methane(FIELD.t1, 1.6);
     await rig!.waitCoil(COIL.heading, false, 2000, 'methane cut after 20 reloads');

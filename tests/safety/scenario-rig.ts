@@ -15,6 +15,7 @@ import type { SafetyEvent } from '../../edge/safety/events.js';
 import { parseScenario } from '../../simulator/scenario.js';
 import { SubstationSimulator } from '../../simulator/substation-sim.js';
 import { PtyPair } from '../../simulator/pty-pair.js';
+import type { RelayWatchdog } from '../../simulator/relay-watchdog.js';
 import type { ProfileDevice } from '../../simulator/virtual-device.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { FirmataDevice } from './helpers/firmata-device.js';
@@ -45,11 +46,18 @@ export interface ScenarioRigOptions {
    * stall the kernel's own event loop; default: its own process, as in production.
    */
   kernel?: 'process' | 'inline';
+  /**
+   * Give the relay module a hardware watchdog on the heartbeat coil (simulator/relay-watchdog.ts)
+   * with this time: when the heartbeat stops, the heading and upstream power coils drop (the local
+   * fan coils are not guarded: a dead substation must not stop ventilation, clause f).
+   */
+  watchdogMs?: number;
 }
 
 export const scenarioRigDefaults = { pollMs: 500, alarmPollMs: 100, faultLockoutHoldMs: 3000, feedTimeoutMs: 1000, standby: false, gateway: true } as const;
 
-function scenarioText(): string {
+function scenarioText(watchdogMs?: number): string {
+  const watchdog = watchdogMs === undefined ? '' : `, watchdog: { heartbeat: coil${COIL.heartbeat}, timeoutMs: ${watchdogMs}, coils: [coil${COIL.heading}, coil${COIL.upstream}] }`;
   return `
 name: safety-scenario
 buses:
@@ -63,7 +71,7 @@ buses:
     listen: { type: rtu-over-tcp, host: 127.0.0.1, port: 0 }
     baudRate: 115200
     devices:
-      - { unit: 1, profile: relay-module, initial: { coil0: true, coil1: true, coil2: true } }
+      - { unit: 1, profile: relay-module, initial: { coil0: true, coil1: true, coil2: true }${watchdog} }
       - { unit: 2, profile: feed-sensor, description: load side of heading power, follows: { unit: 1, channel: coil0, delayMs: 100 } }
       - { unit: 3, profile: feed-sensor, description: load side of fan power, follows: { unit: 1, channel: coil1, delayMs: 100 } }
       - { unit: 4, profile: fan-run-sensor, description: main local fan runs while powered, initial: { airflow: 300 }, follows: { unit: 1, channel: coil1, delayMs: 300 } }
@@ -71,7 +79,7 @@ buses:
 `;
 }
 
-function configText(o: Required<Omit<ScenarioRigOptions, 'dataDir' | 'gateway'>>, ports: { field: number; relay: number }, panelPath: string): string {
+function configText(o: Required<Omit<ScenarioRigOptions, 'dataDir' | 'gateway' | 'watchdogMs'>>, ports: { field: number; relay: number }, panelPath: string): string {
   const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const sensor = (id: string, unit: number) => `  - { id: ${id}, bus: field, unit: ${unit}, profile: methane-sensor, pollMs: ${o.pollMs}, alarmPollMs: ${o.alarmPollMs} }`;
   const gas = (code: string, device: string, role: string) =>
@@ -167,7 +175,7 @@ export class ScenarioRig {
 
   static async start(opts: ScenarioRigOptions = {}): Promise<ScenarioRig> {
     const o = { ...scenarioRigDefaults, ...opts };
-    const sim = new SubstationSimulator(parseScenario(scenarioText(), 'safety-scenario.yaml'));
+    const sim = new SubstationSimulator(parseScenario(scenarioText(opts.watchdogMs), 'safety-scenario.yaml'));
     const pty = await PtyPair.create();
     let panel: FirmataDevice | undefined;
     try {
@@ -219,6 +227,11 @@ export class ScenarioRig {
 
   get relay(): ProfileDevice {
     return this.sim.device('relay', RELAY.module);
+  }
+
+  /** The relay module's hardware watchdog (rig option watchdogMs). */
+  get watchdog(): RelayWatchdog {
+    return this.sim.watchdog('relay', RELAY.module);
   }
 
   field(unit: number): ProfileDevice {

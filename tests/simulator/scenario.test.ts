@@ -52,8 +52,10 @@ describe('shipped scenarios', () => {
       '5:temperature-sensor',
       '6:fan-run-sensor',
     ]);
+    // The relay module's watchdog guards the heading power only (the local fan keeps ventilating).
+    expect(demo.buses[1]!.devices[0]!.watchdog).toEqual({ heartbeat: 'heartbeat', timeoutMs: 3000, coils: ['coil0'] });
     expect(demo.buses[1]!.devices.map((d) => [d.unit, d.profile, d.follows && `${d.follows.unit}.${d.follows.channel}/${d.follows.delayMs}`])).toEqual([
-      [1, 'relay-module', undefined],
+      [1, 'watchdog-relay-module', undefined],
       [2, 'feed-sensor', '1.coil0/300'],
       [3, 'feed-sensor', '1.coil1/300'],
     ]);

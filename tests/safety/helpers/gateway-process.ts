@@ -67,3 +67,20 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Kill what is still running (SIGKILL) and wait for it: the afterEach of such tests. */
+export async function reap(children: GatewayProcess[]): Promise<void> {
+  for (const c of children.splice(0)) {
+    // SIGKILL ends a stopped (SIGSTOP) process too.
+    if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
+    await c.exited;
+  }
+}
+
+/** /proc/<pid>/stat: the scheduler state letter (R, S, T = stopped …) and the parent pid. */
+export function procStat(pid: number): { state: string; ppid: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may contain spaces: split after the last ')'.
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: state!, ppid: Number(ppid) };
+}
