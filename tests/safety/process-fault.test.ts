@@ -23,8 +23,8 @@ describe('a fault in a non-safety part of the gateway process (separate process,
   });
 
   /** The gateway process running normally: it energised the heading itself after its start-up hold (the simulated coils start on, so the coils alone prove nothing). */
-  async function startRunning(env: NodeJS.ProcessEnv = {}): Promise<{ g: GatewayProcess; kernelPid: number }> {
-    rig = await ScenarioRig.start({ gateway: false });
+  async function startRunning(env: NodeJS.ProcessEnv = {}, watchdogMs?: number): Promise<{ g: GatewayProcess; kernelPid: number }> {
+    rig = await ScenarioRig.start({ gateway: false, ...(watchdogMs !== undefined ? { watchdogMs } : {}) });
     const config = join(rig.dataDir, 'substation.yaml');
     writeFileSync(config, rig.configYaml);
     gw = startGatewayProcess(config, rig.dataDir, env);
@@ -94,5 +94,26 @@ describe('a fault in a non-safety part of the gateway process (separate process,
     process.stdout.write(`${JSON.stringify({ figure: 'parent-sigkill', killToCutMs: Math.round(cut.at - killedAt), killToKernelGoneMs: Math.round(performance.now() - killedAt) })}\n`);
     expect(rig!.coil(COIL.fan)).toBe(true);
     expect(rig!.coil(COIL.upstream)).toBe(false);
+  });
+
+  it('the kernel process killed (SIGKILL): the relay watchdog drops the zone, the gateway sees its kernel gone and exits non-zero within 2 s', async () => {
+    const WATCHDOG_MS = 1_000;
+    const { g, kernelPid } = await startRunning({}, WATCHDOG_MS);
+    await waitFor(() => rig!.watchdog.state === 'armed', { what: 'the heartbeat arming the watchdog' });
+    const killedAt = performance.now();
+    process.kill(kernelPid, 'SIGKILL');
+    // Nobody is left to write the coils: the module's own watchdog is the last line of defence.
+    // (The module drops it itself, not a write on the wire: watch the coil.)
+    await waitFor(() => !rig!.coil(COIL.heading), { timeoutMs: WATCHDOG_MS + 1_000, intervalMs: 5, what: `heading power dropped by the relay watchdog (watchdog ${rig!.watchdog.state}, trips ${rig!.watchdog.trips}; gateway output: ${g.output().slice(-600)})` });
+    const cut = { at: performance.now() };
+    const exit = await g.exited;
+    process.stdout.write(`${JSON.stringify({ figure: 'kernel-sigkill', killToCutMs: Math.round(cut.at - killedAt), killToGatewayExitMs: Math.round(exit.at - killedAt) })}\n`);
+    expect(cut.at - killedAt).toBeLessThanOrEqual(WATCHDOG_MS + 300);
+    expect(exit.code).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(exit.at - killedAt).toBeLessThan(2_000);
+    expect(g.output()).toMatch(/safety kernel (process exited|lost)/);
+    // Only the zone's power is guarded by the watchdog: the local fan keeps ventilating.
+    expect(rig!.coil(COIL.fan)).toBe(true);
   });
 });
