@@ -27,7 +27,7 @@ function describeAlarm(a: GatewayStatus['alarms'][number]): string {
 /** Whether the interlocks are running, in one line a technician reads first (README "Safety kernel"). */
 export function describeKernel(k: GatewayStatus['kernel'] | undefined): string {
   if (!k) return 'safety kernel: unknown';
-  if (!k.alive) return 'safety kernel: NOT RUNNING (outputs are held by the relay watchdog only)';
+  if (!k.alive) return 'safety kernel: NOT RUNNING (no interlock acts; only a relay-module watchdog can drop power)';
   // JSON turns Infinity into null: no cycle seen yet.
   const age = k.lastCycleAgeMs === null || !Number.isFinite(k.lastCycleAgeMs) ? 'no cycle yet' : `last cycle ${Math.round(k.lastCycleAgeMs)} ms ago`;
   const late = typeof k.lastCycleAgeMs === 'number' && k.lastCycleAgeMs > kernelStaleAfterMs ? ' (LATE: not heard from)' : '';

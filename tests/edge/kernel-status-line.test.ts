@@ -12,7 +12,7 @@ describe('status: the safety kernel line', () => {
 
   it('not heard from for 2 s: LATE; gone: NOT RUNNING; as read back from JSON (Infinity is null): no cycle yet', () => {
     expect(describeKernel({ ...running, lastCycleAgeMs: 2_500 })).toMatch(/last cycle 2500 ms ago \(LATE: not heard from\)/);
-    expect(describeKernel({ ...running, alive: false })).toBe('safety kernel: NOT RUNNING (outputs are held by the relay watchdog only)');
+    expect(describeKernel({ ...running, alive: false })).toBe('safety kernel: NOT RUNNING (no interlock acts; only a relay-module watchdog can drop power)');
     expect(describeKernel({ ...running, lastCycleAgeMs: null as unknown as number })).toMatch(/no cycle yet/);
   });
 });
