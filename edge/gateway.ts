@@ -343,7 +343,7 @@ export class Gateway {
         maxCycleMs: k?.cycle.maxCycleMs ?? 0,
         maxTickGapMs: k?.cycle.maxTickGapMs ?? 0,
         maxStallMs: k?.maxStallMs ?? 0,
-        dropped: k?.dropped ?? { readings: 0, logs: 0 },
+        dropped: k?.dropped ?? { readings: 0, logs: 0, states: 0 },
       },
       log: (({ dropped, failures, lastError }) => ({ dropped, failures, lastError }))(logStats(this.opts.logger) ?? { dropped: 0, failures: 0, lastError: null }),
       capabilities: Object.fromEntries(this.running.filter((c) => c.statusJson).map((c) => [c.name, c.statusJson!()])),

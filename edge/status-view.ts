@@ -24,6 +24,20 @@ function describeAlarm(a: GatewayStatus['alarms'][number]): string {
   return `[${a.severity}] ${a.kind}${a.point ? ` ${a.point}` : ''}${value}${limit}: ${a.message} (${a.clause})`;
 }
 
+/** Whether the interlocks are running, in one line a technician reads first (README "Safety kernel"). */
+export function describeKernel(k: GatewayStatus['kernel'] | undefined): string {
+  if (!k) return 'safety kernel: unknown';
+  if (!k.alive) return 'safety kernel: NOT RUNNING (no interlock acts; only a relay-module watchdog can drop power)';
+  // JSON turns Infinity into null: no cycle seen yet.
+  const age = k.lastCycleAgeMs === null || !Number.isFinite(k.lastCycleAgeMs) ? 'no cycle yet' : `last cycle ${Math.round(k.lastCycleAgeMs)} ms ago`;
+  const late = typeof k.lastCycleAgeMs === 'number' && k.lastCycleAgeMs > kernelStaleAfterMs ? ' (LATE: not heard from)' : '';
+  const dropped = k.dropped.readings + k.dropped.logs;
+  return `safety kernel: running${k.pid !== null ? ` (pid ${k.pid})` : ''}, ${age}${late}, ${k.cycles} cycles, longest stall ${Math.round(k.maxStallMs)} ms${dropped > 0 ? `, ${dropped} routine copies dropped` : ''}`;
+}
+
+/** A kernel not heard from for this long is reported late (it sends its state every 200 ms). */
+export const kernelStaleAfterMs = 2_000;
+
 export function renderStatus(status: GatewayStatus, extra: readonly StatusSection[] = []): string {
   const deviceState = new Map(status.devices.map((d) => [d.id, d.state]));
   const points = renderTable(
@@ -45,6 +59,6 @@ export function renderStatus(status: GatewayStatus, extra: readonly StatusSectio
     status.outputs.map((o) => [o.id, o.kind, o.energize ? 'ON' : 'OFF (cut)', o.confirmed === null ? 'pending' : o.confirmed ? 'yes' : `NO ${o.error ?? ''}`.trim(), o.holds.join(', ')]),
   );
   const alarms = status.alarms.length === 0 ? 'alarms: none' : `alarms:\n${status.alarms.map((a) => `  ${describeAlarm(a)}`).join('\n')}`;
-  const sections = [points, '', devices, '', outputs, '', alarms, '', store];
+  const sections = [points, '', devices, '', describeKernel(status.kernel), outputs, '', alarms, '', store];
   return [...sections, ...extra.flatMap((x) => ['', x.title, x.body])].join('\n');
 }

@@ -1,7 +1,9 @@
 // The kernel's side of its link to the main thread. postMessage never blocks, but an unread port
-// grows without bound, so the kernel counts what the main thread has not yet handled: past the
-// capacity, routine copies (readings, log lines) are dropped and counted. Safety messages (records,
-// events, replies, state) always go: records are also in the kernel's own write-ahead file, and
+// grows without bound (a gateway process stopped or stuck in disk I/O for an hour would fill the
+// kernel's memory), so the kernel counts what the main thread has not yet handled: past the
+// capacity, routine copies (readings, log lines) are dropped and counted; state snapshots coalesce
+// (only the newest matters: at most two unseen, later ones replace each other). Safety messages
+// (records, events, replies) always go: records are also in the kernel's own write-ahead file, and
 // they are few.
 import type { FromKernel } from './protocol.js';
 
@@ -10,10 +12,17 @@ export interface PortLike {
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
+export const kernelChannelDefaults = {
+  /** State snapshots sent and not yet seen by the main thread before newer ones wait. */
+  maxUnseenStates: 2,
+} as const;
+
 export class KernelChannel {
   private routineSent = 0;
   private consumed = 0;
-  readonly dropped = { readings: 0, logs: 0 };
+  private statesUnseen = 0;
+  private pendingState: (() => FromKernel) | undefined;
+  readonly dropped = { readings: 0, logs: 0, states: 0 };
 
   constructor(
     private readonly port: PortLike,
@@ -38,6 +47,28 @@ export class KernelChannel {
     this.routineSent++;
     this.send(message);
     return true;
+  }
+
+  /**
+   * A state snapshot, built only when it can go: while `maxUnseenStates` are unseen by the main
+   * thread, the newest request waits (and replaces an older waiting one, counted).
+   */
+  state(build: () => FromKernel): void {
+    if (this.statesUnseen >= kernelChannelDefaults.maxUnseenStates) {
+      if (this.pendingState) this.dropped.states++;
+      this.pendingState = build;
+      return;
+    }
+    this.statesUnseen++;
+    this.send(build());
+  }
+
+  /** The main thread has taken a snapshot in: the waiting one (if any) goes now, built fresh. */
+  stateSeen(): void {
+    if (this.statesUnseen > 0) this.statesUnseen--;
+    const pending = this.pendingState;
+    this.pendingState = undefined;
+    if (pending) this.state(pending);
   }
 
   consumedThrough(n: number): void {

@@ -216,6 +216,7 @@ export class KernelHost {
         return this.client.deliver(m.events);
       case 'state':
         this.mirror = m.state;
+        this.port?.postMessage({ t: 'stateSeen' });
         return;
       case 'ready':
         this.mirror = m.state;

@@ -55,7 +55,9 @@ export type ToKernel =
   /** The SQLite journal has every record up to this count. */
   | { t: 'persisted'; through: number }
   /** The main thread has handled this many routine messages. */
-  | { t: 'consumed'; through: number };
+  | { t: 'consumed'; through: number }
+  /** The main thread has taken in one state snapshot (the kernel sends at most two unseen). */
+  | { t: 'stateSeen' };
 
 /** What a reload swap did, for the log and the operator. */
 export interface KernelReloadResult {
@@ -91,7 +93,7 @@ export interface KernelState {
   /** Worst event-loop delay of the kernel thread since start, ms (perf_hooks histogram). */
   maxStallMs: number;
   /** Routine copies the kernel dropped because the main thread did not keep up. */
-  dropped: { readings: number; logs: number };
+  dropped: { readings: number; logs: number; states: number };
   monoNow: number;
 }
 

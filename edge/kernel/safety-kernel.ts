@@ -88,7 +88,7 @@ export class SafetyKernel {
     for (const { master } of this.masters.values()) this.openInBackground(master);
     this.startPollers(this.gen);
     this.stall.enable();
-    this.stateTimer = setInterval(() => this.channel.send({ t: 'state', state: this.state() }), kernelDefaults.stateMs);
+    this.stateTimer = setInterval(() => this.sendState(), kernelDefaults.stateMs);
     this.channel.send({ t: 'ready', state: this.state() });
   }
 
@@ -156,7 +156,7 @@ export class SafetyKernel {
     this.swapping = false;
     const result: KernelReloadResult = { swapMs, holds: [...new Set(next.loop.engine.holds().map((h) => h.key))].sort(), reopened: [...opened.keys()], closed };
     this.log.info(result, 'config swapped in the safety kernel');
-    this.channel.send({ t: 'state', state: this.state() });
+    this.sendState();
     return result;
   }
 
@@ -204,7 +204,7 @@ export class SafetyKernel {
     // Events mean holds, alarms or outputs changed: the mirror follows at once, not at the next snapshot.
     loop.onEvents((events) => {
       this.channel.send({ t: 'events', events: [...events] });
-      this.channel.send({ t: 'state', state: this.state() });
+      this.sendState();
     });
     return { loaded, points, loop, pollers, links: new Map(), unwatch: [] };
   }
@@ -258,7 +258,7 @@ export class SafetyKernel {
   }
 
   private sendState(): void {
-    if (!this.stopped) this.channel.send({ t: 'state', state: this.state() });
+    if (!this.stopped) this.channel.state(() => ({ t: 'state', state: this.state() }));
   }
 
   private previousLinks(old: Generation): Map<string, ModbusMaster> {
@@ -291,6 +291,7 @@ export class SafetyKernel {
   private onMessage(m: ToKernel): void {
     if (m.t === 'persisted') return this.journal.persistedThrough(m.through);
     if (m.t === 'consumed') return this.channel.consumedThrough(m.through);
+    if (m.t === 'stateSeen') return this.channel.stateSeen();
     void this.call(m.op, m.args).then(
       (value) => this.channel.send({ t: 'reply', id: m.id, ok: true, value, state: this.state() }),
       (err: unknown) => {
