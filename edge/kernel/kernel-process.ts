@@ -34,6 +34,13 @@ process.on('unhandledRejection', (err) => fault(`unhandled rejection in the safe
 // The gateway process is gone (crashed, killed): no store, no operators. Fail safe and end, so the
 // restarted gateway finds its buses free.
 process.on('disconnect', () => fault('the gateway process went away'));
+// Ctrl-C in a terminal and `systemctl stop` (KillMode=control-group) signal the whole group at once:
+// the gateway process owns the kernel's lifecycle and stops it over the channel ('stop'), after its
+// own parts. Ending here first would look like a crash to it. A kernel whose gateway is killed
+// outright still ends: the channel closes ('disconnect' above).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => port.postMessage({ t: 'log', line: `${JSON.stringify({ level: 30, time: new Date().toISOString(), module: 'kernel', msg: `${signal} ignored: the gateway process stops the safety kernel` })}\n` }));
+}
 
 process.once('message', (init) => {
   kernel = new SafetyKernel(init as KernelInit, port);

@@ -23,11 +23,11 @@ describe('a fault in a non-safety part of the gateway process (separate process,
   });
 
   /** The gateway process running normally: it energised the heading itself after its start-up hold (the simulated coils start on, so the coils alone prove nothing). */
-  async function startRunning(env: NodeJS.ProcessEnv = {}, watchdogMs?: number): Promise<{ g: GatewayProcess; kernelPid: number }> {
+  async function startRunning(env: NodeJS.ProcessEnv = {}, watchdogMs?: number, group = false): Promise<{ g: GatewayProcess; kernelPid: number }> {
     rig = await ScenarioRig.start({ gateway: false, ...(watchdogMs !== undefined ? { watchdogMs } : {}) });
     const config = join(rig.dataDir, 'substation.yaml');
     writeFileSync(config, rig.configYaml);
-    gw = startGatewayProcess(config, rig.dataDir, env);
+    gw = startGatewayProcess(config, rig.dataDir, env, { group });
     const g = gw;
     // The store may not exist yet: waitFor retries.
     const energised = (): boolean => storeQuery(rig!.dataDir, "SELECT 1 FROM safety_events WHERE type = 'power-on' AND outputs LIKE '%\"heading-power\"%'").length > 0;
@@ -115,5 +115,17 @@ describe('a fault in a non-safety part of the gateway process (separate process,
     expect(g.output()).toMatch(/safety kernel (process exited|lost)/);
     // Only the zone's power is guarded by the watchdog: the local fan keeps ventilating.
     expect(rig!.coil(COIL.fan)).toBe(true);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the whole process group (Ctrl-C, systemctl stop): the gateway stops its kernel itself and exits 0, not as a crash', async (signal) => {
+    const { g, kernelPid } = await startRunning({}, undefined, true);
+    process.kill(-g.process.pid!, signal);
+    const exit = await g.exited;
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(g.output()).toMatch(/minegate: stopped cleanly/);
+    expect(g.output()).not.toMatch(/kernel lost|exiting after a fault/);
+    expect(isAlive(kernelPid)).toBe(false);
+    // No fault on record either: a stop is not an engine failure.
+    expect(storeQuery(rig!.dataDir, "SELECT 1 FROM safety_events WHERE type = 'engine-failure'")).toEqual([]);
   });
 });

@@ -13,10 +13,12 @@ export interface GatewayProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-export function startGatewayProcess(config: string, dataDir: string, env: NodeJS.ProcessEnv = {}): GatewayProcess {
+/** `group`: its own process group, so a test can signal the gateway and its kernel at once, as a terminal's Ctrl-C or systemd's stop does. */
+export function startGatewayProcess(config: string, dataDir: string, env: NodeJS.ProcessEnv = {}, opts: { group?: boolean } = {}): GatewayProcess {
   const child = spawn(process.execPath, [built('edge/cli.js'), 'run', '--config', config, '--data-dir', dataDir, '--refresh-ms', '60000'], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
+    detached: opts.group === true,
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
