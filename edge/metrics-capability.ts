@@ -22,6 +22,11 @@ export class MetricsCapability implements Capability {
     return this.server?.url;
   }
 
+  /** The port actually bound (the one asked for, or the free one port 0 picked). */
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
   async start(ctx: CapabilityContext): Promise<void> {
     const registry = new MetricsRegistry();
     const collector = defineGatewayCollector(registry, ctx.loaded);

@@ -74,12 +74,14 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     removeGuard();
     throw err;
   }) : undefined;
+  let metricsBound: number | undefined;
   // Personnel positioning, electronic seals and upstream sync run when the config has their sections;
   // they are built anew for every (re)loaded config.
   const capabilitiesFor = (loaded: LoadedConfig): Capability[] => [
     ...defaultCapabilities(loaded),
     ...(platform ? [platform.capability] : []),
-    ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: opts.metricsPort })] : []),
+    // After a reload the new gateway's endpoint binds the port the first one got (--metrics-port 0 too).
+    ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: metricsBound ?? opts.metricsPort })] : []),
     ...(injection ? [new FaultInjectCapability(injection.injection)] : []),
   ];
   // The demo points every (re)loaded version of the file at its own platform, so edits do apply.
@@ -129,6 +131,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   out(`minegate: ${title()}; data in ${dataDir}; Ctrl-C to stop, SIGHUP (minegate reload) to apply an edited config`);
   // The address actually bound (--metrics-port 0 picks a free one): scrapers and tests read it here.
   const metrics = supervisor.current.capabilityList().find((c): c is MetricsCapability => c instanceof MetricsCapability);
+  metricsBound = metrics?.port;
   if (metrics?.url) out(`minegate: metrics on ${metrics.url}, health on ${metrics.url.replace(/\/metrics$/, '/healthz')}`);
   let facts: StatusFacts | undefined;
   const draw = (final = false): void => {
