@@ -142,8 +142,9 @@ describe('metrics of a running gateway', () => {
     expect(why.reason).toMatch(/safety kernel's last cycle was \d+ ms ago \(limit 2000 ms\)/);
     expect(why.lastCycleAgeMs).toBeGreaterThan(HEALTH_MAX_CYCLE_AGE_MS);
     // The bound is the kernel's last cycle, so the 503 comes no earlier than the bound after the stop
-    // minus the at most one tick + one state interval the mirror was already behind.
-    expect(downMs).toBeGreaterThanOrEqual(HEALTH_MAX_CYCLE_AGE_MS - 500);
+    // minus how far the mirror was already behind (one tick + one state interval, ~450 ms, more on
+    // a loaded box: 1 s of slack).
+    expect(downMs).toBeGreaterThanOrEqual(HEALTH_MAX_CYCLE_AGE_MS - 1000);
     expect(downMs).toBeLessThan(HEALTH_MAX_CYCLE_AGE_MS + 1500);
     // The metrics say the same while it is stopped.
     const stale = parsePrometheusText((await get(metrics.url!)).body);
