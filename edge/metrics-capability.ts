@@ -1,11 +1,15 @@
-// Prometheus metrics of the running gateway on 127.0.0.1 (never on the mine network by default):
-// poll latency and state per device, safety holds, store drops, upstream backlog.
+// Prometheus metrics and /healthz of the running gateway on 127.0.0.1 (never on the mine network
+// by default): see edge/gateway-metrics.ts for the series and edge/healthz.ts for the health bound.
 import type { Capability, CapabilityContext } from './capability.js';
-import { defineGatewayMetrics, type MetricsServer, MetricsRegistry, startMetricsServer } from './metrics.js';
+import { defineGatewayCollector } from './gateway-metrics.js';
+import { HEALTH_MAX_CYCLE_AGE_MS, kernelHealth } from './healthz.js';
+import { type MetricsServer, MetricsRegistry, startMetricsServer } from './metrics.js';
 
 export interface MetricsCapabilityOptions {
   host?: string;
   port?: number;
+  /** /healthz answers 503 when the kernel's last cycle is older than this (default HEALTH_MAX_CYCLE_AGE_MS). */
+  maxCycleAgeMs?: number;
 }
 
 export class MetricsCapability implements Capability {
@@ -18,29 +22,20 @@ export class MetricsCapability implements Capability {
     return this.server?.url;
   }
 
+  /** The port actually bound (the one asked for, or the free one port 0 picked). */
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
   async start(ctx: CapabilityContext): Promise<void> {
     const registry = new MetricsRegistry();
-    const m = defineGatewayMetrics(registry);
-    let droppedSeen = 0;
-    const ruleKinds = new Set<string>();
-    // Collected on scrape only: nothing here runs on the polling path.
-    registry.onCollect(() => {
-      const s = ctx.status();
-      for (const d of s.devices) {
-        m.setDeviceState(d.id, d.state);
-        if (d.lastLatencyMs !== null) m.pollLatency.set(d.lastLatencyMs / 1000, { bus: d.bus, device: d.id });
-      }
-      const byRule = new Map<string, number>();
-      for (const h of s.holds) byRule.set(h.rule, (byRule.get(h.rule) ?? 0) + 1);
-      for (const rule of byRule.keys()) ruleKinds.add(rule);
-      // A rule whose holds all lifted reads 0, not its last count.
-      for (const rule of ruleKinds) m.holds.set(byRule.get(rule) ?? 0, { kind: rule });
-      if (s.store.dropped > droppedSeen) {
-        m.dropped.inc(s.store.dropped - droppedSeen, { reason: 'reading-queue-full' });
-        droppedSeen = s.store.dropped;
-      }
-    });
-    this.server = await startMetricsServer(registry, { host: this.opts.host ?? '127.0.0.1', port: this.opts.port });
+    const collector = defineGatewayCollector(registry, ctx.loaded);
+    // A few comparisons per poll batch in the main process; the kernel never waits on it.
+    ctx.onReadings((_readings, device) => collector.observePoll(device));
+    // Everything else is read at scrape time only.
+    registry.onCollect(() => collector.collect(ctx.status()));
+    const bound = this.opts.maxCycleAgeMs ?? HEALTH_MAX_CYCLE_AGE_MS;
+    this.server = await startMetricsServer(registry, { host: this.opts.host ?? '127.0.0.1', port: this.opts.port, health: () => kernelHealth(ctx.status().kernel, bound) });
     ctx.logger.info({ url: this.server.url }, 'metrics served');
   }
 

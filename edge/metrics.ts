@@ -9,6 +9,7 @@ export const METRICS_DEFAULTS = {
   host: '127.0.0.1',
   port: 9464,
   path: '/metrics',
+  healthPath: '/healthz',
 } as const;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -42,7 +43,7 @@ abstract class Metric {
   readonly help: string;
   readonly labelNames: readonly string[];
   protected readonly values = new Map<string, { labels: Record<string, string>; value: number }>();
-  abstract readonly type: 'gauge' | 'counter';
+  abstract readonly type: 'gauge' | 'counter' | 'histogram';
 
   constructor(opts: MetricOptions) {
     if (!opts || typeof opts !== 'object') throw new TypeError(`metric options must be an object, got ${String(opts)}`);
@@ -97,7 +98,7 @@ abstract class Metric {
   }
 
   /** Exactly the declared labels, every time: a typo would otherwise start a new silent series. */
-  private key(labels: Labels): string {
+  protected key(labels: Labels): string {
     if (labels === null || typeof labels !== 'object') throw new TypeError(`metric ${this.name}: labels must be an object`);
     const given = Object.keys(labels);
     const missing = this.labelNames.filter((n) => labels[n] === undefined);
@@ -138,10 +139,90 @@ export class Counter extends Metric {
     if (!Number.isFinite(by) || by < 0) throw new TypeError(`counter ${this.name}: increment must be a finite number >= 0, got ${String(by)}`);
     this.update(labels, (old) => old + by);
   }
+
+  /**
+   * A total the source keeps itself (the kernel's poll counts, the writer's rows): exposed as it
+   * is. A smaller value than before means the source restarted (a reload), which Prometheus reads
+   * as a counter reset; that is the truth, so it is not hidden.
+   */
+  setTotal(total: number, labels: Labels = {}): void {
+    if (!Number.isFinite(total) || total < 0) throw new TypeError(`counter ${this.name}: total must be a finite number >= 0, got ${String(total)}`);
+    this.update(labels, () => total);
+  }
+}
+
+/** Prometheus client libraries' default buckets, seconds. */
+export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Observations into cumulative buckets (`le`), with `_sum` and `_count`. Each label set keeps its
+ * own bucket counts; `zero(labels)` makes a series appear before its first observation.
+ */
+export class Histogram extends Metric {
+  readonly type = 'histogram' as const;
+  readonly buckets: readonly number[];
+  private readonly state = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+
+  constructor(opts: MetricOptions & { buckets?: readonly number[] }) {
+    super(opts);
+    const buckets = [...(opts.buckets ?? DEFAULT_BUCKETS)];
+    if (buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!))) throw new TypeError(`histogram ${opts.name}: buckets must be finite and strictly increasing, got ${buckets.join(', ')}`);
+    if ((opts.labelNames ?? []).includes('le')) throw new TypeError(`histogram ${opts.name}: "le" is the bucket label`);
+    this.buckets = buckets;
+  }
+
+  observe(value: number, labels: Labels = {}): void {
+    if (!Number.isFinite(value)) throw new TypeError(`histogram ${this.name}: observation must be finite, got ${String(value)}`);
+    const s = this.entry(labels);
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+
+  /** The series exists with zero observations (a configured device that has not answered yet). */
+  zero(labels: Labels = {}): void {
+    this.entry(labels);
+  }
+
+  /** Observations so far for these labels (tests, status). */
+  count(labels: Labels = {}): number {
+    return this.state.get(this.key(labels))?.count ?? 0;
+  }
+
+  override remove(labels: Labels = {}): void {
+    this.state.delete(this.key(labels));
+  }
+
+  override reset(): void {
+    this.state.clear();
+  }
+
+  override render(): string {
+    const lines = [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} histogram`];
+    for (const { labels, counts, sum, count } of this.state.values()) {
+      const base = this.labelNames.map((n) => `${n}="${escapeLabelValue(String(labels[n]))}"`);
+      const withLe = (le: string) => `{${[...base, `le="${le}"`].join(',')}}`;
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${withLe(formatValue(b))} ${counts[i]}`));
+      lines.push(`${this.name}_bucket${withLe('+Inf')} ${count}`);
+      const plain = base.length > 0 ? `{${base.join(',')}}` : '';
+      lines.push(`${this.name}_sum${plain} ${formatValue(sum)}`, `${this.name}_count${plain} ${count}`);
+    }
+    return lines.join('\n');
+  }
+
+  private entry(labels: Labels): { labels: Labels; counts: number[]; sum: number; count: number } {
+    const key = this.key(labels);
+    let s = this.state.get(key);
+    if (!s) {
+      s = { labels: { ...labels }, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.state.set(key, s);
+    }
+    return s;
+  }
 }
 
 export class MetricsRegistry {
-  private readonly metrics = new Map<string, Gauge | Counter>();
+  private readonly metrics = new Map<string, Gauge | Counter | Histogram>();
   private readonly collectors = new Set<() => void>();
   private readonly collectErrors: Counter;
 
@@ -155,6 +236,10 @@ export class MetricsRegistry {
 
   counter(opts: MetricOptions): Counter {
     return this.add(new Counter(opts));
+  }
+
+  histogram(opts: MetricOptions & { buckets?: readonly number[] }): Histogram {
+    return this.add(new Histogram(opts));
   }
 
   /** Called before every render: pull current values from a source. Returns an unregister function. */
@@ -177,7 +262,7 @@ export class MetricsRegistry {
     return `${[...this.metrics.values()].map((m) => m.render()).join('\n')}\n`;
   }
 
-  private add<M extends Gauge | Counter>(metric: M): M {
+  private add<M extends Gauge | Counter | Histogram>(metric: M): M {
     if (this.metrics.has(metric.name)) throw new TypeError(`metric ${metric.name} is already registered`);
     this.metrics.set(metric.name, metric);
     return metric;
@@ -191,6 +276,8 @@ export interface MetricsServerOptions {
   host?: string;
   /** Default 9464 (the OpenTelemetry Prometheus exporter's port); 0 picks a free one. */
   port?: number;
+  /** Answers GET /healthz: 200 with the body when healthy, else 503 (edge/healthz.ts). Absent: 404. */
+  health?: () => { healthy: boolean; body: Record<string, unknown> };
 }
 
 export interface MetricsServer {
@@ -208,12 +295,26 @@ export async function startMetricsServer(registry: MetricsRegistry, options: Met
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`metrics port must be an integer 0..65535, got ${String(options.port)}`);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== METRICS_DEFAULTS.path) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`only ${METRICS_DEFAULTS.path} here\n`);
+    const health = options.health;
+    if (path !== METRICS_DEFAULTS.path && !(health && path === METRICS_DEFAULTS.healthPath)) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`only ${METRICS_DEFAULTS.path}${health ? ` and ${METRICS_DEFAULTS.healthPath}` : ''} here\n`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('GET only\n');
+      return;
+    }
+    if (health && path === METRICS_DEFAULTS.healthPath) {
+      let answer: { healthy: boolean; body: Record<string, unknown> };
+      try {
+        answer = health();
+      } catch (err) {
+        // A check that cannot run cannot say "healthy".
+        answer = { healthy: false, body: { status: 'unhealthy', reason: `health check failed: ${(err as Error).message}` } };
+      }
+      const text = `${JSON.stringify(answer.body)}\n`;
+      res.writeHead(answer.healthy ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
       return;
     }
     const body = registry.render();

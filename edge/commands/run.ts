@@ -74,12 +74,14 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     removeGuard();
     throw err;
   }) : undefined;
+  let metricsBound: number | undefined;
   // Personnel positioning, electronic seals and upstream sync run when the config has their sections;
   // they are built anew for every (re)loaded config.
   const capabilitiesFor = (loaded: LoadedConfig): Capability[] => [
     ...defaultCapabilities(loaded),
     ...(platform ? [platform.capability] : []),
-    ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: opts.metricsPort })] : []),
+    // After a reload the new gateway's endpoint binds the port the first one got (--metrics-port 0 too).
+    ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: metricsBound ?? opts.metricsPort })] : []),
     ...(injection ? [new FaultInjectCapability(injection.injection)] : []),
   ];
   // The demo points every (re)loaded version of the file at its own platform, so edits do apply.
@@ -127,6 +129,10 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   };
   const tty = process.stdout.isTTY;
   out(`minegate: ${title()}; data in ${dataDir}; Ctrl-C to stop, SIGHUP (minegate reload) to apply an edited config`);
+  // The address actually bound (--metrics-port 0 picks a free one): scrapers and tests read it here.
+  const metrics = supervisor.current.capabilityList().find((c): c is MetricsCapability => c instanceof MetricsCapability);
+  metricsBound = metrics?.port;
+  if (metrics?.url) out(`minegate: metrics on ${metrics.url}, health on ${metrics.url.replace(/\/metrics$/, '/healthz')}`);
   let facts: StatusFacts | undefined;
   const draw = (final = false): void => {
     const gateway = supervisor.current;
@@ -180,7 +186,7 @@ export function registerRun(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds (tests, demos)', Number)
     .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS}); not a terminal: change lines only`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>', Number)
+    .option('--metrics-port <port>', 'serve Prometheus metrics and /healthz on 127.0.0.1:<port> (0: a free port, printed at start)', Number)
     .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate --metrics-port 9464')
     .action(async (o: RunOptions & { config: string }) => runGateway(o.config, o));
 
@@ -195,7 +201,8 @@ export function registerDemo(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds', Number)
     .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS})`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>', Number)
+    .option('--metrics-port <port>', 'serve Prometheus metrics and /healthz on 127.0.0.1:<port> (0: a free port, printed at start)', Number)
+    .addHelpText('after', '\nExample:\n  minegate demo --metrics-port 9464   # then: curl -s 127.0.0.1:9464/metrics; curl -s 127.0.0.1:9464/healthz')
     .action(async (o: RunOptions) => {
       const scenario = `${packageRoot()}/simulator/scenarios/demo.yaml`;
       await runGateway(

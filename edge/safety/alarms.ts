@@ -16,6 +16,26 @@ export type AlarmKind =
   | 'engine-failure'
   | 'integrity';
 
+/** Every kind, for displays and metrics that show each one even at zero (kept in step by the type below). */
+export const ALARM_KINDS = [
+  'over-limit',
+  'under-limit',
+  'fault',
+  'fan-stopped',
+  'duct-airflow-low',
+  'fan-lock',
+  'fan-switchover',
+  'feed-abnormal',
+  'actuation',
+  'output-overridden',
+  'unconfirmed-hold',
+  'engine-failure',
+  'integrity',
+] as const satisfies readonly AlarmKind[];
+// Compile-time check the other way: a kind added to AlarmKind but not to the list fails here.
+const _everyKindListed: Exclude<AlarmKind, (typeof ALARM_KINDS)[number]> extends never ? true : never = true;
+void _everyKindListed;
+
 /** danger: protection is acting or impaired. warning: something needs a person's attention. */
 export type AlarmSeverity = 'danger' | 'warning';
 

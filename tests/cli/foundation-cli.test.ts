@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { repoRoot } from '../helpers/built.js';
 import { runCli, startCli } from './run-cli.js';
@@ -48,9 +49,10 @@ describe('minegate usage', () => {
 
 // The demo and `read` both use the demo scenario's fixed ports, so they run one after the other.
 describe('npm start demo and one-shot read', () => {
-  it('the demo shows live good values of every simulated point within 10 s and stops cleanly on Ctrl-C', async () => {
+  it('the demo shows live good values of every simulated point within 10 s, serves metrics and /healthz with --metrics-port, and stops cleanly on Ctrl-C', async () => {
     const demoDir = join(tmp, 'demo');
-    const demo = startCli(['demo', '--data-dir', demoDir, '--refresh-ms', '500']);
+    // Port 0: the demo prints the address it bound (the demo's own ports are fixed, so this test also covers --metrics-port).
+    const demo = startCli(['demo', '--data-dir', demoDir, '--refresh-ms', '500', '--metrics-port', '0']);
     // Not a terminal: the demo prints change lines only; the table is `minegate status`, as a technician reads it.
     const status = async (): Promise<string> => (await runCli(['status', '-d', demoDir])).stdout;
     try {
@@ -66,6 +68,17 @@ describe('npm start demo and one-shot read', () => {
         const last = await status();
         return /\npeople\nunderground [1-9]\d* \/ rated 120/.test(last) && /heading-face\s/.test(last) && /\nseals\nseals — /.test(last) && /seal-main .* online/.test(last) && /seal-aux .* online/.test(last);
       }, { timeoutMs: 15_000, intervalMs: 300, what: 'people underground and both seal cameras online in the demo status' });
+      const url = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(demo.output())?.[1];
+      expect(url, demo.output()).toBeDefined();
+      const health = await fetch(url!.replace(/\/metrics$/, '/healthz'));
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const families = parsePrometheusText(await (await fetch(url!)).text());
+      expect(sampleValue(families, 'minegate_kernel_up')).toBe(1);
+      expect(sampleValue(families, 'minegate_device_polls_total', { bus: 'field-bus', device: 'ch4-t1' })).toBeGreaterThan(0);
+      // The demo has an upstream: the outbox and uplink series are there (every lane, even at zero).
+      for (const lane of ['event', 'realtime', 'backlog']) expect(sampleValue(families, 'minegate_outbox_batches', { lane }), lane).toBeGreaterThanOrEqual(0);
+      expect(families.has('minegate_uplink_connected')).toBe(true);
     } finally {
       demo.child.kill('SIGINT');
     }

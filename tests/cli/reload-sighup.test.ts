@@ -31,7 +31,7 @@ describe('minegate run: SIGHUP reload', () => {
     const file = join(dir, 'substation.yaml');
     const dataDir = join(dir, 'data');
     writeFileSync(file, configText(port!, 'heading.T2', 200));
-    const gw = startCli(['run', '-c', file, '-d', dataDir, '--refresh-ms', '60000']);
+    const gw = startCli(['run', '-c', file, '-d', dataDir, '--refresh-ms', '60000', '--metrics-port', '0']);
     const readings = () => {
       const db = openDatabase(join(dataDir, 'minegate.db'), { store: readingMigrations }, { readonly: true });
       try {
@@ -53,6 +53,11 @@ describe('minegate run: SIGHUP reload', () => {
       await waitFor(() => gw.output().includes('config reloaded'), { what: 'reload applied' });
       await waitFor(() => readings() > before, { what: 'polling and storing after reload' });
       expect(coil.slice(cutAt)).not.toContain(true); // the hold survived: never energised
+      // The reloaded gateway's metrics endpoint is back on the port the first one bound (port 0 too),
+      // healthy, and shows the hold.
+      const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(gw.output())![1]!;
+      await waitFor(async () => (await fetch(metricsUrl.replace(/\/metrics$/, '/healthz')).catch(() => undefined))?.status === 200, { what: '/healthz 200 after the reload' });
+      expect(await (await fetch(metricsUrl)).text()).toMatch(/^minegate_output_holds\{output="power",kind="power"\} [1-9]/m);
 
       writeFileSync(file, configText(port!, 'heading.T1', 300)); // cut-off 1.0 → 1.5: looser
       gw.child.kill('SIGHUP');

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Capability } from '../../edge/capability.js';
 import { parseConfigText } from '../../edge/config/load-config.js';
 import { ControlServer } from '../../edge/control/server.js';
 import { Gateway } from '../../edge/gateway.js';
@@ -61,6 +62,8 @@ safety:
 export interface ControlRigOptions {
   /** Last calibration date per point (default: today for both methane sensors). */
   calibrations?: Record<string, string>;
+  /** Capabilities for the gateway (e.g. metrics); none by default. */
+  capabilities?: Capability[];
 }
 
 export interface ControlRig {
@@ -110,7 +113,7 @@ export async function startControlRig(opts: ControlRigOptions = {}): Promise<Con
   writeFileSync(configFile, text);
   const loaded = parseConfigText(text, configFile);
   const logger = createLogger({});
-  const gateway = new Gateway(loaded, { dataDir, logger });
+  const gateway = new Gateway(loaded, { dataDir, logger, capabilities: opts.capabilities });
   await gateway.start();
   const control = new ControlServer(gateway, { dataDir, logger });
   await control.start();

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineGatewayMetrics, type MetricsServer, MetricsRegistry, startMetricsServer } from '../../edge/metrics.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 
 let server: MetricsServer | undefined;
 afterEach(async () => {
@@ -52,6 +53,82 @@ describe('metrics endpoint', () => {
     expect(lines).toContain('# TYPE minegate_dropped_total counter');
     expect(lines).toContain('minegate_dropped_total{reason="queue-full"} 4');
     expect(res.body.endsWith('\n')).toBe(true);
+    // A strict reader accepts the whole exposition.
+    expect(sampleValue(parsePrometheusText(res.body), 'minegate_dropped_total', { reason: 'queue-full' })).toBe(4);
+  });
+
+  it('renders histograms with cumulative buckets, +Inf, _sum and _count per label set, zero series included', async () => {
+    const registry = new MetricsRegistry();
+    const h = registry.histogram({ name: 'minegate_poll_duration_seconds', help: 'Poll round trip.', labelNames: ['device'], buckets: [0.01, 0.1, 1] });
+    for (const v of [0.004, 0.05, 0.05, 0.7, 3]) h.observe(v, { device: 'ch4-t1' });
+    h.zero({ device: 'relay-1' });
+    server = await startMetricsServer(registry, { port: 0 });
+    const { body } = await get(server.url);
+    const lines = body.split('\n');
+    expect(lines).toContain('# TYPE minegate_poll_duration_seconds histogram');
+    expect(lines).toContain('minegate_poll_duration_seconds_bucket{device="ch4-t1",le="0.01"} 1');
+    expect(lines).toContain('minegate_poll_duration_seconds_bucket{device="ch4-t1",le="0.1"} 3');
+    expect(lines).toContain('minegate_poll_duration_seconds_bucket{device="ch4-t1",le="1"} 4');
+    expect(lines).toContain('minegate_poll_duration_seconds_bucket{device="ch4-t1",le="+Inf"} 5');
+    expect(lines).toContain('minegate_poll_duration_seconds_count{device="ch4-t1"} 5');
+    expect(lines).toContain('minegate_poll_duration_seconds_bucket{device="relay-1",le="+Inf"} 0');
+    expect(lines).toContain('minegate_poll_duration_seconds_count{device="relay-1"} 0');
+    const f = parsePrometheusText(body);
+    expect(sampleValue(f, 'minegate_poll_duration_seconds_sum', { device: 'ch4-t1' })).toBeCloseTo(3.804, 9);
+    expect(() => h.observe(Number.NaN, { device: 'x' })).toThrow(/finite/);
+    expect(() => h.observe(1, { devcie: 'x' })).toThrow(/takes labels \{device\}/);
+    expect(() => registry.histogram({ name: 'minegate_h2', help: 'x', buckets: [1, 1] })).toThrow(/strictly increasing/);
+    expect(() => registry.histogram({ name: 'minegate_h3', help: 'x', labelNames: ['le'] })).toThrow(/bucket label/);
+  });
+
+  it('a counter may carry a total its source keeps (a smaller one is a source restart, read as a reset)', async () => {
+    const registry = new MetricsRegistry();
+    const c = registry.counter({ name: 'minegate_device_polls_total', help: 'Polls.', labelNames: ['device'] });
+    c.setTotal(120, { device: 'ch4-t1' });
+    expect(c.get({ device: 'ch4-t1' })).toBe(120);
+    c.setTotal(3, { device: 'ch4-t1' });
+    expect(c.get({ device: 'ch4-t1' })).toBe(3);
+    expect(() => c.setTotal(-1, { device: 'ch4-t1' })).toThrow(/>= 0/);
+  });
+
+  it('/healthz answers 200 or 503 with a JSON body, and 503 when the check itself throws', async () => {
+    let answer: { healthy: boolean; body: Record<string, unknown> } | Error = { healthy: true, body: { status: 'ok' } };
+    server = await startMetricsServer(new MetricsRegistry(), {
+      port: 0,
+      health: () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    });
+    const url = server.url.replace('/metrics', '/healthz');
+    const ok = await get(url);
+    expect(ok.status).toBe(200);
+    expect(ok.type).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(ok.body)).toEqual({ status: 'ok' });
+    answer = { healthy: false, body: { status: 'unhealthy', reason: 'safety kernel not running' } };
+    const down = await get(url);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toEqual({ status: 'unhealthy', reason: 'safety kernel not running' });
+    answer = new Error('status unavailable');
+    const broken = await get(url);
+    expect(broken.status).toBe(503);
+    expect(JSON.parse(broken.body)).toMatchObject({ status: 'unhealthy', reason: 'health check failed: status unavailable' });
+    expect((await get(url, 'POST')).status).toBe(405);
+  });
+
+  it('the strict reader used by these tests rejects what Prometheus would reject', () => {
+    const ok = '# HELP a_total x\n# TYPE a_total counter\na_total 1\n';
+    expect(parsePrometheusText(ok).get('a_total')?.samples).toHaveLength(1);
+    expect(() => parsePrometheusText('a_total 1\n')).toThrow(/no TYPE/);
+    expect(() => parsePrometheusText('# TYPE a gauge\na not-a-number\n')).toThrow(/bad value/);
+    expect(() => parsePrometheusText('# TYPE a gauge\na{b="1"} 1\na{b="1"} 2\n')).toThrow(/duplicate series/);
+    expect(() => parsePrometheusText('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na 2\n')).toThrow(/outside its family/);
+    expect(() => parsePrometheusText('# TYPE a gauge\na{b="x\\q"} 1\n')).toThrow(/bad escape/);
+    const hist = (inf: number, b1: number) => `# TYPE h histogram\nh_bucket{le="1"} ${b1}\nh_bucket{le="+Inf"} ${inf}\nh_sum 1\nh_count 3\n`;
+    expect(() => parsePrometheusText(hist(3, 2))).not.toThrow();
+    expect(() => parsePrometheusText(hist(2, 2))).toThrow(/!= _count/);
+    expect(() => parsePrometheusText(hist(3, 4))).toThrow(/not cumulative/);
+    expect(() => parsePrometheusText('# TYPE a gauge\na 1')).toThrow(/newline/);
   });
 
   it('pulls collectors at every scrape and survives a broken one', async () => {
@@ -84,6 +161,8 @@ describe('metrics endpoint', () => {
   it('answers 404 elsewhere and 405 to writes', async () => {
     server = await startMetricsServer(new MetricsRegistry(), { port: 0 });
     expect((await get(server.url.replace('/metrics', '/'))).status).toBe(404);
+    // No health check given: no /healthz either (never a 200 that checked nothing).
+    expect((await get(server.url.replace('/metrics', '/healthz'))).status).toBe(404);
     expect((await get(server.url, 'POST')).status).toBe(405);
   });
 
