@@ -299,6 +299,7 @@ export class ReadingWriter {
         this.maybeCompact();
         if (this.compactError !== undefined) throw this.compactError;
       }
+      this.ids.register(batch.map((r) => r.point));
       const entries = batch.map((r) => ({ pointId: this.ids.idOf(r.point), wallTime: r.wallTime, monoTime: r.monoTime, value: r.value, quality: r.quality, raw: r.raw }));
       this.journal.append(entries);
       let newest = Number.NEGATIVE_INFINITY;
