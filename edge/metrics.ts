@@ -352,11 +352,6 @@ export interface GatewayMetrics {
   deviceState: Gauge;
   /** Active safety holds (zones held cut or locked). Labels: kind. */
   holds: Gauge;
-  /** Bytes and rows waiting in the store-and-forward buffer. Labels: stream. */
-  bufferBytes: Gauge;
-  bufferRows: Gauge;
-  /** Rows delivered upstream per second, recent average. Labels: stream. */
-  drainRate: Gauge;
   /** Readings or rows dropped, by reason (queue full, malformed, retention). Labels: reason. */
   dropped: Counter;
   setDeviceState(device: string, state: string): void;
@@ -372,9 +367,6 @@ export function defineGatewayMetrics(registry: MetricsRegistry, states: readonly
     pollLatency: registry.gauge({ name: 'minegate_poll_latency_seconds', help: 'Round trip of the last poll of a device, seconds.', labelNames: ['bus', 'device'] }),
     deviceState,
     holds: registry.gauge({ name: 'minegate_safety_holds', help: 'Active safety holds (zones held cut or locked).', labelNames: ['kind'] }),
-    bufferBytes: registry.gauge({ name: 'minegate_buffer_bytes', help: 'Bytes waiting in the store-and-forward buffer.', labelNames: ['stream'] }),
-    bufferRows: registry.gauge({ name: 'minegate_buffer_rows', help: 'Rows waiting in the store-and-forward buffer.', labelNames: ['stream'] }),
-    drainRate: registry.gauge({ name: 'minegate_drain_rows_per_second', help: 'Rows delivered upstream per second, recent average.', labelNames: ['stream'] }),
     dropped: registry.counter({ name: 'minegate_dropped_total', help: 'Readings or rows dropped, by reason.', labelNames: ['reason'] }),
     setDeviceState(device: string, state: string): void {
       const all = states.includes(state) ? states : [...states, state];

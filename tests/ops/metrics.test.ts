@@ -31,9 +31,6 @@ describe('metrics endpoint', () => {
     m.setDeviceState('ch4-t1', 'online');
     m.setDeviceState('ch4-t1', 'offline');
     m.holds.set(2, { kind: 'fault-lockout' });
-    m.bufferBytes.set(4096, { stream: 'cdss' });
-    m.bufferRows.set(12, { stream: 'cdss' });
-    m.drainRate.set(35.5, { stream: 'cdss' });
     m.dropped.inc(3, { reason: 'queue-full' });
     m.dropped.inc(1, { reason: 'queue-full' });
     server = await startMetricsServer(registry, { port: 0 });
@@ -47,9 +44,6 @@ describe('metrics endpoint', () => {
     expect(lines).toContain('minegate_device_state{device="ch4-t1",state="online"} 0');
     expect(lines).toContain('minegate_device_state{device="ch4-t1",state="offline"} 1');
     expect(lines).toContain('minegate_safety_holds{kind="fault-lockout"} 2');
-    expect(lines).toContain('minegate_buffer_bytes{stream="cdss"} 4096');
-    expect(lines).toContain('minegate_buffer_rows{stream="cdss"} 12');
-    expect(lines).toContain('minegate_drain_rows_per_second{stream="cdss"} 35.5');
     expect(lines).toContain('# TYPE minegate_dropped_total counter');
     expect(lines).toContain('minegate_dropped_total{reason="queue-full"} 4');
     expect(res.body.endsWith('\n')).toBe(true);
