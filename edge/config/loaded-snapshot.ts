@@ -1,4 +1,4 @@
-// A LoadedConfig as plain data, for the safety kernel's worker thread: Maps and the freshness
+// A LoadedConfig as plain data, for the safety kernel's process: Maps and the freshness
 // function do not survive structured cloning, and the kernel must not re-run the config loader
 // (its checks pull the personnel, seals and sync modules). The config was validated on the main
 // thread; the kernel only rebuilds the lookups from the same objects.

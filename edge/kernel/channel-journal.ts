@@ -1,4 +1,4 @@
-// The journal behind the kernel's write-ahead file: records cross to the main thread, whose SQLite
+// The journal behind the kernel's write-ahead file: records cross to the gateway process, whose SQLite
 // journal writes them and answers "persisted through n". Until then they are not settled, and the
 // write-ahead file keeps them (it is emptied only once everything is settled).
 import type { SafetyEvent } from '../safety/events.js';
@@ -7,7 +7,7 @@ import type { RecordJournal } from '../safety/safety-loop.js';
 import type { KernelChannel } from './kernel-channel.js';
 
 export const channelJournalDefaults = {
-  /** close() gives up waiting for the main thread after this long (the file keeps the rest). */
+  /** close() gives up waiting for the gateway process after this long (the file keeps the rest). */
   closeTimeoutMs: 2_000,
 } as const;
 
@@ -33,7 +33,7 @@ export class ChannelJournal implements RecordJournal {
     this.channel.send({ t: 'records', n: this.sent, holds });
   }
 
-  /** The main thread's answer. */
+  /** The gateway process's answer. */
   persistedThrough(n: number): void {
     if (n <= this.persisted) return;
     this.persisted = n;
@@ -46,7 +46,7 @@ export class ChannelJournal implements RecordJournal {
     return this.persisted >= this.sent;
   }
 
-  /** Resolves once the main thread has stored everything sent so far. */
+  /** Resolves once the gateway process has stored everything sent so far. */
   flush(): Promise<void> {
     if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ n: this.sent, resolve }));

@@ -1,6 +1,6 @@
-// The kernel's side of its link to the main thread. postMessage never blocks, but an unread port
+// The kernel's side of its link to the gateway process. postMessage never blocks, but an unread port
 // grows without bound (a gateway process stopped or stuck in disk I/O for an hour would fill the
-// kernel's memory), so the kernel counts what the main thread has not yet handled: past the
+// kernel's memory), so the kernel counts what the gateway process has not yet handled: past the
 // capacity, routine copies (readings, log lines) are dropped and counted; state snapshots coalesce
 // (only the newest matters: at most two unseen, later ones replace each other). Safety messages
 // (records, events, replies) always go: records are also in the kernel's own write-ahead file, and
@@ -13,7 +13,7 @@ export interface PortLike {
 }
 
 export const kernelChannelDefaults = {
-  /** State snapshots sent and not yet seen by the main thread before newer ones wait. */
+  /** State snapshots sent and not yet seen by the gateway process before newer ones wait. */
   maxUnseenStates: 2,
 } as const;
 
@@ -29,7 +29,7 @@ export class KernelChannel {
     private readonly capacity: number,
   ) {}
 
-  /** Never dropped here; a closed port (main thread gone) is ignored, the write-ahead file has it. */
+  /** Never dropped here; a closed port (gateway process gone) is ignored, the write-ahead file has it. */
   send(message: FromKernel): void {
     try {
       this.port.postMessage(message);
@@ -38,7 +38,7 @@ export class KernelChannel {
     }
   }
 
-  /** A routine copy: dropped (counted) while the main thread is `capacity` messages behind. */
+  /** A routine copy: dropped (counted) while the gateway process is `capacity` messages behind. */
   routine(message: FromKernel, kind: keyof KernelChannel['dropped']): boolean {
     if (this.routineSent - this.consumed >= this.capacity) {
       this.dropped[kind]++;
@@ -63,7 +63,7 @@ export class KernelChannel {
     this.send(build());
   }
 
-  /** The main thread has taken a snapshot in: the waiting one (if any) goes now, built fresh. */
+  /** The gateway process has taken a snapshot in: the waiting one (if any) goes now, built fresh. */
   stateSeen(): void {
     if (this.statesUnseen > 0) this.statesUnseen--;
     const pending = this.pendingState;

@@ -1,8 +1,8 @@
 // The gateway's end of the safety kernel: starts it (in its own process, or inline for tests
-// that reach into the engine), feeds it what only the main thread has (holds from the SQLite
+// that reach into the engine), feeds it what only the gateway process has (holds from the SQLite
 // store, records written ahead by a killed predecessor), and turns its messages into the store's
 // records, the point table's readings, the capabilities' events and the status mirror.
-// Nothing the main thread does can slow the kernel: it never waits for an answer from here.
+// Nothing the gateway process does can slow the kernel: it never waits for an answer from here.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ChildProcess, fork } from 'node:child_process';
@@ -38,7 +38,7 @@ export interface KernelHostOptions {
   poller?: Partial<PollerOptions>;
   tickMs?: number;
   onReadings(readings: Reading[], device: DeviceStatus): void;
-  /** The kernel thread ended without being asked to: protection is gone from this process. */
+  /** The kernel process ended without being asked to: protection is gone from this process. */
   onKernelLost(why: string): void;
 }
 

@@ -1,6 +1,6 @@
 // The messages between the safety kernel (its own process) and the rest of the gateway. Plain data
-// only: everything here is structured-cloned across a MessagePort. The kernel never waits for an
-// answer to what it sends; the main thread's answers (persisted, consumed) only let it account
+// only: everything here is structured-cloned across the IPC channel (a MessagePort when inline). The kernel never waits for an
+// answer to what it sends; the gateway process's answers (persisted, consumed) only let it account
 // for what is in flight.
 import type { LoadedConfigSnapshot } from '../config/loaded-snapshot.js';
 import type { DeviceStatus, PollerOptions } from '../poller.js';
@@ -30,7 +30,7 @@ export interface KernelInit {
   logLevel: string;
 }
 
-/** Commands the main thread may ask the kernel to carry out. */
+/** Commands the gateway process may ask the kernel to carry out. */
 export type KernelOp =
   | 'acknowledge'
   | 'manualUnlock'
@@ -54,9 +54,9 @@ export type ToKernel =
   | { t: 'call'; id: number; op: KernelOp; args: unknown[] }
   /** The SQLite journal has every record up to this count. */
   | { t: 'persisted'; through: number }
-  /** The main thread has handled this many routine messages. */
+  /** The gateway process has handled this many routine messages. */
   | { t: 'consumed'; through: number }
-  /** The main thread has taken in one state snapshot (the kernel sends at most two unseen). */
+  /** The gateway process has taken in one state snapshot (the kernel sends at most two unseen). */
   | { t: 'stateSeen' };
 
 /** What a reload swap did, for the log and the operator. */
@@ -77,7 +77,7 @@ export interface BusState {
   stats: ModbusMasterStats;
 }
 
-/** What the main thread mirrors for status, control handlers and capabilities. */
+/** What the gateway process mirrors for status, control handlers and capabilities. */
 export interface KernelState {
   outputs: OutputStatus[];
   holds: Hold[];
@@ -90,9 +90,9 @@ export interface KernelState {
   buses: BusState[];
   writeAhead: WriteAheadStats | undefined;
   cycle: CycleStats;
-  /** Worst event-loop delay of the kernel thread since start, ms (perf_hooks histogram). */
+  /** Worst event-loop delay of the kernel process since start, ms (perf_hooks histogram). */
   maxStallMs: number;
-  /** Routine copies the kernel dropped because the main thread did not keep up. */
+  /** Routine copies the kernel dropped because the gateway process did not keep up. */
   dropped: { readings: number; logs: number; states: number };
   monoNow: number;
 }

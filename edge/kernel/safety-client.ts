@@ -1,6 +1,6 @@
 // What the rest of the gateway sees of the safety kernel: a mirror of its state (outputs, holds,
 // alarms …) refreshed by every snapshot the kernel sends, and its commands as promises. The
-// mirror is never the authority: commands are decided by the engine on the kernel's thread, and
+// mirror is never the authority: commands are decided by the engine in the kernel's process, and
 // a command's promise resolves only once the kernel has applied it and sent the state after it.
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
@@ -21,7 +21,7 @@ export type KernelCall = (op: KernelOp, args: unknown[]) => Promise<unknown>;
 
 let presets: PresetLibrary | undefined;
 
-/** The engine as the main thread sees it: the plan (from the same config), the mirror, commands. */
+/** The engine as the gateway process sees it: the plan (from the same config), the mirror, commands. */
 export class EngineView {
   readonly plan: SafetyPlan;
 
@@ -82,7 +82,7 @@ export class SafetyClient {
 
   constructor(
     private readonly loaded: LoadedConfig,
-    /** The SQLite journal of safety records, on the main thread (events, calibrations). */
+    /** The SQLite journal of safety records, on the gateway process (events, calibrations). */
     readonly store: SafetyStore,
     private readonly mirror: () => KernelState,
     private readonly call: KernelCall,

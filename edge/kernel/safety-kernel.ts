@@ -30,7 +30,7 @@ import type { LoadedConfigSnapshot } from '../config/loaded-snapshot.js';
 import type { KernelInit, KernelOp, KernelReloadResult, KernelState, ToKernel } from './protocol.js';
 
 export const kernelDefaults = {
-  /** State snapshots to the main thread at most this often (and after every command). */
+  /** State snapshots to the gateway process at most this often (and after every command). */
   stateMs: 200,
 } as const;
 

@@ -25,11 +25,11 @@ import { type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.j
 export interface SafetyLoopOptions {
   loaded: LoadedConfig;
   /**
-   * Where records go after the write-ahead file: the kernel's channel to the SQLite journal on the
-   * main thread. The loop never touches the database itself.
+   * Where records go after the write-ahead file: the kernel's channel to the SQLite journal in the
+   * gateway process. The loop never touches the database itself.
    */
   journal: RecordJournal;
-  /** Holds and calibration dates from before the restart (read from the store by the main thread). */
+  /** Holds and calibration dates from before the restart (read from the store by the gateway process). */
   restoreFrom: SafetyStateSource;
   points: PointTable;
   masterFor(busId: string): ModbusMaster;
