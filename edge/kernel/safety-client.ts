@@ -82,7 +82,7 @@ export class SafetyClient {
 
   constructor(
     private readonly loaded: LoadedConfig,
-    /** The SQLite journal of safety records, on the gateway process (events, calibrations). */
+    /** The SQLite journal of safety records, in the gateway process (events, calibrations). */
     readonly store: SafetyStore,
     private readonly mirror: () => KernelState,
     private readonly call: KernelCall,
