@@ -155,18 +155,31 @@ export class PointIds {
   }
 }
 
-/** Insert blocks and move the journal generation on, in one transaction. */
-export function commitBlocks(db: Database.Database, blocks: readonly BlockRow[], nextGen: number): void {
+/**
+ * Insert blocks and move the journal generation on, in one transaction; `alsoInTransaction` runs
+ * after the inserts, inside it (the five-minute statistics of these blocks).
+ */
+export function commitBlocks(db: Database.Database, blocks: readonly BlockRow[], nextGen: number, alsoInTransaction?: () => void): void {
   const insert = db.prepare('INSERT INTO reading_blocks (point_id, span_start, first_ms, last_ms, count, data) VALUES (?, ?, ?, ?, ?, ?)');
   const setGen = db.prepare("UPDATE reading_state SET value = ? WHERE key = 'journal_gen'");
   db.transaction(() => {
     for (const b of blocks) insert.run(b.pointId, b.spanStart, b.firstMs, b.lastMs, b.count, b.data);
     setGen.run(nextGen);
+    alsoInTransaction?.();
   }).immediate();
 }
 
-/** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. 1 is the previous release's row layout. */
-export const readingMigrations: Migration[] = [
+/** Whether one point's span already has a block (a late reading's block joins it). */
+export function spanHasBlock(db: Database.Database, pointId: number, spanStart: number): boolean {
+  return db.prepare('SELECT 1 FROM reading_blocks WHERE point_id = ? AND span_start = ? LIMIT 1').get(pointId, spanStart) !== undefined;
+}
+
+export function maxBlockId(db: Database.Database): number {
+  return (db.prepare('SELECT coalesce(max(id), 0) FROM reading_blocks').pluck().get() as number) ?? 0;
+}
+
+/** The block layout's migrations (1 is the previous release's row layout); the full 'store' list is reading-store.ts `readingMigrations`. */
+export const blockStoreMigrations: Migration[] = [
   {
     version: 1,
     description: 'readings table with (point, wall_time) index',

@@ -165,6 +165,13 @@ export function newestReadingTime(db: Database.Database): number | null {
   return newest;
 }
 
+/** Wall time of the oldest reading still in the open-span journal, or null when it is empty. */
+export function openSpanStart(db: Database.Database): number | null {
+  let oldest: number | null = null;
+  for (const j of journalReadings(db, false)) if (oldest === null || j.wallTime < oldest) oldest = j.wallTime;
+  return oldest;
+}
+
 /** Readings of the journal generation the database points at (empty when there is none yet). */
 function journalReadings(db: Database.Database, inSnapshot: boolean): JournalReading[] {
   // A missing file of the current generation means the writer rotated it after our snapshot

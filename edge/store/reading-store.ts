@@ -9,16 +9,21 @@ import { systemClock } from '../clock.js';
 import type Database from 'better-sqlite3';
 import type { Reading } from '../readings.js';
 import { createLogger, type Logger } from '../log.js';
-import { blockMsOf, commitBlocks, hasPackedLayout, journalGenOf, PointIds, spanStartOf, type BlockRow } from './block-store.js';
+import type { Migration } from './database.js';
+import { blockMsOf, blockStoreMigrations, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
 import { convertLegacyReadings } from './reading-migration.js';
 import { enforceReadingRetention, type RetentionRun } from './reading-retention.js';
+import { backfillStatistics, hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
+import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
 export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
 export { pruneReadings } from './reading-retention.js';
-export { readingMigrations } from './block-store.js';
+
+/** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
+export const readingMigrations: Migration[] = [...blockStoreMigrations, statisticsMigration];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
@@ -86,6 +91,7 @@ interface Row {
 
 /** Conversion steps of the old row layout per writer tick (6 x 1,000 rows per 250 ms: ~24k rows/s). */
 const migrationStepsPerTick = 6;
+const FIVE_MINUTES = 5 * 60_000;
 
 /** Databases with an open writer in this process: two writers would interleave one journal file. */
 const openWriters = new Set<string>();
@@ -123,6 +129,8 @@ export class ReadingWriter {
   private droppingSince: number | undefined;
   private pruneFailing = false;
   private migrating = false;
+  /** Set once a backfill step found nothing; a later late block re-arms it (compact). */
+  private backfillDone = false;
   private closedDropLogged = false;
   private malformedLogged = false;
 
@@ -284,6 +292,7 @@ export class ReadingWriter {
     }
     if (n >= 0) {
       if (!this.migrateStep) this.maybeMigrate();
+      if (!this.migrateStep) this.maybeBackfillStatistics();
       this.maybePrune();
     }
   }
@@ -375,6 +384,11 @@ export class ReadingWriter {
     }
     if (groups.size === 0) return;
     const blocks: BlockRow[] = [];
+    const windows: FiveMinuteWindow[] = [];
+    const withStats = hasStatistics(this.db);
+    // A span that already has a block (late readings) or does not hold whole windows: the
+    // backfill recomputes it from every stored reading (statistics-store.ts).
+    let exact = withStats && this.blockMs % FIVE_MINUTES === 0;
     for (const rs of groups.values()) {
       let first = Number.POSITIVE_INFINITY;
       let last = Number.NEGATIVE_INFINITY;
@@ -382,17 +396,27 @@ export class ReadingWriter {
         if (r.wallTime < first) first = r.wallTime;
         if (r.wallTime > last) last = r.wallTime;
       }
-      blocks.push({ pointId: rs[0]!.pointId, spanStart: spanStartOf(first, this.blockMs), firstMs: first, lastMs: last, count: rs.length, data: encodeBlock(rs) });
+      const pointId = rs[0]!.pointId;
+      const spanStart = spanStartOf(first, this.blockMs);
+      if (exact && spanHasBlock(this.db, pointId, spanStart)) exact = false;
+      if (exact) windows.push(...windowsOf(this.ids.codeOf(pointId), rs));
+      blocks.push({ pointId, spanStart, firstMs: first, lastMs: last, count: rs.length, data: encodeBlock(rs) });
     }
     const gen = this.journal.gen;
     const nextFile = journalFile(this.dbFile, gen + 1);
     writeJournalFile(nextFile, gen + 1, keep);
+    const maxIdBefore = withStats ? maxBlockId(this.db) : 0;
     try {
-      commitBlocks(this.db, blocks, gen + 1);
+      commitBlocks(this.db, blocks, gen + 1, () => {
+        if (!exact) return;
+        storeWindows(this.db, this.ids, windows);
+        markBlocksCovered(this.db, maxIdBefore);
+      });
     } catch (err) {
       removeJournalFile(nextFile);
       throw err;
     }
+    if (!exact) this.backfillDone = false;
     const previous = this.journal;
     this.journal = new JournalAppender(nextFile, gen + 1, readJournal(nextFile)!.validBytes);
     previous.close();
@@ -452,6 +476,7 @@ export class ReadingWriter {
     if (this.closed) return;
     try {
       const step = convertLegacyReadings(this.db);
+      if (step.converted > 0) this.backfillDone = false;
       if (step.remaining && stepsLeft > 1) {
         this.migrateStep = setImmediate(() => this.maybeMigrate(stepsLeft - 1)).unref();
       }
@@ -465,6 +490,16 @@ export class ReadingWriter {
       }
     } catch (err) {
       this.log.warn({ error: describe(err) }, 'converting stored readings failed this time; will retry');
+    }
+  }
+
+  /** Statistics of blocks stored without them (statistics-store.ts): one small step per tick. */
+  private maybeBackfillStatistics(): void {
+    if (this.backfillDone) return;
+    try {
+      if (backfillStatistics(this.db) === 0) this.backfillDone = true;
+    } catch (err) {
+      this.log.warn({ error: describe(err) }, 'computing stored five-minute statistics failed this time; will retry');
     }
   }
 
