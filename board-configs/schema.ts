@@ -5,6 +5,7 @@ import { OFFLINE_PROBE_DEFAULT_MS } from './bus-defaults.js';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
+import { StoreSchema } from './store-schema.js';
 import { SyncSchema } from './sync-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
@@ -111,5 +112,7 @@ export const SubstationConfigSchema = z.strictObject({
   seals: SealSchema.optional(),
   /** Store-and-forward to the national platform: broker, keys, intervals, caps (board-configs/sync-schema.ts). */
   sync: SyncSchema.optional(),
+  /** Retention per class of stored data: days and byte caps (board-configs/store-schema.ts). */
+  store: StoreSchema.prefault({}),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;

@@ -14,9 +14,10 @@ import { blockMsOf, blockStoreMigrations, commitBlocks, hasPackedLayout, journal
 import { BoundedQueue } from './bounded-queue.js';
 import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
-import { convertLegacyReadings } from './reading-migration.js';
-import { enforceReadingRetention, type RetentionRun } from './reading-retention.js';
-import { backfillStatistics, hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
+import type { RetentionRun } from './reading-retention.js';
+import { checkRetention, ClassRetention, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetentionDefaults, type ClassRetentionRun, type RecordTable, type StoreRetention } from './retention-classes.js';
+import { hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
+import { StoreHousekeeping } from './store-housekeeping.js';
 import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
 export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
@@ -27,7 +28,7 @@ export const readingMigrations: Migration[] = [...blockStoreMigrations, statisti
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
-export const MIN_READING_RETENTION_MS = 7 * DAY_MS;
+export const MIN_READING_RETENTION_MS = RETENTION_MINIMUM_DAYS.readings * DAY_MS;
 
 export const readingWriterDefaults = {
   flushIntervalMs: 250,
@@ -39,10 +40,6 @@ export const readingWriterDefaults = {
   capBytes: 1.5 * 1024 ** 3,
   /** While writes fail, retry with doubling delays up to this, to spare CPU and lock waits. */
   retryMaxMs: 5_000,
-  /** Retention runs at most this often... */
-  pruneEveryMs: 60_000,
-  /** ...and deletes at most this many readings per run, so one run never stalls the event loop for long. */
-  pruneMaxRowsPerRun: 50_000,
   /** A span is packed this long after the newest reading has passed its end (late polls of slow devices). */
   closeGraceMs: 5_000,
 } as const;
@@ -56,6 +53,14 @@ export interface ReadingWriterOptions {
   /** Byte cap of the packed readings; Infinity for none. */
   capBytes?: number;
   retryMaxMs?: number;
+  /**
+   * Retention of every class (retention-classes.ts): readings' days and cap stand in for
+   * retentionMs/capBytes when those are not given; statistics and records are enforced every
+   * 10 minutes. Default: the config defaults (board-configs/store-schema.ts).
+   */
+  retention?: StoreRetention;
+  /** The tables of the records class (safety, personnel and seal events). Default: gatewayRecordTables. */
+  recordTables?: readonly RecordTable[];
   logger?: Logger;
   /** Clocks, replaceable in tests: wall = ms since epoch (retention cutoff), mono = monotonic ms (scheduling). */
   clock?: { wall: () => number; mono: () => number };
@@ -77,6 +82,8 @@ export interface ReadingWriterStats {
   open?: number;
   /** Retention and capacity, as of the last retention run. */
   capacity?: RetentionRun;
+  /** The statistics and records classes, as of their last retention run. */
+  classes?: ClassRetentionRun[];
 }
 
 /** Bind values of one reading, computed at enqueue so later changes to the caller's object cannot alter it. */
@@ -89,15 +96,13 @@ interface Row {
   raw: number[];
 }
 
-/** Conversion steps of the old row layout per writer tick (6 x 1,000 rows per 250 ms: ~24k rows/s). */
-const migrationStepsPerTick = 6;
 const FIVE_MINUTES = 5 * 60_000;
 
 /** Databases with an open writer in this process: two writers would interleave one journal file. */
 const openWriters = new Set<string>();
 
 export class ReadingWriter {
-  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock'>>;
+  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock' | 'retention' | 'recordTables'>>;
   private readonly log: Logger;
   private readonly clock: { wall: () => number; mono: () => number };
   private readonly queue: BoundedQueue<Row>;
@@ -111,7 +116,7 @@ export class ReadingWriter {
   private oldestOpenSpan = Number.POSITIVE_INFINITY;
   private newestBatchWall = Number.NEGATIVE_INFINITY;
   private drainStep: NodeJS.Immediate | undefined;
-  private migrateStep: NodeJS.Immediate | undefined;
+  private readonly housekeeping: StoreHousekeeping;
 
   private written = 0;
   private dropped = 0;
@@ -121,16 +126,10 @@ export class ReadingWriter {
   private nextAttemptAt = 0;
   private compactError: unknown;
   private nextCompactAt = 0;
-  private lastPruneAt = Number.NEGATIVE_INFINITY;
-  private capacity: RetentionRun | undefined;
   private closed = false;
   // Logged once per change, never once per reading or per attempt.
   private failingLogged = false;
   private droppingSince: number | undefined;
-  private pruneFailing = false;
-  private migrating = false;
-  /** Set once a backfill step found nothing; a later late block re-arms it (compact). */
-  private backfillDone = false;
   private closedDropLogged = false;
   private malformedLogged = false;
 
@@ -145,8 +144,8 @@ export class ReadingWriter {
       flushIntervalMs: positiveInteger('flushIntervalMs', opts.flushIntervalMs, readingWriterDefaults.flushIntervalMs),
       maxBatch: positiveInteger('maxBatch', opts.maxBatch, readingWriterDefaults.maxBatch),
       maxQueued: positiveInteger('maxQueued', opts.maxQueued, readingWriterDefaults.maxQueued),
-      retentionMs: opts.retentionMs ?? readingWriterDefaults.retentionMs,
-      capBytes: opts.capBytes ?? readingWriterDefaults.capBytes,
+      retentionMs: opts.retentionMs ?? (opts.retention ? opts.retention.readings.days * DAY_MS : readingWriterDefaults.retentionMs),
+      capBytes: opts.capBytes ?? opts.retention?.readings.maxBytes ?? readingWriterDefaults.capBytes,
       retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, readingWriterDefaults.retryMaxMs),
     };
     if (typeof this.opts.retentionMs !== 'number' || Number.isNaN(this.opts.retentionMs) || this.opts.retentionMs < MIN_READING_RETENTION_MS) {
@@ -171,6 +170,11 @@ export class ReadingWriter {
     this.dbFile = db.name;
     if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
     this.journal = this.recoverJournal();
+    this.housekeeping = new StoreHousekeeping(db, this.log, this.clock, {
+      retentionMs: this.opts.retentionMs,
+      capBytes: this.opts.capBytes,
+      classes: new ClassRetention(db, checkRetention(opts.retention ?? storeRetentionDefaults), opts.recordTables ?? gatewayRecordTables),
+    });
     openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
     this.timer = setInterval(() => this.onTick(), this.opts.flushIntervalMs).unref();
@@ -217,9 +221,8 @@ export class ReadingWriter {
     if (this.closed) return;
     clearInterval(this.timer);
     if (this.drainStep) clearImmediate(this.drainStep);
-    if (this.migrateStep) clearImmediate(this.migrateStep);
+    this.housekeeping.stop();
     this.drainStep = undefined;
-    this.migrateStep = undefined;
     this.flush();
     try {
       this.compact(true);
@@ -247,7 +250,9 @@ export class ReadingWriter {
       open: this.open.length,
     };
     if (this.lastError !== undefined) s.lastError = this.lastError;
-    if (this.capacity !== undefined) s.capacity = this.capacity;
+    const { capacity, classes } = this.housekeeping;
+    if (capacity !== undefined) s.capacity = capacity;
+    if (classes !== undefined) s.classes = classes;
     return s;
   }
 
@@ -291,9 +296,7 @@ export class ReadingWriter {
       return;
     }
     if (n >= 0) {
-      if (!this.migrateStep) this.maybeMigrate();
-      if (!this.migrateStep) this.maybeBackfillStatistics();
-      this.maybePrune();
+      this.housekeeping.step();
     }
   }
 
@@ -416,7 +419,7 @@ export class ReadingWriter {
       removeJournalFile(nextFile);
       throw err;
     }
-    if (!exact) this.backfillDone = false;
+    if (!exact) this.housekeeping.statisticsPending();
     const previous = this.journal;
     this.journal = new JournalAppender(nextFile, gen + 1, readJournal(nextFile)!.validBytes);
     previous.close();
@@ -465,65 +468,6 @@ export class ReadingWriter {
 
   private droppedSinceEpisode(): number {
     return this.droppingSince === undefined ? 0 : this.dropped - this.droppingSince;
-  }
-
-  /**
-   * Converting a store of the old row layout: a few small steps per tick, each in its own
-   * event-loop turn, so a step (~15 ms) is the longest the polling path waits.
-   */
-  private maybeMigrate(stepsLeft = migrationStepsPerTick): void {
-    this.migrateStep = undefined;
-    if (this.closed) return;
-    try {
-      const step = convertLegacyReadings(this.db);
-      if (step.converted > 0) this.backfillDone = false;
-      if (step.remaining && stepsLeft > 1) {
-        this.migrateStep = setImmediate(() => this.maybeMigrate(stepsLeft - 1)).unref();
-      }
-      if (step.converted > 0 && !this.migrating) {
-        this.migrating = true;
-        this.log.info('converting stored readings to packed blocks in the background');
-      }
-      if (!step.remaining && this.migrating) {
-        this.migrating = false;
-        this.log.info('stored readings converted to packed blocks');
-      }
-    } catch (err) {
-      this.log.warn({ error: describe(err) }, 'converting stored readings failed this time; will retry');
-    }
-  }
-
-  /** Statistics of blocks stored without them (statistics-store.ts): one small step per tick. */
-  private maybeBackfillStatistics(): void {
-    if (this.backfillDone) return;
-    try {
-      if (backfillStatistics(this.db) === 0) this.backfillDone = true;
-    } catch (err) {
-      this.log.warn({ error: describe(err) }, 'computing stored five-minute statistics failed this time; will retry');
-    }
-  }
-
-  private maybePrune(): void {
-    const now = this.clock.mono();
-    if (now - this.lastPruneAt < readingWriterDefaults.pruneEveryMs) return;
-    this.lastPruneAt = now;
-    try {
-      const run = enforceReadingRetention(this.db, {
-        nowMs: this.clock.wall(),
-        retentionMs: this.opts.retentionMs,
-        capBytes: this.opts.capBytes,
-        minRetentionMs: MIN_READING_RETENTION_MS,
-        maxRows: readingWriterDefaults.pruneMaxRowsPerRun,
-      });
-      this.capacity = run;
-      if (run.deleted > 0) this.log.debug({ deleted: run.deleted }, 'pruned readings past retention');
-      if (run.cutIntoMinimum) this.log.error({ capBytes: this.opts.capBytes, daysKept: run.daysStored }, 'reading byte cap reached within the 7-day legal minimum; oldest readings deleted');
-      if (this.pruneFailing) this.log.warn('reading retention pruning works again');
-      this.pruneFailing = false;
-    } catch (err) {
-      if (!this.pruneFailing) this.log.error({ error: describe(err) }, 'reading retention pruning failed; will retry');
-      this.pruneFailing = true;
-    }
   }
 }
 

@@ -73,7 +73,7 @@ describe('openDatabase', () => {
       description: string;
       applied_at: number;
     }[];
-    expect(rows.map((r) => `${r.component}@${r.version}:${r.description}`)).toEqual(['demo@1:step 1', 'demo@2:step 2', `store@1:${readingMigrations[0]!.description}`, `store@2:${readingMigrations[1]!.description}`]);
+    expect(rows.map((r) => `${r.component}@${r.version}:${r.description}`)).toEqual(['demo@1:step 1', 'demo@2:step 2', `store@1:${readingMigrations[0]!.description}`, `store@2:${readingMigrations[1]!.description}`, `store@3:${readingMigrations[2]!.description}`]);
     for (const r of rows) expect(Math.abs(r.applied_at - Date.now())).toBeLessThan(60_000);
   });
 
