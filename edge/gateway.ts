@@ -24,6 +24,7 @@ import type { OutputStatus } from './safety/safety-loop.js';
 import { safetyMigrations } from './safety/store.js';
 import { type Migration, openDatabase } from './store/database.js';
 import { ReadingWriter, readingMigrations } from './store/reading-store.js';
+import { storeRetention } from './store/retention-classes.js';
 
 export interface GatewayOptions {
   /** Folder for the SQLite store and logs. */
@@ -148,7 +149,7 @@ export class Gateway {
     const components: Record<string, Migration[]> = { store: readingMigrations, safety: safetyMigrations };
     for (const c of this.capabilities) if (c.migrations) components[c.name] = [...c.migrations];
     this.db = openDatabase(join(this.opts.dataDir, 'minegate.db'), components);
-    this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }) });
+    this.writer = new ReadingWriter(this.db, { logger: this.log.child({ module: 'store' }), retention: storeRetention(this.loaded.config.store?.retention) });
     // Only readings of points that still exist with the same source carry over a reload.
     for (const r of this.opts.warmStart?.readings ?? []) {
       const p = this.loaded.pointsByCode.get(r.point);
@@ -211,6 +212,7 @@ export class Gateway {
     this.kernelAlive = old.kernelAlive;
     this.db = old.db;
     this.writer = old.writer;
+    this.writer?.setRetention(storeRetention(this.loaded.config.store?.retention));
     for (const r of old.points.latestReadings()) if (this.loaded.pointsByCode.get(r.point)?.unit === r.unit && old.loaded.pointsByCode.get(r.point)?.unit === r.unit) this.points.update(r);
     await old.stopCapabilities();
     // The old object is an empty shell now: stopping it must not touch what moved here.

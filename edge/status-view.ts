@@ -2,6 +2,7 @@
 import type { GatewayStatus } from './gateway.js';
 import { renderTable } from './text-table.js';
 import { describeCapacity } from './store/reading-retention.js';
+import { describeClassCapacity } from './store/retention-classes.js';
 
 export interface StatusSection {
   title: string;
@@ -52,6 +53,7 @@ export function renderStatus(status: GatewayStatus, extra: readonly StatusSectio
   const store =
     `store: ${s.written} readings written, ${s.queued} queued, ${s.dropped} dropped${s.failures ? `, ${s.failures} write failures` : ''}` +
     (s.capacity ? `\n  ${describeCapacity(s.capacity)}` : '') +
+    (s.classes ?? []).map((c) => `\n  ${describeClassCapacity(c)}`).join('') +
     // Only when it matters: a log that loses lines (full or failing disk) is worth a technician's look.
     (status.log?.dropped || status.log?.lastError ? `\nlog: ${status.log.dropped} line(s) dropped${status.log.lastError ? `, writes failing (${status.log.lastError})` : ''}` : '');
   const outputs = renderTable(

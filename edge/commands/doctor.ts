@@ -17,7 +17,7 @@ import { SafetyEngine } from '../safety/engine.js';
 import { SafetyStore } from '../safety/store.js';
 import { newestReadingTime } from '../store/reading-reader.js';
 import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
-import { MIN_READING_RETENTION_MS, readingWriterDefaults } from '../store/reading-store.js';
+import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, storeRetentionDefaults, type StoreRetention } from '../store/retention-classes.js';
 import { EXIT, out } from './output.js';
 import { configOption, dataDirOption, locationSource } from '../locations.js';
 
@@ -83,10 +83,10 @@ export function registerDoctor(program: Command): void {
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   checks.push(...userChecks());
-  const { buses, brokerUrl, newestConfigCheck } = configChecks(o.config);
+  const { buses, brokerUrl, newestConfigCheck, retention } = configChecks(o.config);
   checks.push(...newestConfigCheck);
   checks.push(...serialChecks(buses));
-  checks.push(...dataDirChecks(o.dataDir, o.minFreeGib));
+  checks.push(...dataDirChecks(o.dataDir, o.minFreeGib, retention));
   checks.push(...clockChecks(o.dataDir));
   checks.push(...unconfirmedHoldChecks(o.config, o.dataDir));
   checks.push(...(await busEndpointChecks(buses, o.timeoutMs)));
@@ -105,7 +105,7 @@ function userChecks(): DoctorCheck[] {
 
 // ---------------------------------------------------------------- config
 
-function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | undefined; newestConfigCheck: DoctorCheck[] } {
+function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | undefined; newestConfigCheck: DoctorCheck[]; retention: StoreRetention } {
   const brokerUrl = rawBrokerUrl(file);
   try {
     const loaded = loadConfig(file);
@@ -113,6 +113,7 @@ function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | u
     return {
       buses: config.buses,
       brokerUrl: config.sync?.brokerUrl ?? brokerUrl,
+      retention: storeRetention(config.store.retention),
       newestConfigCheck: [{ area: 'config', status: 'ok', message: `valid: ${config.buses.length} buses, ${config.devices.length} devices, ${config.points.length} points (${config.substation.code} ${config.substation.name})` }],
     };
   } catch (err) {
@@ -123,6 +124,7 @@ function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | u
     return {
       buses: rawBuses(file),
       brokerUrl,
+      retention: storeRetentionDefaults,
       newestConfigCheck: [{ area: 'config', status: 'fail', message: `invalid: ${shown}${more}`, fix: `minegate config check ${file} lists every problem with its line` }],
     };
   }
@@ -204,7 +206,7 @@ function nearestExisting(dir: string): string {
   return d;
 }
 
-function dataDirChecks(dataDir: string, minFreeGiB: number): DoctorCheck[] {
+function dataDirChecks(dataDir: string, minFreeGiB: number, retention: StoreRetention): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   const dir = resolve(dataDir);
   if (existsSync(dir)) {
@@ -236,7 +238,7 @@ function dataDirChecks(dataDir: string, minFreeGiB: number): DoctorCheck[] {
   } catch (err) {
     checks.push({ area: 'data-dir', status: 'warn', message: `cannot read free space: ${(err as Error).message}` });
   }
-  checks.push(...operatorChecks(dir), ...databaseChecks(dir));
+  checks.push(...operatorChecks(dir), ...databaseChecks(dir, retention));
   return checks;
 }
 
@@ -253,14 +255,14 @@ function operatorChecks(dir: string): DoctorCheck[] {
   }
 }
 
-function databaseChecks(dir: string): DoctorCheck[] {
+function databaseChecks(dir: string, retention: StoreRetention): DoctorCheck[] {
   const file = join(dir, DOCTOR_DEFAULTS.dbFile);
   if (!existsSync(file)) return [];
   try {
     // Read-only, no migrations: the check never changes the file.
     const db = openDatabase(file, {}, { readonly: true });
     try {
-      return [{ area: 'data-dir', status: 'ok', message: `${file} passes quick_check` }, ...capacityChecks(db)];
+      return [{ area: 'data-dir', status: 'ok', message: `${file} passes quick_check` }, ...capacityChecks(db, retention)];
     } finally {
       db.close();
     }
@@ -306,20 +308,28 @@ function unconfirmedHoldChecks(configFile: string, dataDir: string): DoctorCheck
   }
 }
 
-/** Days of readings the store can still take at the current rate (issue: never run out before the caps say). */
-function capacityChecks(db: ReturnType<typeof openDatabase>): DoctorCheck[] {
+/** Days each class of stored data can still take at the current rate (issue: never run out before the caps say). */
+function capacityChecks(db: ReturnType<typeof openDatabase>, retention: StoreRetention): DoctorCheck[] {
   if (!hasPackedLayout(db)) return [];
-  const c = readingCapacity(db, { nowMs: Date.now(), capBytes: readingWriterDefaults.capBytes });
-  const retentionDays = readingWriterDefaults.retentionMs / 86_400_000;
-  const minDays = MIN_READING_RETENTION_MS / 86_400_000;
+  const now = Date.now();
+  const c = readingCapacity(db, { nowMs: now, capBytes: retention.readings.maxBytes });
+  const checks: DoctorCheck[] = [];
   const message = describeCapacity(c);
+  const minDays = RETENTION_MINIMUM_DAYS.readings;
   if (c.daysCapacity !== null && c.daysCapacity < minDays) {
-    return [{ area: 'data-dir', status: 'fail', message, fix: `the byte cap holds less than the legal ${minDays} days at this rate: raise the cap, or poll fewer points` }];
+    checks.push({ area: 'data-dir', status: 'fail', message, fix: `the byte cap holds less than the legal ${minDays} days at this rate: raise store.retention.readings.maxMB, or poll fewer points` });
+  } else if (c.daysDiskLeft !== null && c.daysDiskLeft < retention.readings.days) {
+    checks.push({ area: 'data-dir', status: 'warn', message, fix: `free disk space lasts less than the ${retention.readings.days}-day retention at this rate: free space or use a larger disk` });
+  } else checks.push({ area: 'data-dir', status: 'ok', message });
+  for (const k of new ClassRetention(db, retention, gatewayRecordTables).capacity(now)) {
+    const line = describeClassCapacity(k);
+    if (k.daysCapacity !== null && k.daysCapacity < k.minimumDays) {
+      checks.push({ area: 'data-dir', status: 'fail', message: line, fix: `the byte cap holds less than the legal ${k.minimumDays} days of ${k.name} at this rate: raise store.retention.${k.name}.maxMB` });
+    } else if (k.daysDiskLeft !== null && k.daysDiskLeft < k.minimumDays) {
+      checks.push({ area: 'data-dir', status: 'warn', message: line, fix: `free disk space lasts less than the legal ${k.minimumDays} days of ${k.name} at this rate: free space or use a larger disk` });
+    } else checks.push({ area: 'data-dir', status: 'ok', message: line });
   }
-  if (c.daysDiskLeft !== null && c.daysDiskLeft < retentionDays) {
-    return [{ area: 'data-dir', status: 'warn', message, fix: `free disk space lasts less than the ${retentionDays}-day retention at this rate: free space or use a larger disk` }];
-  }
-  return [{ area: 'data-dir', status: 'ok', message }];
+  return checks;
 }
 
 // ---------------------------------------------------------------- clock

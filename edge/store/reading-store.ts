@@ -202,6 +202,12 @@ export class ReadingWriter {
     }
   }
 
+  /** Retention from a reloaded config: the same checks as at construction; applies from the next run. */
+  setRetention(retention: StoreRetention, recordTables: readonly RecordTable[] = gatewayRecordTables): void {
+    const r = checkRetention(retention);
+    this.housekeeping.setLimits({ retentionMs: r.readings.days * DAY_MS, capBytes: r.readings.maxBytes, classes: new ClassRetention(this.db, r, recordTables) });
+  }
+
   /** Write everything queued now, batch by batch, stopping at the first failure. Returns readings written. */
   flush(): number {
     let total = 0;

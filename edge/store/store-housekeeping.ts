@@ -43,8 +43,15 @@ export class StoreHousekeeping {
     private readonly db: Database.Database,
     private readonly log: Logger,
     private readonly clock: { wall: () => number; mono: () => number },
-    private readonly limits: { retentionMs: number; capBytes: number; classes: ClassRetention },
+    private limits: { retentionMs: number; capBytes: number; classes: ClassRetention },
   ) {}
+
+  /** New limits (a reload that changed store.retention); they apply from the next run on. */
+  setLimits(limits: { retentionMs: number; capBytes: number; classes: ClassRetention }): void {
+    this.limits = limits;
+    this.lastPruneAt = Number.NEGATIVE_INFINITY;
+    this.lastClassRunAt = Number.NEGATIVE_INFINITY;
+  }
 
   /** One round of background work; called by the writer after a tick that wrote its queue. */
   step(): void {

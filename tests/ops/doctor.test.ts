@@ -1,7 +1,7 @@
 // `minegate doctor` as a built CLI process: a healthy setup passes; a missing serial adapter, an
 // unstable tty name, an unreachable TCP bus and broker, a clock behind the stored data, little free
 // space and a broken config each show up with a fix, and any FAIL exits 1.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,7 +72,24 @@ describe('minegate doctor', () => {
     expect(byArea('data-dir').every((s) => s === 'ok')).toBe(true);
     // Capacity of the reading store at the current rate (one reading in the last day here).
     expect(doc.checks.find((c) => c.message.startsWith('readings:'))?.message).toMatch(/1 a day at [\d.]+ B each; cap \d+ MB holds >1000 days at this rate, full in >1000 days; free disk lasts/);
+    // The other retention classes (AQ 6201-2019: a year), each with its own line.
+    expect(doc.checks.find((c) => c.message.startsWith('statistics:'))?.message).toMatch(/^statistics: [\d.]+ MB, [\d.]+ MB a day, kept 400 days \(legal minimum 365\); cap 403 MB holds (>10000|\d+) days/);
+    expect(doc.checks.find((c) => c.message.startsWith('records:'))?.message).toMatch(/^records: .*kept 400 days \(legal minimum 365\)/);
     expect(doc.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('fails when a class cap holds less than its legal minimum at the current rate, naming the key to raise', async () => {
+    const r = await rig();
+    storeReading(r.dataDir, Date.now() - 60_000);
+    // One stored window a day (~100 B with its page share) against a cap of ~1 KB: days, not a year.
+    appendFileSync(r.configFile, '\nstore:\n  retention:\n    statistics: { maxMB: 0.001 }\n');
+    const res = await minegate(['doctor', '-c', r.configFile, '-d', r.dataDir, '--json']);
+    expect(res.code).toBe(1);
+    const doc = JSON.parse(res.stdout) as DoctorJson;
+    const stats = doc.checks.find((c) => c.message.startsWith('statistics:'))!;
+    expect(stats.status).toBe('fail');
+    expect(stats.fix).toMatch(/legal 365 days of statistics .* raise store\.retention\.statistics\.maxMB/);
+    expect(doc.checks.find((c) => c.area === 'config')!.status).toBe('ok');
   });
 
   it('reports each problem with a fix and exits 1', async () => {
