@@ -56,9 +56,20 @@ export function hasStatistics(db: Database.Database): boolean {
 /** Windows of readings (any order) of one point: what FiveMinuteStats closes, late readings none. */
 export function windowsOf(point: string, readings: readonly { wallTime: number; value: number | null; quality: string }[]): FiveMinuteWindow[] {
   const stats = new FiveMinuteStats();
-  const sorted = [...readings].sort((a, b) => a.wallTime - b.wallTime);
+  // The writer's spans are nearly always in time order already: sort only when they are not.
+  let ordered = true;
+  for (let i = 1; i < readings.length && ordered; i++) if (readings[i]!.wallTime < readings[i - 1]!.wallTime) ordered = false;
+  const inOrder = ordered ? readings : [...readings].sort((a, b) => a.wallTime - b.wallTime);
   const out: FiveMinuteWindow[] = [];
-  for (const r of sorted) out.push(...stats.add({ point, wallTime: r.wallTime, value: r.value ?? Number.NaN, quality: r.quality as Quality }));
+  // One object, refilled per reading: FiveMinuteStats copies what it keeps (numbers), never the object.
+  const r = { point, wallTime: 0, value: 0, quality: 'good' as Quality };
+  for (const x of inOrder) {
+    r.wallTime = x.wallTime;
+    r.value = x.value ?? Number.NaN;
+    r.quality = x.quality as Quality;
+    const closed = stats.add(r);
+    if (closed.length > 0) out.push(...closed);
+  }
   out.push(...stats.closeUpTo(Number.POSITIVE_INFINITY));
   return out;
 }
