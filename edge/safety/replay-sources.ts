@@ -1,5 +1,5 @@
 // Recorded readings for `minegate replay`, streamed in time order from either the gateway's SQLite
-// store (the `readings` table, opened read-only: a running gateway is not disturbed) or a CSV file
+// store (through the reader API, opened read-only: a running gateway is not disturbed) or a CSV file
 // (`time,point,value[,quality]`). Malformed input is refused with its line, never skipped: a
 // replay that silently drops readings would show a timeline that never happened.
 import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { QUALITIES, type Quality, type Reading } from '../readings.js';
 import type { LegacyRow } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
+import { iterateReadings } from '../store/reading-reader.js';
 import { readingMigrations } from '../store/reading-store.js';
 
 export type ReplayInputErrorCode = 'UNREADABLE' | 'UNKNOWN_FORMAT' | 'BAD_HEADER' | 'BAD_LINE';
@@ -72,28 +73,10 @@ export async function* readingsFromStore(file: string, window: RecordingWindow =
     throw new ReplayInputError('UNREADABLE', `not a readable gateway database: ${(err as Error).message}`, file);
   }
   try {
-    const where: string[] = [];
-    const params: number[] = [];
-    if (window.fromMs !== undefined) {
-      where.push('wall_time >= ?');
-      params.push(window.fromMs);
-    }
-    if (window.toMs !== undefined) {
-      where.push('wall_time < ?');
-      params.push(window.toMs);
-    }
-    const sql = `SELECT point, value, quality, wall_time, mono_time, raw FROM readings${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY wall_time, id`;
-    // Streamed row by row: a week of readings never sits in memory at once.
-    for (const row of db.prepare(sql).iterate(...params) as IterableIterator<ReadingRow>) {
-      yield {
-        point: row.point,
-        value: row.value,
-        unit: '',
-        quality: isQuality(row.quality) ? row.quality : 'comm-fault',
-        wallTime: row.wall_time,
-        monoTime: row.mono_time,
-        raw: parseRaw(row.raw),
-      };
+    // The reader API (edge/store/reading-reader.ts): old rows, packed blocks and the open-span
+    // journal, in time order, one block span in memory at a time, from one read snapshot.
+    for (const r of iterateReadings(db, { ...(window.fromMs !== undefined ? { fromMs: window.fromMs } : {}), ...(window.toMs !== undefined ? { toMs: window.toMs } : {}) })) {
+      yield { point: r.point, value: r.value, unit: '', quality: isQuality(r.quality) ? r.quality : 'comm-fault', wallTime: r.wallTime, monoTime: r.monoTime, raw: r.raw };
     }
   } finally {
     db.close();
