@@ -74,7 +74,7 @@ export function registerEvents(program: Command): void {
     program
       .command('events')
       .description('safety events (alarms, cuts, releases, remote cuts, unlocks, calibrations), newest first')
-      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time (2026-01-10T08:00)')
+      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time (2026-01-10T08:00, mine time +08:00 unless a zone is given)')
       .option('--kind <type>', `one event type, e.g. ${SAFETY_EVENT_TYPES.join(', ')}`)
       .option('--point <code>', 'events of one point')
       .option('--limit <n>', 'at most this many (default 50)')
