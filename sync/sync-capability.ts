@@ -19,7 +19,7 @@ import { FiveMinuteStats } from '../edge/five-minute-stats.js';
 import { isUsable } from '../edge/readings.js';
 import type { StatusSection } from '../edge/status-view.js';
 import { POWER_STATUS, RUN_STATUS, SENSOR_TYPES } from './formats/codes.js';
-import { formatTime } from './formats/mine-time.js';
+import { formatTimeZoned } from './formats/mine-time.js';
 import { tjsjFromWindow } from './formats/records/index.js';
 import { FileDropExporter, type FileDropStats } from './file-drop-exporter.js';
 import { AbnormalityTracker, type AbnormalityStats } from './feeds/abnormalities.js';
@@ -454,7 +454,7 @@ export function renderUpstream(s: UpstreamStatusJson, now: number = Date.now()):
   if (!s.enabled) return `upstream: DISABLED — ${s.disabledReason ?? 'not started'}`;
   const lanes = LANES.map((l) => {
     const b = s.backlog[l];
-    return `${l} ${b.batches} batches/${b.records} records${b.oldestTime !== null ? ` (oldest ${formatTime(b.oldestTime)})` : ''}`;
+    return `${l} ${b.batches} batches/${b.records} records${b.oldestTime !== null ? ` (oldest ${formatTimeZoned(b.oldestTime)})` : ''}`;
   }).join('; ');
   const dropped = s.dropped ? Object.entries(s.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`) : [];
   const lines = [

@@ -33,7 +33,7 @@ export function registerAudit(program: Command): void {
     program
       .command('audit')
       .description('the audit log: who did what, when and why (writes, cuts, unlocks, evacuations, reloads …), newest first')
-      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time')
+      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time (2026-01-10T08:00, mine time +08:00 unless a zone is given)')
       .option('--action <action>', `one action: ${AUDIT_ACTIONS.join(', ')}`)
       .option('--operator <name>', 'one operator')
       .option('--target <target>', 'one target, or a prefix ending in * (e.g. "zone:*")')

@@ -271,7 +271,7 @@ export function registerBoard(program: Command): void {
     .addOption(configOption('substation board config (YAML)'))
     .option('--timeout-ms <ms>', 'per-request timeout', Number)
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample:\n  minegate board get ch4-t1 -c /etc/minegate/substation.yaml')
+    .addHelpText('after', '\nExample:\n  minegate board get ch4-t1 -c /etc/minegate/minegate.yaml')
     .action(async (deviceId: string, param: string | undefined, o: ConnectOptions & { json?: boolean }) => {
       await guard('board get', async () => {
         const link = await openDevice(o, deviceId);

@@ -79,7 +79,7 @@ export function registerBus(program: Command): void {
     .option('--json', 'print JSON (progress still goes to stderr)')
     .addHelpText('after', `
 Examples:
-  minegate bus scan rs485-1 -c /etc/minegate/substation.yaml
+  minegate bus scan rs485-1 -c /etc/minegate/minegate.yaml
   minegate bus scan field-bus -c substation.yaml --from 1 --to 20 --json
 
 Stop the gateway first on a serial bus: the port is opened exclusively, and scan traffic would

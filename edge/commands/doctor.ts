@@ -60,7 +60,7 @@ export function registerDoctor(program: Command): void {
     .option('--min-free-gib <n>', 'warn below this much free disk space', Number, DOCTOR_DEFAULTS.minFreeGiB)
     .option('--timeout-ms <ms>', 'TCP connect timeout per endpoint', Number, DOCTOR_DEFAULTS.connectTimeoutMs)
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample (as the service user):\n  sudo -u minegate minegate doctor -c /etc/minegate/substation.yaml -d /var/lib/minegate')
+    .addHelpText('after', '\nExample (the INSTALL.md wrapper runs it as the service user, no sudo needed):\n  minegate doctor                # installed: /etc/minegate/minegate.yaml and /var/lib/minegate\n  minegate doctor -c /etc/minegate/minegate.yaml -d /var/lib/minegate')
     .action(async (o: DoctorOptions, cmd: Command) => {
       const checks = await runDoctor(o);
       const locations = { config: { path: resolve(o.config), source: locationSource(cmd, 'config') }, dataDir: { path: resolve(o.dataDir), source: locationSource(cmd, 'dataDir') } };
@@ -98,7 +98,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
 
 function userChecks(): DoctorCheck[] {
   if (typeof process.getuid === 'function' && process.getuid() === 0) {
-    return [{ area: 'user', status: 'warn', message: 'running as root: file and serial permission checks pass for root but not for the service', fix: 'run as the service user: sudo -u minegate minegate doctor ...' }];
+    return [{ area: 'user', status: 'warn', message: 'running as root: file and serial permission checks pass for root but not for the service', fix: 'run as the service user: runuser -u minegate -- node /opt/minegate/dist/edge/cli.js doctor ... (the INSTALL.md wrapper `minegate` does this)' }];
   }
   return [];
 }

@@ -73,8 +73,8 @@ export function registerEvents(program: Command): void {
   addDataDir(
     program
       .command('events')
-      .description('safety events (alarms, cuts, releases, remote cuts, unlocks, calibrations), newest first')
-      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time (2026-01-10T08:00)')
+      .description('events, newest first: safety (alarms, cuts, releases, remote cuts, unlocks, calibrations) by default; personnel, seals and sync with --domain')
+      .option('--since <time>', 'from this long ago (30m, 2h, 1d) or this date/time (2026-01-10T08:00, mine time +08:00 unless a zone is given)')
       .option('--kind <type>', `one event type, e.g. ${SAFETY_EVENT_TYPES.join(', ')}`)
       .option('--point <code>', 'events of one point')
       .option('--limit <n>', 'at most this many (default 50)')
@@ -86,7 +86,8 @@ export function registerEvents(program: Command): void {
       'after',
       `\nExamples:\n  minegate events -d /var/lib/minegate --since 2h\n  minegate events -d /var/lib/minegate --kind remote-cut --json\n  minegate events -d /var/lib/minegate --point F001A01 --limit 20
   minegate events --domain all --since 1h
-  minegate events --domain personnel,seals --follow\n
+  minegate events --domain personnel,seals --follow
+  minegate events --domain sync --since 1d        # platform commands the gateway refused\n
 Reads the running gateway; when none runs, the database in <data-dir> (read-only).
 Exit codes: 0 done, 1 failed, 2 bad usage.`,
     )

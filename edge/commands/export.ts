@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { exportCsv, exportMt1201, type ExportProgress, type ExportRange } from '../../sync/export.js';
 import { upstreamPoints, type UpstreamPoint } from '../../sync/feeds/point-info.js';
-import { parseSince } from '../control/durations.js';
+import { formatWall, parseSince } from '../control/durations.js';
 import { loadConfig } from '../config/load-config.js';
 import { readingMigrations } from '../store/reading-store.js';
 import { openDatabase } from '../store/database.js';
@@ -56,7 +56,7 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('stored readings of a time range as CSV or MT/T 1201 CDSS files')
-    .requiredOption('--from <time>', 'start: a duration back from now (2h, 1d) or a date/time (2026-01-10T08:00)')
+    .requiredOption('--from <time>', 'start: a duration back from now (2h, 1d) or a date/time in mine time (2026-01-10T08:00 is 08:00+08:00, as the CSV shows it; or name the zone: 2026-01-10T00:00Z)')
     .option('--to <time>', 'end (exclusive), same forms; default now')
     .option('--format <format>', 'csv or mt1201', 'csv')
     .option('--out <path>', 'csv: the file (default stdout); mt1201: the directory for the files (required)')
@@ -74,7 +74,7 @@ Reads <data-dir>/minegate.db read-only. Exit codes: 0 done, 1 failed, 2 bad usag
       let range: ExportRange;
       try {
         range = { fromMs: parseSince(o.from, now), toMs: o.to ? parseSince(o.to, now) : now, ...(o.point ? { point: o.point } : {}) };
-        if (range.toMs <= range.fromMs) throw new RangeError(`--to must be after --from (${new Date(range.fromMs).toISOString()} .. ${new Date(range.toMs).toISOString()})`);
+        if (range.toMs <= range.fromMs) throw new RangeError(`--to must be after --from (${formatWall(range.fromMs)} .. ${formatWall(range.toMs)})`);
         if (o.format !== 'csv' && o.format !== 'mt1201') throw new RangeError(`--format must be csv or mt1201, got "${o.format}"`);
         if (o.format === 'mt1201' && (!o.out || !o.config)) throw new RangeError('--format mt1201 needs --out <directory> and --config <board config> (mine code, type names, locations)');
       } catch (err) {

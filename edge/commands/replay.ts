@@ -4,7 +4,7 @@
 // it to check a config change against last week's gas data, or to explain a past cut-off.
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { formatWall } from '../control/durations.js';
+import { formatWall, parseMineTime } from '../control/durations.js';
 import { ReplayOrderError, replayDefaults, replaySafety, type ReplayResult } from '../safety/replay.js';
 import { recordedReadings, ReplayInputError } from '../safety/replay-sources.js';
 import { renderTable } from '../text-table.js';
@@ -23,8 +23,9 @@ interface ReplayCliOptions {
 }
 
 function parseTime(text: string, option: string): number {
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new RangeError(`${option} "${text}" is not a date/time (2026-01-10T08:00) or ms since the epoch`);
+  // Mine time unless the text names a zone (one time rule, like events --since and export --from).
+  const t = /^\d+$/.test(text) ? Number(text) : parseMineTime(text);
+  if (!Number.isFinite(t)) throw new RangeError(`${option} "${text}" is not a date/time in mine time (2026-01-10T08:00, +08:00 unless a zone is given) or ms since the epoch`);
   return t;
 }
 
@@ -64,7 +65,7 @@ export function registerReplay(program: Command): void {
     .description('run recorded readings through the safety rules and print the alarm / cut / release timeline (outputs untouched)')
     .addOption(configOption('substation board config whose rules to apply'))
     .requiredOption('--from <db|csv>', 'a gateway database (minegate.db) or a CSV file with time,point,value[,quality]')
-    .option('--since <time>', 'only readings from this date/time (2026-01-10T08:00)')
+    .option('--since <time>', 'only readings from this date/time (2026-01-10T08:00, mine time +08:00 unless a zone is given)')
     .option('--until <time>', 'only readings before this date/time')
     .option('--cycle-ms <ms>', 'evaluation period on the recording\'s clock', String(replayDefaults.cycleMs))
     .option('--cold-start', 'replay as a gateway start (every output cut until its points are read)')

@@ -177,6 +177,20 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   out('minegate: stopped cleanly');
 }
 
+/**
+ * The demo's simulated sensors are exact and were set up when the simulator started: record that instant as
+ * their calibration date, so the demo does not open with "no calibration date recorded" warnings
+ * for every gas and airflow point (issue 14: no false alarm at start-up). A real config records the
+ * technician's dates in safety.integrity.calibrations; the overdue check still runs on these.
+ */
+function calibratedToday(loaded: LoadedConfig): LoadedConfig {
+  const now = new Date().toISOString();
+  const integrity = loaded.config.safety.integrity;
+  const calibrations = { ...Object.fromEntries(loaded.config.points.map((p) => [p.code, now])), ...integrity.calibrations };
+  const safety = Object.freeze({ ...loaded.config.safety, integrity: Object.freeze({ ...integrity, calibrations }) });
+  return { ...loaded, config: Object.freeze({ ...loaded.config, safety }) };
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -213,7 +227,10 @@ export function registerDemo(program: Command): void {
           return () => sim.stop();
         },
         // "The platform": embedded MQTT 5 broker and reference receiver (files in <data-dir>/platform/).
-        (loaded, dataDir, logger) => startDemoPlatform(loaded, dataDir, logger),
+        async (loaded, dataDir, logger) => {
+          const platform = await startDemoPlatform(loaded, dataDir, logger);
+          return { ...platform, pointAt: (l: LoadedConfig) => calibratedToday(platform.pointAt(l)) };
+        },
       );
     });
 }

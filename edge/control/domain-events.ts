@@ -1,15 +1,19 @@
 // `events --domain`: one event list across the substation's parts — safety (interlocks), personnel
-// (positioning, evacuations, 叫应), seals (electronic seals, power use) — each read from its own
+// (positioning, evacuations, 叫应), seals (electronic seals, power use), sync (platform commands the
+// gateway refused: unsigned, bad signature, expired, replayed) — each read from its own
 // table in the gateway database, merged newest first into one row shape the CLI prints. A domain
 // whose tables do not exist (no such section in the config) has no events; it is not an error.
-import type Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { PersonnelStore } from '../personnel/store.js';
 import { SafetyStore } from '../safety/store.js';
 import { SealStore } from '../seals/store.js';
+import { rejectedCommandEvents } from '../../sync/command-log.js';
 import { ControlError } from './errors.js';
 import { eventQueryOf } from './events-handler.js';
 
-export const EVENT_DOMAINS = ['safety', 'personnel', 'seals'] as const;
+export const EVENT_DOMAINS = ['safety', 'personnel', 'seals', 'sync'] as const;
 export type EventDomain = (typeof EVENT_DOMAINS)[number];
 
 export interface DomainEvent {
@@ -55,6 +59,21 @@ export function domainEvents(db: Database.Database, domains: readonly EventDomai
     for (const e of new SealStore(db).events({ limit: q.limit })) {
       if (e.wallTime < since) continue;
       rows.push({ domain: 'seals', wallTime: e.wallTime, type: e.type, subject: e.shaftMouth ?? e.cameraId ?? e.position, by: e.operator ?? '', message: e.message });
+    }
+  }
+  if (domains.includes('sync')) {
+    // The upstream link's own record, in <data-dir>/outbox.db next to the gateway database (read-only):
+    // every platform command refused, with the reason.
+    const outbox = db.name && db.name !== ':memory:' ? join(dirname(db.name), 'outbox.db') : '';
+    if (outbox !== '' && existsSync(outbox)) {
+      const sync = new Database(outbox, { readonly: true, fileMustExist: true });
+      try {
+        for (const e of rejectedCommandEvents(sync, { sinceWall: since, limit: q.limit })) {
+          rows.push({ domain: 'sync', wallTime: e.wallTime, type: e.type, subject: 'platform', by: e.operator ?? 'platform', message: e.message });
+        }
+      } finally {
+        sync.close();
+      }
     }
   }
   return rows.sort((a, b) => b.wallTime - a.wallTime).slice(0, q.limit);

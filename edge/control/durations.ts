@@ -1,5 +1,8 @@
 // Durations and times as a technician types them: "2h", "90s", "1h30m", "500ms", "1d";
 // --since also takes a date or date-time ("2026-01-10", "2026-01-10T08:00").
+// Every time shown or parsed here is mine time (+08:00), never the host's zone.
+import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES, zoneText } from '../../sync/formats/mine-time.js';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
 
@@ -19,20 +22,42 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-/** Wall ms for --since: a duration back from `now`, or a date / date-time. */
+// A date or date-time as typed: 2026-01-10, 2026-01-10T08:00, 2026-01-10 08:00:30, optionally with
+// an explicit zone (Z, +08:00, +0800). Without a zone it is mine time, never the host's zone: the
+// gateway box usually runs on UTC while every time it prints is mine time (issue 14, "one time rule").
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Wall ms of a date / date-time in mine time (or in the zone it names); NaN when it is not one. */
+export function parseMineTime(text: string, tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): number {
+  const m = DATE_TIME.exec(text.trim());
+  if (m === null) return Number.NaN;
+  const [y, mo, d, h = 0, mi = 0, se = 0] = m.slice(1, 7).map((v) => (v === undefined ? undefined : Number(v))) as number[];
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  let offset = tzOffsetMinutes;
+  const zone = m[8];
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const digits = zone.replace(':', '');
+    offset = (zone.startsWith('-') ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+  } else if (zone !== undefined) offset = 0;
+  const local = Date.UTC(y!, mo! - 1, d!, h, mi, se, ms);
+  const back = new Date(local);
+  // Date.UTC rolls 02-30 into March and 24:00 into the next day: not a calendar time.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== se) return Number.NaN;
+  return local - offset * 60_000;
+}
+
+/** Wall ms for --since / --from / --to: a duration back from `now`, or a date / date-time in mine time. */
 export function parseSince(text: string, now: number): number {
   if (/^\d+(?:\.\d+)?(ms|s|m|h|d)/i.test(text.trim())) return now - parseDuration(text);
-  const t = Date.parse(text);
-  if (!Number.isFinite(t)) throw new RangeError(`--since "${text}" is neither a duration back from now (2h, 30m) nor a date (2026-01-10, 2026-01-10T08:00)`);
+  const t = parseMineTime(text);
+  if (!Number.isFinite(t)) throw new RangeError(`"${text}" is neither a duration back from now (2h, 30m) nor a date in mine time (2026-01-10, 2026-01-10T08:00, ${zoneText()} unless a zone is given: 2026-01-10T00:00Z)`);
   return t;
 }
 
-/** "2026-01-10 08:00:01" in local time: what a technician compares with the clock on the wall. */
+/** "2026-01-10 08:00:01+08:00": mine time with its zone, whatever the host's TZ (usually UTC on the box). */
 export function formatWall(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const d = new Date(ms);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return formatTimeZoned(ms);
 }
 
 export function formatDuration(ms: number): string {

@@ -11,7 +11,7 @@ import type { Link } from '../../protocols/links/link.js';
 import { SerialLink } from '../../protocols/links/serial-link.js';
 import { TcpLink } from '../../protocols/links/tcp-link.js';
 import type { CardSighting, ReaderPower, ReaderStateChange } from '../../protocols/card-reader/types.js';
-import { formatTime } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned } from '../../sync/formats/mine-time.js';
 import type { Capability, CapabilityContext } from '../capability.js';
 import type { CheckContext, ConfigCheck, ConfigPath } from '../config/cross-checks.js';
 import type { LoadedConfig } from '../config/load-config.js';
@@ -522,7 +522,7 @@ export class PersonnelCapability implements Capability {
     ];
     const alarms = engine.alarms();
     lines.push('', alarms.length === 0 ? 'personnel alarms: none' : `personnel alarms: ${alarms.length}`);
-    for (const a of alarms.sort((x, y) => x.startWall - y.startWall)) lines.push(`  ! [${a.severity}] ${a.kind} since ${formatTime(a.startWall)}: ${a.message}`);
+    for (const a of alarms.sort((x, y) => x.startWall - y.startWall)) lines.push(`  ! [${a.severity}] ${a.kind} since ${formatTimeZoned(a.startWall)}: ${a.message}`);
     const evac = engine.evacuation();
     lines.push('', ...renderEvacuation(evac));
     return lines.join('\n');
@@ -531,11 +531,11 @@ export class PersonnelCapability implements Capability {
 
 function renderEvacuation(evac: EvacuationView | null): string[] {
   if (!evac) return ['evacuation: none'];
-  const state = evac.complete ? `COMPLETE at ${evac.completeWall === null ? '?' : formatTime(evac.completeWall)} (sirens stay on until stood down)` : `${evac.insideCount} still inside`;
-  const out = [`EVACUATION ${evac.id} since ${formatTime(evac.startedWall)}: ${state}; outputs on: ${evac.outputs.join(', ') || 'none'}`];
+  const state = evac.complete ? `COMPLETE at ${evac.completeWall === null ? '?' : formatTimeZoned(evac.completeWall)} (sirens stay on until stood down)` : `${evac.insideCount} still inside`;
+  const out = [`EVACUATION ${evac.id} since ${formatTimeZoned(evac.startedWall)}: ${state}; outputs on: ${evac.outputs.join(', ') || 'none'}`];
   for (const t of evac.triggers) out.push(`  trigger (${t.source}${t.by ? ` by ${t.by}` : ''}): ${t.reason}`);
   for (const a of evac.areas) {
-    const ack = a.acknowledged ? `acknowledged by ${a.acknowledged.by} (${a.acknowledged.via}) at ${formatTime(a.acknowledged.wall)}` : `acknowledge (叫应) by ${formatTime(a.ackDeadlineWall)}${a.escalatedWall !== null ? ' — OVERDUE, escalated' : ''}`;
+    const ack = a.acknowledged ? `acknowledged by ${a.acknowledged.by} (${a.acknowledged.via}) at ${formatTimeZoned(a.acknowledged.wall)}` : `acknowledge (叫应) by ${formatTimeZoned(a.ackDeadlineWall)}${a.escalatedWall !== null ? ' — OVERDUE, escalated' : ''}`;
     out.push(`  area ${a.area}: responsible ${a.responsible ?? 'none'}; ${ack}`);
   }
   if (evac.inside.length > 0) out.push(`  still inside: ${evac.inside.map((p) => `${p.name} (${p.card}, ${p.area ?? '?'})`).join(', ')}`);

@@ -1,6 +1,6 @@
 // The seals part of the live status screen: each shaft mouth's mode and shift counts, each camera's
 // state and tamper flags, the loads' power, the headcount cross-check and every active alarm.
-import { formatTime, MINE_TZ_OFFSET_MINUTES } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES } from '../../sync/formats/mine-time.js';
 import { renderTable } from '../text-table.js';
 import type { SealsState } from './engine.js';
 import { SEAL_RULES } from './events.js';
@@ -18,7 +18,7 @@ function ago(nowMs: number, thenMs: number | null): string {
 export function renderSeals(state: SealsState, tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): string {
   const now = state.wallTime;
   const positioning = state.positioningHeadcount === null ? `positioning unknown (${state.positioningUnknownBecause ?? 'positioning readers offline'})` : `positioning ${state.positioningHeadcount}`;
-  const head = `seals — shift since ${formatTime(state.shiftStartWall, tzOffsetMinutes)}; headcount underground: seal ${state.sealHeadcount} (baseline ${state.baseline}), ${positioning}`;
+  const head = `seals — shift since ${formatTimeZoned(state.shiftStartWall, tzOffsetMinutes)}; headcount underground: seal ${state.sealHeadcount} (baseline ${state.baseline}), ${positioning}`;
 
   const mouths = renderTable(
     [{ header: 'shaft mouth' }, { header: 'mode' }, { header: 'people in', right: true }, { header: 'out', right: true }, { header: 'vehicles in', right: true }, { header: 'out', right: true }, { header: 'mode set by' }],
@@ -29,7 +29,7 @@ export function renderSeals(state: SealsState, tzOffsetMinutes: number = MINE_TZ
       String(m.totals.peopleOut),
       String(m.totals.vehiclesIn),
       String(m.totals.vehiclesOut),
-      m.modeOperator ? `${m.modeOperator}, ${formatTime(m.modeSinceWall, tzOffsetMinutes)}: ${m.modeReason ?? ''}` : 'config',
+      m.modeOperator ? `${m.modeOperator}, ${formatTimeZoned(m.modeSinceWall, tzOffsetMinutes)}: ${m.modeReason ?? ''}` : 'config',
     ]),
   );
 
@@ -72,7 +72,7 @@ export function renderSeals(state: SealsState, tzOffsetMinutes: number = MINE_TZ
     parts.push(`seal alarms: ${state.alarms.length}`);
     for (const a of [...state.alarms].sort((x, y) => x.sinceWall - y.sinceWall)) {
       const count = a.count !== undefined ? ` [${a.count}]` : a.value !== undefined ? ` [${a.value.toFixed(1)} kW]` : '';
-      parts.push(`  ! ${SEAL_RULES[a.rule]} (${a.rule})${count} since ${formatTime(a.sinceWall, tzOffsetMinutes)} — ${a.message}${a.imageRef ? ` — image ${a.imageRef}` : ''}`);
+      parts.push(`  ! ${SEAL_RULES[a.rule]} (${a.rule})${count} since ${formatTimeZoned(a.sinceWall, tzOffsetMinutes)} — ${a.message}${a.imageRef ? ` — image ${a.imageRef}` : ''}`);
     }
   }
   if (state.store.lastError !== null || state.store.droppedEvents > 0) {

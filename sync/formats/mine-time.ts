@@ -56,6 +56,17 @@ export function formatTime(ms: number, tzOffsetMinutes: number = MINE_TZ_OFFSET_
   return `${t.year}-${p2(t.month)}-${p2(t.day)} ${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)}`;
 }
 
+/** `+08:00` for 480: the zone printed after a mine time shown to a person. */
+export function zoneText(tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): string {
+  const m = Math.abs(checkTzOffset(tzOffsetMinutes));
+  return `${tzOffsetMinutes < 0 ? '-' : '+'}${p2(Math.floor(m / 60))}:${p2(m % 60)}`;
+}
+
+/** `yyyy-MM-dd HH:mm:ss+08:00`: mine time with its zone, for screens and command output (files stay zone-less). */
+export function formatTimeZoned(ms: number, tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): string {
+  return `${formatTime(ms, tzOffsetMinutes)}${zoneText(tzOffsetMinutes)}`;
+}
+
 /** `yyyyMMddHHmmss` in mine time, as used in file names. */
 export function formatStamp(ms: number, tzOffsetMinutes: number = MINE_TZ_OFFSET_MINUTES): string {
   const t = toParts(ms, tzOffsetMinutes);

@@ -62,6 +62,10 @@ describe('npm start demo and one-shot read', () => {
         const pointLines = last.split('\n').filter((l) => /^F001[AD]\d/.test(l));
         return pointLines.length >= 11 && pointLines.every((l) => /\bgood\b/.test(l)) && codes.every((c) => last.includes(c));
       }, { timeoutMs: 10_000, intervalMs: 300, what: 'every point good in the demo status table' });
+      // No false alarm at start-up (issue 14): the simulated sensors carry a calibration date, so the
+      // demo does not open with "no calibration date recorded" warnings.
+      await waitFor(() => demo.output().includes('minegate: no alarm, no hold, every device online') || demo.output().includes('condition(s) at start'), { what: 'start-up summary' });
+      expect(demo.output()).toContain('minegate: no alarm, no hold, every device online');
       // Personnel positioning and the electronic seals run in the demo too: the headcount underground
       // and per area next to the gas points, each seal camera's state and counts.
       await waitFor(async () => {

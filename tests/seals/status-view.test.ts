@@ -24,7 +24,7 @@ describe('renderSeals', () => {
     rig.personnel.underground = 10;
     await rig.step();
     const text = renderSeals(rig.engine.state());
-    expect(text).toContain('seals — shift since 2026-01-05 08:00:00; headcount underground: seal 10 (baseline 0), positioning 10');
+    expect(text).toContain('seals — shift since 2026-01-05 08:00:00+08:00; headcount underground: seal 10 (baseline 0), positioning 10');
     expect(text).toMatch(/主井口 \(main\)\s+producing 生产\s+12\s+2\s+0\s+0\s+config/);
     expect(text).toMatch(/seal-main-1\s+主井口 井口房\s+online\s+ok\s+12\/2 \(0\/0\)\s+1\s+0s ago/);
     expect(text).toMatch(/主提升机 \(hoist\)\s+main\s+220\.5\s+15\s+12000\.\d\s+production/);
@@ -41,7 +41,7 @@ describe('renderSeals', () => {
     await rig.step();
     await rig.step();
     const text = renderSeals(rig.engine.state());
-    expect(text).toMatch(/主井口 \(main\)\s+STOPPED 停产\s+1\s+0\s+0\s+0\s+调度员 王, 2026-01-05 10:00:01: 停产整顿/);
+    expect(text).toMatch(/主井口 \(main\)\s+STOPPED 停产\s+1\s+0\s+0\s+0\s+调度员 王, 2026-01-05 10:00:01\+08:00: 停产整顿/);
     expect(text).toMatch(/seal-aux-1\s+副井口 东侧\s+OFFLINE \(.+\)\s+OCCLUDED, BLURRED/);
     expect(text).toContain('seal alarms: 4');
     expect(text).toMatch(/! 明停暗开\(人员\/车辆出入\) \(stopped-crossing\) \[1\] since 2026-01-05 10:00:02/);
