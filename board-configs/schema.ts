@@ -6,6 +6,7 @@ import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
 import { SyncSchema } from './sync-schema.js';
+import { DashboardSchema } from './dashboard-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
@@ -111,5 +112,7 @@ export const SubstationConfigSchema = z.strictObject({
   seals: SealSchema.optional(),
   /** Store-and-forward to the national platform: broker, keys, intervals, caps (board-configs/sync-schema.ts). */
   sync: SyncSchema.optional(),
+  /** The local web dashboard: listen address and port (board-configs/dashboard-schema.ts); off without it. */
+  dashboard: DashboardSchema.optional(),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;
