@@ -119,20 +119,27 @@ export class DashboardServer {
       return json(res, 404, { error: { code: 'NOT_FOUND', message: `no ${path} here` } });
     }
     if (req.method !== 'POST') return json(res, 405, { error: { code: 'METHOD', message: `${req.method} is not used here` } });
+    const session = this.sessions.fromCookie(req.headers.cookie);
+    // First: no session, no action (a cross-site form arrives here without the SameSite=Strict cookie).
+    if (path === '/api/action' && !session) return json(res, 401, { error: { code: 'AUTH_REQUIRED', message: 'log in with an operator account first: the dashboard is read-only without one' } });
     // A form on another site cannot send application/json without a preflight this server never grants.
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return json(res, 415, { error: { code: 'BAD_REQUEST', message: 'send application/json' } });
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${req.headers.host}`) return json(res, 403, { error: { code: 'CROSS_ORIGIN', message: `requests from ${origin} are refused` } });
-    const body = await readJson(req);
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      return json(res, 413, { error: { code: 'BAD_REQUEST', message: (err as Error).message } });
+    }
     if (path === '/api/login') return this.login(res, body);
-    const session = this.sessions.fromCookie(req.headers.cookie);
     if (path === '/api/logout') {
       if (session && csrfMatches(session, req.headers['x-csrf-token'])) this.sessions.end(session.id);
       res.setHeader('Set-Cookie', clearedCookie());
       return json(res, 200, { loggedOut: true });
     }
     if (path !== '/api/action') return json(res, 404, { error: { code: 'NOT_FOUND', message: `no ${path} here` } });
-    if (!session) return json(res, 401, { error: { code: 'AUTH_REQUIRED', message: 'log in with an operator account first: the dashboard is read-only without one' } });
+    if (!session) return json(res, 401, { error: { code: 'AUTH_REQUIRED', message: 'the session ended: log in again' } });
     if (!csrfMatches(session, req.headers['x-csrf-token'])) return json(res, 403, { error: { code: 'CSRF', message: 'missing or wrong X-CSRF-Token: reload the page' } });
     try {
       const { command, args } = controlRequestOf(body);

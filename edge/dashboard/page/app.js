@@ -48,10 +48,13 @@ function sparkline(series, meta) {
   let hi = Math.max(...values, ...limits, lo + 1e-6);
   if (hi - lo < 1e-9) hi = lo + 1;
   hi += (hi - lo) * 0.1;
-  const x = (t) => ((t - (now - WINDOW_MS)) / WINDOW_MS) * w;
+  // A gateway started a few minutes ago has a few minutes of history: draw that across the width
+  // (at least one minute) rather than as a sliver at the right end; at most the last 30 minutes.
+  const span = Math.min(WINDOW_MS, Math.max(60000, now - (pts[0]?.[0] ?? now)));
+  const x = (t) => ((t - (now - span)) / span) * w;
   const y = (v) => h - ((v - lo) / (hi - lo)) * h;
   const line = (v, cls) => `<line class="${cls}" x1="0" x2="${w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`;
-  let svg = `<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="last 30 minutes">`;
+  let svg = `<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="last ${Math.round(span / 60000)} min"><title>last ${Math.round(span / 60000)} min</title>`;
   if (typeof meta?.alarm === 'number') svg += line(meta.alarm, 'lim-alarm');
   if (typeof meta?.alarmLow === 'number') svg += line(meta.alarmLow, 'lim-alarm');
   if (typeof meta?.cutoff === 'number') svg += line(meta.cutoff, 'lim-cut');
