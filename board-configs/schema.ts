@@ -7,6 +7,7 @@ import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
 import { StoreSchema } from './store-schema.js';
 import { SyncSchema } from './sync-schema.js';
+import { DashboardSchema } from './dashboard-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
@@ -114,5 +115,7 @@ export const SubstationConfigSchema = z.strictObject({
   sync: SyncSchema.optional(),
   /** Retention per class of stored data: days and byte caps (board-configs/store-schema.ts). */
   store: StoreSchema.prefault({}),
+  /** The local web dashboard: listen address and port (board-configs/dashboard-schema.ts); off without it. */
+  dashboard: DashboardSchema.optional(),
 });
 export type SubstationConfig = z.infer<typeof SubstationConfigSchema>;

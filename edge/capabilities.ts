@@ -2,6 +2,7 @@
 // (the seals cross-check against positioning). Each only when its config section exists.
 import type { Capability } from './capability.js';
 import type { LoadedConfig } from './config/load-config.js';
+import { DashboardCapability, type DashboardCapabilityOptions } from './dashboard/dashboard-capability.js';
 import { PersonnelCapability, type PersonnelCapabilityOptions } from './personnel/personnel-capability.js';
 import { sealsOf } from './seals/config-checks.js';
 import { SealCapability, type SealCapabilityOptions } from './seals/seal-capability.js';
@@ -11,6 +12,8 @@ export interface DefaultCapabilityOptions {
   personnel?: PersonnelCapabilityOptions;
   seals?: SealCapabilityOptions;
   sync?: SyncCapabilityOptions;
+  /** Given: the dashboard runs even without a `dashboard:` section (the demo), these fields over the config's. */
+  dashboard?: DashboardCapabilityOptions;
 }
 
 /** Capabilities for a loaded config, in dependency order, for `new Gateway(loaded, { capabilities })`. */
@@ -22,5 +25,8 @@ export function defaultCapabilities(loaded: LoadedConfig, opts: DefaultCapabilit
   if (sealsOf(loaded.config) !== undefined) capabilities.push(new SealCapability(opts.seals));
   // Upstream last: it reports what personnel and seals raise.
   if (loaded.config.sync !== undefined) capabilities.push(new SyncCapability(opts.sync));
+  // The web page only reads the status and sends control commands: order does not matter.
+  const dashboard = loaded.config.dashboard;
+  if (dashboard !== undefined || opts.dashboard !== undefined) capabilities.push(new DashboardCapability({ ...dashboard, ...opts.dashboard }));
   return capabilities;
 }

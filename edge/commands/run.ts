@@ -12,6 +12,8 @@ import { assertNoGatewayRunning, ControlServer } from '../control/server.js';
 import type { Gateway } from '../gateway.js';
 import { GatewaySupervisor } from '../gateway-supervisor.js';
 import { MetricsCapability } from '../metrics-capability.js';
+import { DashboardCapability } from '../dashboard/dashboard-capability.js';
+import { DASHBOARD_DEFAULTS } from '../../board-configs/dashboard-schema.js';
 import { FaultInjectCapability } from '../fault-inject-capability.js';
 import { installProcessGuard } from '../process-guard.js';
 import { pidFile } from '../reload-confirmation.js';
@@ -34,6 +36,10 @@ interface RunOptions {
   logLevel: string;
   /** Prometheus metrics on 127.0.0.1:<port>; off unless given. */
   metricsPort?: number;
+  /** The web dashboard on 127.0.0.1:<port> (over the config's `dashboard:` port); the demo's default is on. */
+  dashboardPort?: number;
+  /** The demo's default port: when taken (a second demo, a test run), a free one, printed. */
+  dashboardFallback?: boolean;
 }
 
 /** Something the gateway talks to upstream in the demo (broker + receiver): started before the gateway, stopped after it. */
@@ -44,6 +50,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   const refreshMs = Number(opts.refreshMs);
   if (!Number.isInteger(refreshMs) || refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh-ms must be an integer >= ${MIN_REFRESH_MS}, got "${String(opts.refreshMs)}"`);
   if (opts.metricsPort !== undefined && (!Number.isInteger(opts.metricsPort) || opts.metricsPort < 0 || opts.metricsPort > 65535)) throw new UsageError(`--metrics-port must be a port 0..65535, got "${String(opts.metricsPort)}"`);
+  if (opts.dashboardPort !== undefined && (!Number.isInteger(opts.dashboardPort) || opts.dashboardPort < 0 || opts.dashboardPort > 65535)) throw new UsageError(`--dashboard-port must be a port 0..65535, got "${String(opts.dashboardPort)}"`);
   const first = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
@@ -75,10 +82,12 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     throw err;
   }) : undefined;
   let metricsBound: number | undefined;
+  let dashboardBound: number | undefined;
   // Personnel positioning, electronic seals and upstream sync run when the config has their sections;
   // they are built anew for every (re)loaded config.
   const capabilitiesFor = (loaded: LoadedConfig): Capability[] => [
-    ...defaultCapabilities(loaded),
+    // After a reload the dashboard keeps the port it got first (--dashboard-port 0 too): open pages reconnect.
+    ...defaultCapabilities(loaded, opts.dashboardPort !== undefined || loaded.config.dashboard !== undefined ? { dashboard: { port: dashboardBound ?? opts.dashboardPort ?? loaded.config.dashboard?.port, fallbackToFreePort: dashboardBound === undefined && opts.dashboardFallback === true } } : {}),
     ...(platform ? [platform.capability] : []),
     // After a reload the new gateway's endpoint binds the port the first one got (--metrics-port 0 too).
     ...(opts.metricsPort !== undefined ? [new MetricsCapability({ port: metricsBound ?? opts.metricsPort })] : []),
@@ -133,6 +142,9 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
   const metrics = supervisor.current.capabilityList().find((c): c is MetricsCapability => c instanceof MetricsCapability);
   metricsBound = metrics?.port;
   if (metrics?.url) out(`minegate: metrics on ${metrics.url}, health on ${metrics.url.replace(/\/metrics$/, '/healthz')}`);
+  const dashboard = supervisor.current.capabilityList().find((c): c is DashboardCapability => c instanceof DashboardCapability);
+  dashboardBound = dashboard?.port;
+  if (dashboard?.url) out(`minegate: dashboard on ${dashboard.url}`);
   let facts: StatusFacts | undefined;
   const draw = (final = false): void => {
     const gateway = supervisor.current;
@@ -201,6 +213,7 @@ export function registerRun(program: Command): void {
     .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS}); not a terminal: change lines only`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
     .option('--metrics-port <port>', 'serve Prometheus metrics and /healthz on 127.0.0.1:<port> (0: a free port, printed at start)', Number)
+    .option('--dashboard-port <port>', 'serve the web dashboard on <port> (over the config\'s dashboard: section; 0: a free port, printed at start)', Number)
     .addHelpText('after', '\nExample:\n  minegate run --config board-configs/examples/demo-substation.yaml --data-dir /var/lib/minegate --metrics-port 9464')
     .action(async (o: RunOptions & { config: string }) => runGateway(o.config, o));
 
@@ -216,12 +229,14 @@ export function registerDemo(program: Command): void {
     .option('--refresh-ms <ms>', `status refresh interval (>= ${MIN_REFRESH_MS})`, '1000')
     .option('--log-level <level>', 'log level for the JSON log file', 'info')
     .option('--metrics-port <port>', 'serve Prometheus metrics and /healthz on 127.0.0.1:<port> (0: a free port, printed at start)', Number)
+    .option('--dashboard-port <port>', `the web dashboard on 127.0.0.1:<port> (default ${DASHBOARD_DEFAULTS.port}, a free one if taken; 0: a free port; the URL is printed at start)`, Number)
     .addHelpText('after', '\nExample:\n  minegate demo --metrics-port 9464   # then: curl -s 127.0.0.1:9464/metrics; curl -s 127.0.0.1:9464/healthz')
     .action(async (o: RunOptions) => {
       const scenario = `${packageRoot()}/simulator/scenarios/demo.yaml`;
       await runGateway(
         `${boardConfigsDir()}/examples/demo-substation.yaml`,
-        o,
+        // The dashboard is on in the demo: on its default port unless told otherwise.
+        { ...o, dashboardPort: o.dashboardPort ?? DASHBOARD_DEFAULTS.port, dashboardFallback: o.dashboardPort === undefined },
         async () => {
           const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`));
           return () => sim.stop();

@@ -2,7 +2,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdDemoPorts } from '../helpers/demo-ports-lock.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { repoRoot } from '../helpers/built.js';
@@ -49,6 +50,12 @@ describe('minegate usage', () => {
 
 // The demo and `read` both use the demo scenario's fixed ports, so they run one after the other.
 describe('npm start demo and one-shot read', () => {
+  // Not at the same time as another test file's demo (tests/dashboard/demo.test.ts).
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await holdDemoPorts();
+  }, 130_000);
+  afterAll(() => release?.());
   it('the demo shows live good values of every simulated point within 10 s, serves metrics and /healthz with --metrics-port, and stops cleanly on Ctrl-C', async () => {
     const demoDir = join(tmp, 'demo');
     // Port 0: the demo prints the address it bound (the demo's own ports are fixed, so this test also covers --metrics-port).
