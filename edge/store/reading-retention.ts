@@ -98,13 +98,7 @@ export function readingCapacity(db: Database.Database, o: { nowMs: number; capBy
     .prepare('SELECT coalesce(sum(length(data)), 0) AS bytes, coalesce(sum(count), 0) AS readings FROM reading_blocks WHERE last_ms >= ?')
     .get(o.nowMs - DAY_MS) as { bytes: number; readings: number };
   const perDay = day.bytes;
-  let free: number | null = null;
-  try {
-    const s = statfsSync(dirname(db.name));
-    free = s.bavail * s.bsize;
-  } catch {
-    free = null;
-  }
+  const free = freeDiskBytes(db);
   return {
     bytes: all.bytes,
     capBytes: o.capBytes,
@@ -115,6 +109,16 @@ export function readingCapacity(db: Database.Database, o: { nowMs: number; capBy
     daysLeft: perDay > 0 && Number.isFinite(o.capBytes) ? Math.max(0, o.capBytes - all.bytes) / perDay : null,
     daysDiskLeft: perDay > 0 && free !== null ? free / perDay : null,
   };
+}
+
+/** Free bytes of the file system holding the database (for "days the free disk lasts"); null if unknown. */
+export function freeDiskBytes(db: Database.Database): number | null {
+  try {
+    const s = statfsSync(dirname(db.name));
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 /** Old-layout rows: walks from the oldest row in short transactions; stops at the first chunk with nothing to delete. */

@@ -8,9 +8,8 @@
 // stop the safety journal too, so the cap wins over the age; when it cuts into the legal minimum
 // the writer logs an error and `doctor` fails. Runs in bounded steps on the writer's turns: never
 // on the safety path (the kernel is another process), never long on the gateway's event loop.
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import { freeDiskBytes } from './reading-retention.js';
 import { RETENTION_MINIMUM_DAYS, STORE_DEFAULTS, type StoreConfig } from '../../board-configs/store-schema.js';
 
 const DAY_MS = 86_400_000;
@@ -221,13 +220,7 @@ export class ClassRetention {
 }
 
 function capacityOf(db: Database.Database, name: RetentionClassName, limit: RetentionLimit, bytes: number, oldest: number | null, newest: number | null, perDay: number): ClassCapacity {
-  let free: number | null = null;
-  try {
-    const s = statfsSync(dirname(db.name));
-    free = s.bavail * s.bsize;
-  } catch {
-    free = null;
-  }
+  const free = freeDiskBytes(db);
   const capped = Number.isFinite(limit.maxBytes);
   return {
     name,
