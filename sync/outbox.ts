@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, sealBatch } from './integrity.js';
+import { encodeLines } from './line-bytes.js';
 import { RingQueue } from './ring-queue.js';
 import { LANE_RANK, LANES, type BatchHeader, type Lane, type StreamDef } from './stream.js';
 import { gapStream, type GapMarker, type GapReason } from './streams/gap.js';
@@ -745,24 +746,30 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (!st) working.set(def.name, (st = { ...this.state(def.name) }));
     let rejected = 0;
     let start = 0;
+    // JSON Lines: every line encoded once, its exact size read off the offsets (line-bytes.ts).
+    const utf8 = def.encodeUtf8Body ? encodeLines(lines) : null;
+    const endOf = (i: number): number => utf8!.ends[i]!;
     while (start < lines.length) {
       let end = start;
       let bytes = 0;
       while (end < lines.length && end - start < this.opts.batchMaxRecords) {
-        const len = Buffer.byteLength(lines[end]!) + 1;
+        const len = utf8 ? endOf(end) - (end === 0 ? 0 : endOf(end - 1)) : Buffer.byteLength(lines[end]!) + 1;
         if (end > start && bytes + len > this.opts.batchMaxBytes) break;
         bytes += len;
         end++;
       }
-      const chunk = lines.slice(start, end);
+      const count = end - start;
       const chunkTimes = times.slice(start, end);
+      const chunkStart = start;
       start = end;
       const sealedAt = this.now();
       const header: BatchHeader = { mineCode: this.opts.mineCode, mineName: this.opts.mineName, uploadTime: sealedAt, encoding: this.opts.encoding };
       try {
-        const encoded = def.encodeBatch(chunk, header);
+        const encoded = utf8
+          ? def.encodeUtf8Body!(utf8.bytes.subarray(chunkStart === 0 ? 0 : endOf(chunkStart - 1), endOf(end - 1)), header)
+          : def.encodeBatch(lines.slice(chunkStart, end), header);
         const firstSeq = st.nextSeq;
-        const lastSeq = firstSeq + chunk.length - 1;
+        const lastSeq = firstSeq + count - 1;
         const seal = sealBatch(
           { mineCode: this.opts.mineCode, substation: this.opts.substation, stream: def.name, type: def.type, firstSeq, lastSeq, name: encoded.name },
           st.lastHash,
@@ -773,7 +780,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
           def,
           firstSeq,
           lastSeq,
-          records: chunk.length,
+          records: count,
           firstTime: minOf(chunkTimes),
           lastTime: maxOf(chunkTimes),
           sealedAt,
@@ -784,8 +791,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         st.nextSeq = lastSeq + 1;
         st.lastHash = seal.hash;
       } catch (err) {
-        rejected += chunk.length;
-        this.log.error({ stream: def.name, records: chunk.length, err: messageOf(err) }, 'batch could not be encoded; its records are not sent');
+        rejected += count;
+        this.log.error({ stream: def.name, records: count, err: messageOf(err) }, 'batch could not be encoded; its records are not sent');
       }
     }
     return rejected;

@@ -51,6 +51,12 @@ export interface StreamDef<R> {
   timeOf(record: R): number;
   /** Wraps lines into the delivered file. */
   encodeBatch(lines: readonly string[], header: BatchHeader): EncodedBatch;
+  /**
+   * Optional fast path for files that are a head followed by each line's UTF-8 bytes and '\n'
+   * (JSON Lines): the same file as encodeBatch(lines, header), byte for byte, from `body` = the
+   * lines already encoded that way. `body` is the outbox's scratch space: copy it, never keep it.
+   */
+  encodeUtf8Body?(body: Buffer, header: BatchHeader): EncodedBatch;
 }
 
 const STREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -75,5 +81,6 @@ export function defineStream<R>(def: StreamDef<R>): StreamDef<R> {
   for (const fn of ['toLine', 'timeOf', 'encodeBatch'] as const) {
     if (typeof def[fn] !== 'function') bad(`${fn} must be a function`);
   }
+  if (def.encodeUtf8Body !== undefined && typeof def.encodeUtf8Body !== 'function') bad('encodeUtf8Body must be a function when given');
   return Object.freeze({ ...def });
 }

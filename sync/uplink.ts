@@ -74,6 +74,13 @@ export interface ReceiptOptions {
   maxAwaitingBytes?: number;
 }
 
+/**
+ * Longest the drain publishes in one event-loop turn before it yields. A batch costs ~0.2–0.5 ms
+ * here (claim = blob read, publish), so a slice holds a few batches; well under the 10 ms stall
+ * budget of the gateway process's timers (the safety kernel runs in its own process anyway).
+ */
+const PUMP_SLICE_MS = 2;
+
 export const receiptDefaults = {
   timeoutMs: 30_000,
   maxAwaiting: 512,
@@ -411,6 +418,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   private async pumpLoop(): Promise<void> {
+    let sliceEnd = performance.now() + PUMP_SLICE_MS;
     for (;;) {
       this.pumpAgain = false;
       if (this.state !== 'connected' || !this.client || !this.client.connected) return;
@@ -434,8 +442,13 @@ export class Uplink extends EventEmitter<UplinkEvents> {
         }
       }
       this.publish(batch);
-      // Let polling and interlocks run between batches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Let the rest of the process (store, capabilities, control socket) run: yield once this
+      // turn has spent its slice. Publishes of one turn leave in one socket write (mqtt-packet
+      // corks the stream until the next tick) instead of one write per batch.
+      if (performance.now() >= sliceEnd) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + PUMP_SLICE_MS;
+      }
     }
   }
 
@@ -483,6 +496,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       return;
     }
     this.queueAck(batch);
+    // The window has room again now: refill it in this turn, not after the delete commits.
+    this.pump();
   }
 
   private queueAck(b: { id: number; stream: string; firstSeq: number; lastSeq: number; records: number }): void {

@@ -2,7 +2,7 @@
 // type, so they travel as JSON Lines: a header object, then one JSON object per record. They get
 // the same sequence numbers, hash chain and signature as the national-format streams.
 import { formatStamp } from '../formats/mine-time.js';
-import { defineStream, type Criticality, type Lane, type StreamDef } from '../stream.js';
+import { defineStream, type BatchHeader, type Criticality, type Lane, type StreamDef } from '../stream.js';
 
 export interface JsonlStreamSpec<R> {
   name: string;
@@ -27,14 +27,25 @@ export function defineJsonlStream<R extends object>(spec: JsonlStreamSpec<R>): S
     snapshotIntervalMs: null,
     // JSON.stringify escapes control characters, so a line can never contain a raw newline.
     toLine: (record) => JSON.stringify(record),
-    encodeBatch: (lines, header) => {
-      const head: JsonlHeader = { type: spec.type, mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime };
-      return {
-        name: `${header.mineCode}_${spec.type}_${formatStamp(header.uploadTime)}.jsonl`,
-        bytes: Buffer.from(`${[JSON.stringify(head), ...lines].join('\n')}\n`, 'utf8'),
-      };
+    encodeBatch: (lines, header) => ({
+      name: fileName(spec.type, header),
+      bytes: Buffer.from(`${[headLine(spec.type, header), ...lines].join('\n')}\n`, 'utf8'),
+    }),
+    // What the outbox uses: the lines arrive already UTF-8 encoded, each with its '\n' (one copy here).
+    encodeUtf8Body: (body, header) => {
+      const head = Buffer.from(`${headLine(spec.type, header)}\n`, 'utf8');
+      return { name: fileName(spec.type, header), bytes: Buffer.concat([head, body], head.length + body.length) };
     },
   });
+}
+
+function headLine(type: string, header: BatchHeader): string {
+  const head: JsonlHeader = { type, mineCode: header.mineCode, mineName: header.mineName, uploadTime: header.uploadTime };
+  return JSON.stringify(head);
+}
+
+function fileName(type: string, header: BatchHeader): string {
+  return `${header.mineCode}_${type}_${formatStamp(header.uploadTime)}.jsonl`;
 }
 
 /** Reads a JSON Lines batch back (receiver side). Throws on anything but header + object lines. */

@@ -9,7 +9,7 @@ import { parseJsonlBatch } from '../../sync/streams/jsonl.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
 import { queryHistory } from '../../sync/history.js';
 import type { GapMarker } from '../../sync/streams/gap.js';
-import { MINE, SUBSTATION, alarmStream, batchRows, flushAll, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
+import { MINE, MINE_NAME, SUBSTATION, alarmStream, batchRows, flushAll, makeOutbox, openOutboxDb, readingStream, tempDir, testKeys } from './helpers/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const keys = testKeys();
@@ -113,6 +113,35 @@ describe('outbox sequencing and sealing', () => {
     expect(outbox.flush()).toMatchObject({ ok: true, records: 2, rejected: 1 });
     expect(outbox.stats().rejected).toBe(1);
     expect(drainAll(outbox)[0]!.records.map((r) => r.point)).toEqual(['A', 'C']);
+  });
+
+  it('writes a JSON Lines batch byte for byte as its stream encodes the lines (CJK, emoji, escapes), split at batchMaxBytes where the UTF-8 size says', () => {
+    outbox = makeOutbox(db, keys.privateKey, { batchMaxBytes: 700, maxBytes: 1 << 20 });
+    const points = ['CH4-01', '3101回风巷瓦斯', 'CO-😀-02', 'quote"back\\slash', 'tab\tnl\ncr\r', 'lone\ud800surrogate'];
+    const sent = Array.from({ length: 60 }, (_, i) => ({ point: `${points[i % points.length]}-${'甲'.repeat(i % 7)}`, value: i / 3, at: T0 + i * 1000 }));
+    for (const r of sent) outbox.append(readingStream, r);
+    flushAll(outbox);
+    const lines = sent.map((r) => readingStream.toLine(r));
+    // The split the byte sizes give: as many whole lines as fit in 700 bytes (line + its newline).
+    const expected: [number, number][] = [];
+    for (let i = 0; i < lines.length; ) {
+      let end = i;
+      let bytes = 0;
+      while (end < lines.length && (end === i || bytes + Buffer.byteLength(lines[end]!) + 1 <= 700)) bytes += Buffer.byteLength(lines[end++]!) + 1;
+      expected.push([i + 1, end]);
+      i = end;
+    }
+    const stored: [number, number][] = [];
+    for (let b = outbox.claimNext('realtime', 0); b; b = outbox.claimNext('realtime', b.id)) {
+      stored.push([b.firstSeq, b.lastSeq]);
+      const header = { mineCode: MINE, mineName: MINE_NAME, uploadTime: b.sealedAt, encoding: 'utf-8' as const };
+      const file = readingStream.encodeBatch(lines.slice(b.firstSeq - 1, b.lastSeq), header);
+      expect(b.name).toBe(file.name);
+      expect(b.payload.equals(file.bytes)).toBe(true);
+      expect(parseJsonlBatch(b.payload).records).toEqual(sent.slice(b.firstSeq - 1, b.lastSeq).map((r) => JSON.parse(JSON.stringify(r))));
+    }
+    expect(expected.length).toBeGreaterThan(3);
+    expect(stored).toEqual(expected);
   });
 });
 
