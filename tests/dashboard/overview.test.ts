@@ -16,7 +16,8 @@ let page: Page;
 beforeAll(async () => {
   rig = await startDashboardRig('mg-dash-overview-');
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // A laptop set to another zone and locale: the page must still show mine time (+08:00).
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'America/New_York', locale: 'en-US' });
 }, 60_000);
 
 afterAll(async () => {
@@ -49,6 +50,19 @@ describe('dashboard overview in headless Chromium', () => {
     const wallBefore = await page.locator('#conn').textContent();
     await waitFor(async () => (await page.locator('#conn').textContent()) !== wallBefore, { what: 'a second status frame', timeoutMs: 5_000 });
     expect(await page.locator('#stale').isHidden()).toBe(true);
+  });
+
+  it('shows times in mine time with the zone printed, whatever the browser zone (one time rule)', async () => {
+    const mineNow = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(11, 19);
+    const before = Date.now();
+    const conn = (await page.locator('#conn').textContent()) ?? '';
+    const after = Date.now();
+    expect(conn).toMatch(/^live · \d\d:\d\d:\d\d \+08:00$/);
+    // The frame shown is at most a couple of seconds old: its clock is mine time, not New York's.
+    const shown = conn.slice(7, 15);
+    const candidates = [-3, -2, -1, 0, 1].map((s) => mineNow(before + s * 1000)).concat(mineNow(after));
+    expect(candidates).toContain(shown);
+    expect(await page.locator('#alarms').textContent()).toMatch(/since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00/);
   });
 
   it('a methane excursion on T1 shows the heading power CUT, with the hold and its reason, and the alarm', async () => {

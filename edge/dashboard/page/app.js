@@ -27,10 +27,18 @@ function fmtAge(ms) {
   if (ms < 120000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.round(ms / 60000)} min`;
 }
+// Mine time (China Standard Time, +08:00, no daylight saving), as the CLI prints it: the laptop's
+// own zone and locale must not change what a technician reads off the page.
+const MINE_OFFSET_MS = 8 * 3600_000;
+const pad2 = (n) => String(n).padStart(2, '0');
+function mineClock(wall) {
+  const d = new Date(wall + MINE_OFFSET_MS);
+  return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}
 function fmtTime(wall) {
   if (!wall) return '—';
-  const d = new Date(wall);
-  return `${d.toLocaleDateString()} ${d.toLocaleTimeString()}`;
+  const d = new Date(wall + MINE_OFFSET_MS);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${mineClock(wall)} +08:00`;
 }
 function fmtValue(v, unit) {
   return v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 1000} ${unit ?? ''}`.trim();
@@ -181,7 +189,7 @@ function onStatus(cs) {
   document.body.dataset.live = 'yes';
   $('#substation').textContent = `${cs.substation.name} ${cs.substation.code}`;
   $('#mine').textContent = `${cs.mine.name} ${cs.mine.code}`;
-  $('#conn').textContent = `live · ${new Date(cs.wallTime).toLocaleTimeString()}`;
+  $('#conn').textContent = `live · ${mineClock(cs.wallTime)} +08:00`;
   remember(cs.status.points, cs.wallTime);
   renderOverview(cs);
   renderPeople(cs);
