@@ -825,6 +825,7 @@ export class SealEngine {
       modes,
       cameras,
       alarms: [...this.alarms.values()].map((a) => ({ ...a })),
+      entries: Object.fromEntries([...this.mouths.values()].map((m) => [m.cfg.id, m.entries.map((e) => ({ ...e }))])),
       savedWall: this.clock.wall(),
     };
   }
@@ -850,6 +851,15 @@ export class SealEngine {
         this.dirty = true;
       }
       else this.applyMode(m, m.cfg.mode, 'config', `declared mode in the config changed from ${mode.configMode} to ${m.cfg.mode}`, now);
+    }
+    // The entries of the card check's window survive a restart like the check-ins they are matched
+    // with (PersonnelCapability.rebuildCheckIns): a person without a card who walked in just before a
+    // restart must still raise 人员未带卡 (domain.md §3: all persons entering must carry a card, S23;
+    // 矿安综〔2021〕60号 forbids entry without a card, S20). Old documents have none.
+    for (const [id, list] of Object.entries(saved.entries ?? {})) {
+      const m = this.mouths.get(id);
+      if (!m) continue;
+      m.entries = list.filter((e) => this.cameras.has(e.cameraId) && Number.isFinite(e.wall) && Number.isInteger(e.count)).map((e) => ({ ...e }));
     }
     for (const a of saved.alarms) {
       const known =
