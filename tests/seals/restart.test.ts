@@ -169,6 +169,8 @@ describe('seal state across a restart', () => {
     const [shift] = r.of('shift-started');
     expect(shift).toMatchObject({ count: 6 });
     expect(shift!.message).toMatch(/baseline 6 \(positioning headcount\)/);
+    // Mine time with its zone, as every screen shows it (not UTC ISO): the 16:00 shift.
+    expect(shift!.message).toContain('shift started at 2026-01-05 16:00:00+08:00;');
     expect(totals(r).peopleIn).toBe(0);
     expect(r.engine.sealHeadcount).toBe(6);
   });
