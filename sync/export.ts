@@ -43,7 +43,7 @@ interface Row {
 
 function checkRange(r: ExportRange): void {
   if (!Number.isFinite(r.fromMs) || !Number.isFinite(r.toMs)) throw new TypeError(`export range needs finite fromMs and toMs, got ${String(r.fromMs)}..${String(r.toMs)}`);
-  if (r.toMs <= r.fromMs) throw new RangeError(`export range is empty: --to (${new Date(r.toMs).toISOString()}) must be after --from (${new Date(r.fromMs).toISOString()})`);
+  if (r.toMs <= r.fromMs) throw new RangeError(`export range is empty: --to (${formatTimeZoned(r.toMs)}) must be after --from (${formatTimeZoned(r.fromMs)})`);
 }
 
 /** Readings in the range (for the progress total). */
