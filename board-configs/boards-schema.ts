@@ -38,6 +38,7 @@ export const BoardOutputPinSchema = z
 export type BoardOutputPinConfig = z.infer<typeof BoardOutputPinSchema>;
 
 export const BoardInputPinSchema = z.strictObject({
+  /** Board pin number the button or key is wired to. */
   pin,
   /** Use the internal pull-up: the button or key closes to ground (pressed reads LOW). */
   pullup: z.boolean().default(false),
@@ -63,6 +64,7 @@ export const BoardSchema = z.strictObject({
   description: z.string().optional(),
   /** StandardFirmata on a serial port. Prefer a stable /dev/serial/by-id/... path. */
   firmata: z.strictObject({
+    /** Serial port of the board, e.g. /dev/serial/by-id/usb-Arduino…; opened exclusively. */
     path: z.string().min(1),
     baudRate: z
       .number()
@@ -76,6 +78,7 @@ export const BoardSchema = z.strictObject({
   outputs: z.record(channelName, BoardOutputPinSchema).refine((o) => Object.keys(o).length > 0, 'a board needs at least one output channel'),
   /** Silences the audible alarm (the beacon stays on while any alarm is active). */
   acknowledgeButton: AcknowledgeButtonSchema.optional(),
+  /** Key switches that unlock a local fan's lock by hand (interlock clause e). */
   unlockKeys: z.array(UnlockKeySchema).default([]),
 });
 export type BoardConfig = z.infer<typeof BoardSchema>;

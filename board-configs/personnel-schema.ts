@@ -107,7 +107,9 @@ export const StationSchema = z.strictObject({
   area: id,
   /** Coordinates in metres (RYJZ X/Y/Z); with them the walking-speed check needs no travel table. */
   x: z.number().optional(),
+  /** Y coordinate, metres (see x). */
   y: z.number().optional(),
+  /** Z coordinate (elevation), metres (see x). */
   z: z.number().optional(),
   /** 位置注释 */
   note: fileText.optional(),
@@ -120,14 +122,22 @@ export type StationConfig = z.infer<typeof StationSchema>;
  * into and exit from the mine without waiting for a timeout.
  */
 export const DirectionPairSchema = z
-  .strictObject({ outer: reader, inner: reader, name: z.string().optional() })
+  .strictObject({
+    /** Reader of the pair on the outby side (at a shaft mouth: outside the collar). */
+    outer: reader,
+    /** Reader of the pair on the inby side (at a shaft mouth: inside the collar). */
+    inner: reader,
+    name: z.string().optional(),
+  })
   .refine((p) => p.outer !== p.inner, { message: 'outer and inner must be different readers', path: ['inner'] });
 export type DirectionPair = z.infer<typeof DirectionPairSchema>;
 
 /** Walking distance between two stations when straight-line coordinates would mislead (bends, levels, cages). */
 export const TravelSchema = z
   .strictObject({
+    /** The two readers (stations) the leg joins. */
     between: z.tuple([reader, reader]),
+    /** Walking distance between them. */
     metres: z.number().positive(),
     /** For a man-riding car or cage on this leg: the fastest plausible speed. */
     maxSpeedMps: z.number().positive().optional(),
@@ -153,7 +163,9 @@ export type PersonnelAlarmSettings = z.infer<typeof PersonnelAlarmSettingsSchema
 
 /** Which zones' cut-offs evacuate which areas (AQ 1029-2019 §4.6 emergency linkage). */
 export const EvacuationLinkSchema = z.strictObject({
+  /** A zone (zones[].id) whose cut-off starts the evacuation. */
   zone: id,
+  /** Personnel areas (personnel.areas[].id) evacuated when it is cut. */
   areas: z.array(id).min(1),
   /** Safety rules whose cut in the zone evacuates (same names as safety.evacuation.triggers). */
   rules: z.array(z.enum(EVACUATION_TRIGGERS)).min(1).default(['over-limit', 'fan-lock']),
@@ -162,6 +174,7 @@ export type EvacuationLink = z.infer<typeof EvacuationLinkSchema>;
 
 /** What an evacuation does in one area: its sirens and beacons, and who must acknowledge (叫应). */
 export const EvacuationAreaSchema = z.strictObject({
+  /** A personnel area (personnel.areas[].id). */
   area: id,
   /** Siren, beacon or evacuation outputs switched on while the area is evacuated. */
   outputs: z.array(id).default([]),
@@ -208,21 +221,28 @@ export const READER_DEFAULTS = {
 export const ReaderLinkSchema = z.discriminatedUnion('type', [
   /** An RS-485 adapter on this board. */
   z.strictObject({
+    /** `serial`: an RS-485 adapter on this board; `tcp`: an RS-485-over-TCP converter. */
     type: z.literal('serial'),
+    /** Serial port of the reader line's adapter (a stable /dev/serial/by-id/... path). */
     path: z.string().min(1),
     baudRate: z
       .number()
       .int()
       .refine((b) => (READER_BAUD_RATES as readonly number[]).includes(b), `one of ${READER_BAUD_RATES.join(', ')}`)
       .default(READER_DEFAULTS.baudRate),
+    /** Serial parity of the reader line. */
     parity: z.enum(['none', 'even', 'odd']).default(READER_DEFAULTS.parity),
+    /** Serial data bits of the reader line. */
     dataBits: z.union([z.literal(7), z.literal(8)]).default(READER_DEFAULTS.dataBits),
+    /** Serial stop bits of the reader line. */
     stopBits: z.union([z.literal(1), z.literal(2)]).default(READER_DEFAULTS.stopBits),
   }),
   /** An RS-485-over-TCP converter in front of the line (raw bytes, no framing added). */
   z.strictObject({
     type: z.literal('tcp'),
+    /** Address of the RS-485-over-TCP converter. */
     host: z.string().min(1),
+    /** Its TCP port (raw socket mode). */
     port: z.number().int().min(1).max(65_535),
     connectTimeoutMs: ms(100, 60_000).default(READER_DEFAULTS.connectTimeoutMs),
   }),
@@ -281,11 +301,15 @@ export const PersonnelSchema = z.strictObject({
   /** 劳动组织方式 written in RYSS, e.g. 三八制. */
   labourOrganisation: fileText.optional(),
   roster: z.array(RosterEntrySchema).default([]),
+  /** 区域: shaft mouths, key, restricted and other areas, each with its code and limits. */
   areas: z.array(AreaSchema).min(1),
+  /** 基站: the reader stations, each in one area. */
   stations: z.array(StationSchema).min(1),
   directionPairs: z.array(DirectionPairSchema).default([]),
   travel: z.array(TravelSchema).default([]),
+  /** Timing and limits of the personnel alarms (overtime, lost card, cloned card, SOS …). */
   alarms: PersonnelAlarmSettingsSchema.prefault({}),
+  /** Evacuation (撤人): which cut-offs evacuate which areas, sirens, 叫应 deadlines. */
   evacuation: EvacuationSettingsSchema.prefault({}),
   /** How the readers are wired to this gateway. Without it the positioning state gets no sightings. */
   readers: ReadersSchema.optional(),

@@ -136,6 +136,7 @@ export const LocalFanSchema = z
     /** Methane points within 10 m of the fan and its switch: the restart permit needs ≤ restartMax there. */
     restartPoints: z.array(pointCode).default([]),
     lockAbove: z.number().positive().default(SAFETY_DEFAULTS.fanLockAbove),
+    /** The fan lock releases by itself once every gas point reads below this (clause e: 1.5 %). */
     unlockBelow: z.number().positive().default(SAFETY_DEFAULTS.fanUnlockBelow),
     restartMax: z.number().positive().default(SAFETY_DEFAULTS.fanRestartMax),
     /** Lock a stopped fan also when a gas point is unreadable ([I]: unknown is treated as dangerous). */
@@ -166,6 +167,7 @@ export const IntegritySettingsSchema = z.strictObject({
   gapMs: z.number().int().min(1_000).default(SAFETY_DEFAULTS.gapMs),
   /** Calibration periods by sensor type, days. */
   calibrationMaxAgeDays: z.record(sensorType, z.number().positive()).default({ ...SAFETY_DEFAULTS.calibrationMaxAgeDays }),
+  /** Calibration period of sensor types not in calibrationMaxAgeDays (AQ 1029-2019: monthly). */
   otherCalibrationMaxAgeDays: z.number().positive().default(SAFETY_DEFAULTS.otherCalibrationMaxAgeDays),
   /** Last calibration date per point (ISO 8601), as recorded by the technician. */
   calibrations: z.record(pointCode, z.iso.date().or(z.iso.datetime({ offset: true }))).default({}),
@@ -182,15 +184,18 @@ export const SafetySettingsSchema = z.strictObject({
   feedTimeoutMs: z.number().int().min(100).max(60_000).default(SAFETY_DEFAULTS.feedTimeoutMs),
   startupGraceMs: z.number().int().min(1_000).max(300_000).default(SAFETY_DEFAULTS.startupGraceMs),
   localFans: z.array(LocalFanSchema).default([]),
+  /** Remote cut (异地断电) ordered by the platform: who may, and for how long at most. */
   remoteCut: z
     .strictObject({
       /** Who may order a remote cut (e.g. "dispatch"). Empty: any named authority; release is always by the same one. */
       authorities: z.array(z.string().min(1)).default([]),
+      /** Longest remote cut before it expires on its own (one day). */
       maxDurationMs: z.number().int().min(60_000).default(SAFETY_DEFAULTS.remoteCutMaxDurationMs),
     })
     .prefault({}),
   /** Operators allowed to unlock a fan lock by hand (clause e). Empty: only the automatic release. */
   unlockOperators: z.array(z.string().min(1)).default([]),
+  /** When the evacuation outputs (kind evacuation) come on. */
   evacuation: z
     .strictObject({
       /** Holds that switch the evacuation outputs on (AQ 1029-2019 §4.6 emergency linkage). */

@@ -79,6 +79,7 @@ export const ShaftMouthSchema = z.strictObject({
    * person-without-card check (e.g. a vehicle entrance nobody walks through).
    */
   personnelStation: z.string().min(1).optional(),
+  /** The seal cameras (or AI boxes) that count persons and vehicles at this mouth. */
   cameras: z.array(SealCameraSchema).min(1),
 });
 export type ShaftMouthConfig = z.infer<typeof ShaftMouthSchema>;
@@ -142,10 +143,14 @@ export type SealShiftsConfig = z.infer<typeof SealShiftsSchema>;
 
 /** The `seals:` section of a substation config. */
 export const SealSchema = z.strictObject({
+  /** The shaft mouths (主井口, 副井口, 风井口, 车辆出入口) with their cameras. */
   shaftMouths: z.array(ShaftMouthSchema).min(1),
   loads: z.array(SealLoadSchema).default([]),
+  /** Shift starts (mine time) and the seal headcount baseline taken at each. */
   shifts: SealShiftsSchema.prefault({}),
+  /** Windows and tolerances of the person-without-card, headcount and positioning checks. */
   checks: SealChecksSchema.prefault({}),
+  /** Camera polling: offline detection, counter plausibility, snapshot fetch. */
   cameras: SealCameraSettingsSchema.prefault({}),
 });
 export type SealConfig = z.infer<typeof SealSchema>;

@@ -59,6 +59,7 @@ export const SyncTlsSchema = z.strictObject({
   caPath: path.optional(),
   /** This substation's client certificate and key (PEM), for brokers that require mutual TLS. */
   certPath: path.optional(),
+  /** Private key of that client certificate (PEM). */
   keyPath: path.optional(),
   /** false only for lab setups with self-signed brokers. */
   rejectUnauthorized: z.boolean().default(true),
@@ -80,8 +81,10 @@ export const SyncOutboxSchema = z.strictObject({
 const headerText = z.string().regex(/^[^;~|；\r\n]*$/, 'no ; ~ | or line breaks (they separate MT/T 1201 fields and records)');
 const systemHeader = (d: { model: string; name: string; manufacturer: string; certificateExpiry: string }) =>
   z.strictObject({
+    /** 系统型号 in the MT/T 1201 definition-file header. */
     model: headerText.default(d.model),
     name: headerText.default(d.name),
+    /** 生产厂家 in the same header. */
     manufacturer: headerText.default(d.manufacturer),
     /** 安标有效期, e.g. 2027-06-30; empty when unknown. */
     certificateExpiry: z.string().regex(/^(\d{4}-\d{2}-\d{2})?$/, 'yyyy-MM-dd or empty').default(d.certificateExpiry),
@@ -90,8 +93,11 @@ const systemHeader = (d: { model: string; name: string; manufacturer: string; ce
 export const SyncSchema = z.strictObject({
   /** The platform broker: mqtts://host:8883 in production (mqtt:// only on a trusted link or loopback). */
   brokerUrl: z.string().regex(/^(mqtts?|tcp|ssl):\/\/[^\s/]+(:\d+)?\/?$/, 'a broker URL like mqtts://platform.example:8883'),
+  /** MQTT user name at the platform broker, if it asks for one. */
   username: z.string().min(1).optional(),
+  /** MQTT password for that user (keep the config file 0640). */
   password: z.string().min(1).optional(),
+  /** TLS files for an mqtts:// broker: CA, client certificate and key. */
   tls: SyncTlsSchema.optional(),
   /** Substation signing key (PKCS#8 PEM); relative paths are under the data dir. */
   privateKeyPath: path.default(SYNC_DEFAULTS.privateKeyPath),
@@ -100,7 +106,9 @@ export const SyncSchema = z.strictObject({
   /** The outbox database file; relative paths are under the data dir. */
   outboxFile: path.default(SYNC_DEFAULTS.outboxFile),
   // prefault, not default: zod 4's default({}) would skip the inner defaults.
+  /** How often each routine MT/T 1201 snapshot file is sent. */
   snapshots: SyncSnapshotsSchema.prefault({}),
+  /** Caps of the store-and-forward outbox (bytes, age of routine snapshots). */
   outbox: SyncOutboxSchema.prefault({}),
   /** Upstream bandwidth cap in payload bytes per second (a shared radio or DSL link); absent = unlimited. */
   bytesPerSecond: z.number().int().min(1024).optional(),
@@ -110,16 +118,21 @@ export const SyncSchema = z.strictObject({
   receiptTimeoutMs: ms(1_000, 3_600_000).default(SYNC_DEFAULTS.receiptTimeoutMs),
   /** Also write every sealed MT/T 1201 batch as a file here, for an existing networking host (FTP pickup). */
   fileDropDir: path.optional(),
+  /** Text encoding of the MT/T 1201 files (gb18030 for hosts that expect GBK). */
   encoding: z.enum(['utf-8', 'gb18030']).default(SYNC_DEFAULTS.encoding),
   /** An extreme-weather warning from the platform also starts an evacuation of these personnel areas. */
   weatherEvacuation: z
     .strictObject({
+      /** Personnel area ids (or codes) evacuated on the warning. */
       areas: z.array(z.string().min(1)).min(1),
     })
     .optional(),
+  /** What the MT/T 1201 definition files say about the systems behind this gateway. */
   systems: z
     .strictObject({
+      /** The safety monitoring system (安全监控系统) header: CDSS/CDDY files. */
       monitoring: systemHeader(SYNC_DEFAULTS.systems.monitoring).prefault({}),
+      /** The personnel positioning system (人员定位系统) header: RY* files. */
       positioning: systemHeader(SYNC_DEFAULTS.systems.positioning).prefault({}),
     })
     .prefault({}),

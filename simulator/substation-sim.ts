@@ -14,6 +14,7 @@ import { RelayWatchdog } from './relay-watchdog.js';
 import type { FaultKind, Scenario, ScenarioBus, ScenarioDevice, ScenarioEvent, SealLink, UncardedCrossing } from './scenario.js';
 import { VirtualEnergyMeter } from './seals/energy-meter.js';
 import { VirtualSealCamera } from './seals/seal-camera.js';
+import type { SimWorld } from './world-state.js';
 import { evaluateSignal, seedFromName, type Signal } from './signals.js';
 import { type ChannelValue, ProfileDevice } from './virtual-device.js';
 
@@ -36,6 +37,8 @@ export const SIMULATOR_DEFAULTS = {
 export interface StartOptions {
   /** Start with the scenario clock stopped at 0: signals and events run only on advanceTo(). */
   paused?: boolean;
+  /** Continue a world saved by world() (simulator/world-state.ts) instead of starting at 0. */
+  resume?: SimWorld;
 }
 
 /** Where a bus can be reached once started. */
@@ -143,6 +146,8 @@ export class SubstationSimulator {
   async start(options: StartOptions = {}): Promise<BusEndpointInfo[]> {
     if (this.state !== 'new') throw new SimulatorError('bad-state', `SubstationSimulator: start() called while ${this.state}`);
     this.state = 'starting';
+    const resume = options.resume;
+    if (resume) this.restoreWorld(resume);
     // Power-up state first, so the very first poll after the listener opens reads real values.
     for (const bus of this.buses.values()) {
       for (const d of bus.devices) {
@@ -151,7 +156,7 @@ export class SubstationSimulator {
       }
       for (const d of bus.devices) if (d.config.follows) this.syncFollower(bus, d);
     }
-    this.driveSignals(0);
+    this.driveSignals(resume?.time ?? 0);
     try {
       for (const bus of this.buses.values()) await this.bringUp(bus);
       await this.startPersonnel();
@@ -161,8 +166,8 @@ export class SubstationSimulator {
     }
     // Events at t = 0 fire once the buses exist, so that even a bus-down at 0 has a bus to take down.
     this.state = 'running';
-    this.evaluateAt(0);
-    this.baseTime = 0;
+    this.evaluateAt(resume?.time ?? 0);
+    this.baseTime = resume?.time ?? 0;
     this.baseWall = performance.now();
     this.clockRunning = !options.paused;
     this.ticker = setInterval(() => this.tick(), this.options.tickMs);
@@ -323,6 +328,43 @@ export class SubstationSimulator {
     this.driveSignals(t);
   }
 
+  // ---- Resume ----------------------------------------------------------------------------------
+
+  /** Everything needed to carry on after a restart: start({ resume: sim.world() }). */
+  world(): SimWorld {
+    const cameras: SimWorld['cameras'] = [];
+    for (const bus of this.buses.values()) {
+      for (const d of bus.devices) if (d.device instanceof VirtualSealCamera) cameras.push({ bus: bus.config.id, unit: d.device.unit, ...d.device.powerState() });
+    }
+    return {
+      version: 1,
+      scenario: this.scenario.name,
+      time: this.time,
+      cardTime: this.network?.scenarioTime ?? this.time,
+      timelineDone: this.nextEntry,
+      uncardedDone: this.nextUncarded,
+      cameras,
+      sealLinks: this.sealLinks.map((s) => ({ bus: s.link.bus, unit: s.link.unit, reader: s.link.reader, arrivals: [...s.arrivals], inRange: [...s.inRange] })),
+    };
+  }
+
+  /** What was played stays played; cameras keep counting from where they were. */
+  private restoreWorld(w: SimWorld): void {
+    if (w.scenario !== this.scenario.name) throw new SimulatorError('bad-state', `the saved world is of scenario "${w.scenario}", not "${this.scenario.name}"`);
+    this.nextEntry = Math.min(w.timelineDone, this.timeline.length);
+    this.nextUncarded = Math.min(w.uncardedDone, this.uncarded.length);
+    for (const c of w.cameras) this.sealCamera(c.bus, c.unit).resumePowerState(c);
+    for (const saved of w.sealLinks) {
+      const link = this.sealLinks.find((s) => s.link.bus === saved.bus && s.link.unit === saved.unit && s.link.reader === saved.reader);
+      if (!link) continue; // the scenario no longer links this reader and camera
+      link.arrivals = new Map(saved.arrivals);
+      link.inRange = new Set(saved.inRange);
+    }
+    this.resumeCardTime = w.cardTime;
+  }
+
+  private resumeCardTime = 0;
+
   // ---- Personnel -------------------------------------------------------------------------------
 
   private async startPersonnel(): Promise<void> {
@@ -336,6 +378,7 @@ export class SubstationSimulator {
       baudRate: p.baudRate,
       speed: p.speed,
       line: p.line.type === 'tcp' ? { type: 'tcp', host: p.line.host, port: p.line.port } : { type: 'pty' },
+      startAtS: this.resumeCardTime,
       ...(p.line.type === 'pty' && p.line.dir ? { ptyDir: p.line.dir } : {}),
       ...(p.modbus ? { modbusEndpoint: { type: 'tcp', host: p.modbus.host, port: p.modbus.port } } : {}),
     });

@@ -15,6 +15,7 @@ import { commandAckStream, type CommandAck } from './streams/command-ack.js';
 import { securityStream, type SecurityReason } from './streams/security.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 import { commandTopic } from './topics.js';
+import { formatTimeZoned } from './formats/mine-time.js';
 import type { Uplink } from './uplink.js';
 
 export type CommandKind = 'cutoff' | 'evacuate' | 'weather-warning' | 'time-sync';
@@ -195,8 +196,8 @@ export class Downlink {
     }
     const now = this.now();
     const skew = cmd.kind === 'time-sync' ? this.o.timeSyncSkewMs : this.o.maxClockSkewMs;
-    if (now > cmd.expiresAt + (cmd.kind === 'time-sync' ? skew : 0)) return reject('expired', `expired at ${new Date(cmd.expiresAt).toISOString()}, now ${new Date(now).toISOString()}`);
-    if (cmd.issuedAt > now + skew) return reject('not-yet-valid', `issued at ${new Date(cmd.issuedAt).toISOString()}, ahead of local time ${new Date(now).toISOString()}`);
+    if (now > cmd.expiresAt + (cmd.kind === 'time-sync' ? skew : 0)) return reject('expired', `expired at ${shownTime(cmd.expiresAt)}, now ${shownTime(now)}`);
+    if (cmd.issuedAt > now + skew) return reject('not-yet-valid', `issued at ${shownTime(cmd.issuedAt)}, ahead of local time ${shownTime(now)}`);
     if (this.nonceSeen(cmd.nonce)) return reject('replayed', `nonce ${cmd.nonce} was already used`);
     const handler = this.handlers.get(cmd.kind);
     if (!handler) return reject('no-handler', `no handler registered for ${cmd.kind}`);
@@ -298,4 +299,16 @@ function parseCommand(payload: Buffer): Command | string {
     return `nonce must be ${downlinkDefaults.nonceMinLength}-${downlinkDefaults.nonceMaxLength} characters of [A-Za-z0-9_-]`;
   }
   return o as unknown as Command;
+}
+
+/**
+ * A time in a refusal reason (events --domain sync, the ack to the platform): mine time with its
+ * zone like every other time shown (issue 14); a value no clock can show stays a plain number.
+ */
+function shownTime(ms: number): string {
+  try {
+    return formatTimeZoned(ms);
+  } catch {
+    return `${String(ms)} ms`;
+  }
 }

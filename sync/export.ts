@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { writeDropFile } from './file-drop.js';
 import { statusFromReading } from './formats/codes.js';
 import { encodeFile } from './formats/mt1201-file.js';
-import { formatTime } from './formats/mine-time.js';
+import { formatTimeZoned } from './formats/mine-time.js';
 import { CDSS } from './formats/records/index.js';
 import type { UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord } from './feeds/point-snapshots.js';
@@ -43,7 +43,7 @@ interface Row {
 
 function checkRange(r: ExportRange): void {
   if (!Number.isFinite(r.fromMs) || !Number.isFinite(r.toMs)) throw new TypeError(`export range needs finite fromMs and toMs, got ${String(r.fromMs)}..${String(r.toMs)}`);
-  if (r.toMs <= r.fromMs) throw new RangeError(`export range is empty: --to (${new Date(r.toMs).toISOString()}) must be after --from (${new Date(r.fromMs).toISOString()})`);
+  if (r.toMs <= r.fromMs) throw new RangeError(`export range is empty: --to (${formatTimeZoned(r.toMs)}) must be after --from (${formatTimeZoned(r.fromMs)})`);
 }
 
 /** Readings in the range (for the progress total). */
@@ -62,7 +62,7 @@ function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** CSV (mine time, epoch ms, point, value, unit, quality, MT/T 1201 status bits) to `write`. Returns rows written. */
+/** CSV (mine time with its zone, e.g. 2026-01-10 08:00:00+08:00, so the file reads the same on any host and `replay` parses it back; epoch ms, point, value, unit, quality, MT/T 1201 status bits) to `write`. Returns rows written. */
 export function exportCsv(db: Database.Database, r: ExportRange, points: ReadonlyMap<string, UpstreamPoint>, write: (chunk: string) => void, progress?: ExportProgress): number {
   const total = countReadings(db, r);
   write(CSV_HEADER);
@@ -71,7 +71,7 @@ export function exportCsv(db: Database.Database, r: ExportRange, points: Readonl
   for (const row of rows(db, r)) {
     const unit = points.get(row.point)?.unit ?? '';
     const value = row.value === null ? '' : String(row.value);
-    chunk += `${formatTime(row.wall_time)},${row.wall_time},${csvField(row.point)},${value},${csvField(unit)},${row.quality},${statusFromReading({ quality: row.quality })}\n`;
+    chunk += `${formatTimeZoned(row.wall_time)},${row.wall_time},${csvField(row.point)},${value},${csvField(unit)},${row.quality},${statusFromReading({ quality: row.quality })}\n`;
     n++;
     if (n % exportDefaults.progressEvery === 0) {
       write(chunk);

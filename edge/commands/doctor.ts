@@ -19,6 +19,7 @@ import { newestReadingTime } from '../store/reading-reader.js';
 import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
 import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, storeRetentionDefaults, type StoreRetention } from '../store/retention-classes.js';
 import { EXIT, out } from './output.js';
+import { formatWall } from '../control/durations.js';
 import { configOption, dataDirOption, locationSource } from '../locations.js';
 
 export const DOCTOR_DEFAULTS = {
@@ -353,22 +354,23 @@ function newestReading(dataDir: string): number | null {
   }
 }
 
+// Mine time with its zone, as every time shown (issue 14): a UTC ISO clock reads 8 h off at the mine.
 function clockChecks(dataDir: string): DoctorCheck[] {
   const now = Date.now();
   const year = new Date(now).getUTCFullYear();
   if (year < DOCTOR_DEFAULTS.minYear) {
-    return [{ area: 'clock', status: 'fail', message: `system clock says ${new Date(now).toISOString()}: it lost its time`, fix: 'set the time (timedatectl set-time, or enable NTP / the platform time sync) and check the RTC battery' }];
+    return [{ area: 'clock', status: 'fail', message: `system clock says ${formatWall(now)}: it lost its time`, fix: 'set the time (timedatectl set-time, or enable NTP / the platform time sync) and check the RTC battery' }];
   }
   const newest = newestReading(dataDir);
   if (newest !== null && newest > now + DOCTOR_DEFAULTS.clockSlackMs) {
     return [{
       area: 'clock',
       status: 'fail',
-      message: `system clock ${new Date(now).toISOString()} is behind the newest stored reading ${new Date(newest).toISOString()}: time went backwards`,
+      message: `system clock ${formatWall(now)} is behind the newest stored reading ${formatWall(newest)}: time went backwards`,
       fix: 'correct the clock before starting the gateway, or new readings will sort before old ones upstream',
     }];
   }
-  return [{ area: 'clock', status: 'ok', message: `${new Date(now).toISOString()}${newest !== null ? `, newest stored reading ${new Date(newest).toISOString()}` : ''}` }];
+  return [{ area: 'clock', status: 'ok', message: `${formatWall(now)}${newest !== null ? `, newest stored reading ${formatWall(newest)}` : ''}` }];
 }
 
 // ---------------------------------------------------------------- network

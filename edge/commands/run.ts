@@ -1,9 +1,10 @@
 // `minegate run` and `minegate demo`: the gateway with a live status table until Ctrl-C.
 import { rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { boardConfigsDir, packageRoot } from '../../board-configs/paths.js';
 import { runSimulator } from '../../simulator/run.js';
+import { readSimWorld, writeSimWorld } from '../../simulator/world-state.js';
 import { startDemoPlatform } from '../../sync/demo-platform.js';
 import { defaultCapabilities } from '../capabilities.js';
 import type { Capability } from '../capability.js';
@@ -29,6 +30,9 @@ import { out } from './output.js';
 /** Below this a refresh is a busy loop (--refresh-ms 0 printed ~75k lines/s). */
 export const MIN_REFRESH_MS = 200;
 
+/** In the demo's data dir: where the simulated world stood when the demo stopped. */
+export const DEMO_WORLD_FILE = 'demo-world.json';
+
 interface RunOptions {
   dataDir: string;
   duration?: number;
@@ -46,7 +50,7 @@ interface RunOptions {
 type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; pointAt(loaded: LoadedConfig): LoadedConfig; capability: Capability; stop(): Promise<void> }>;
 
 /** Run the gateway until Ctrl-C (or --duration), redrawing the status table; SIGHUP reloads the config. */
-async function runGateway(configFile: string, opts: RunOptions, before?: () => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
+async function runGateway(configFile: string, opts: RunOptions, before?: (dataDir: string) => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
   const refreshMs = Number(opts.refreshMs);
   if (!Number.isInteger(refreshMs) || refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh-ms must be an integer >= ${MIN_REFRESH_MS}, got "${String(opts.refreshMs)}"`);
   if (opts.metricsPort !== undefined && (!Number.isInteger(opts.metricsPort) || opts.metricsPort < 0 || opts.metricsPort > 65535)) throw new UsageError(`--metrics-port must be a port 0..65535, got "${String(opts.metricsPort)}"`);
@@ -73,7 +77,7 @@ async function runGateway(configFile: string, opts: RunOptions, before?: () => P
     failSafe: async (reason) => current()?.failSafe(reason),
     settleRecords: async (timeoutMs) => current()?.settleRecords(timeoutMs) ?? true,
   });
-  const stopExtra = before ? await before() : async () => {};
+  const stopExtra = before ? await before(dataDir) : async () => {};
   // Before the capabilities are chosen: the demo points the config's sync section at its own platform.
   const platform = upstream ? await upstream(first, dataDir, logger).catch(async (err: unknown) => {
     await stopExtra();
@@ -237,9 +241,27 @@ export function registerDemo(program: Command): void {
         `${boardConfigsDir()}/examples/demo-substation.yaml`,
         // The dashboard is on in the demo: on its default port unless told otherwise.
         { ...o, dashboardPort: o.dashboardPort ?? DASHBOARD_DEFAULTS.port, dashboardFallback: o.dashboardPort === undefined },
-        async () => {
-          const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`));
-          return () => sim.stop();
+        // The simulated mine goes on across a restart on the same data dir, as a real one does
+        // (simulator/world-state.ts: otherwise the miners walk in again and raise false 人员未带卡).
+        async (dataDir) => {
+          const worldFile = join(dataDir, DEMO_WORLD_FILE);
+          const resume = readSimWorld(worldFile);
+          const sim = await runSimulator(scenario, (line: string) => out(`sim: ${line}`), resume ? { resume } : {});
+          // Saved now and then as well, so a demo killed without its stop resumes close to where it was.
+          const save = (): void => {
+            try {
+              writeSimWorld(worldFile, sim.world());
+            } catch (err) {
+              out(`sim: could not save the world to ${worldFile}: ${(err as Error).message}`);
+            }
+          };
+          const saver = setInterval(save, 5_000);
+          saver.unref();
+          return async () => {
+            clearInterval(saver);
+            save();
+            await sim.stop();
+          };
         },
         // "The platform": embedded MQTT 5 broker and reference receiver (files in <data-dir>/platform/).
         async (loaded, dataDir, logger) => {

@@ -10,7 +10,8 @@ import { type BusConfig, type DeviceConfig, type PointConfig, type SubstationCon
 import { ConfigError, type ConfigIssue, formatPath } from './config-error.js';
 import { type CheckContext, type ConfigCheck, type ConfigPath, crossChecks } from './cross-checks.js';
 import { validateWithSchema } from './schema-issues.js';
-import { readYamlSource } from './yaml-source.js';
+import { schemaValidPart } from './schema-valid-part.js';
+import { readYamlSource, type YamlSource } from './yaml-source.js';
 
 export { ConfigError, type ConfigIssue } from './config-error.js';
 
@@ -67,16 +68,27 @@ export function parseConfigText(text: string, file: string, opts: LoadConfigOpti
   // Structure first: cross-references are meaningless on a document that does not parse.
   if (source.issues.length > 0) throw new ConfigError(source.issues);
   const parsed = validateWithSchema(SubstationConfigSchema, source);
-  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  if (!parsed.ok) {
+    // Every error at once (issue 14, item 8): the cross-checks also run on the part that did
+    // validate, so fixing the schema errors does not reveal a second round of errors.
+    const part = schemaValidPart(SubstationConfigSchema, source.data);
+    const more: ConfigIssue[] = [];
+    if (part) {
+      try {
+        crossCheck(file, part.config, source, opts, more, part.toFilePath, part.trustworthy);
+      } catch {
+        // A rule that trips over the stand-ins of a set-aside part: the schema issues still stand.
+        more.length = 0;
+      }
+    }
+    const seen = new Set(parsed.issues.map((i) => `${i.line}:${i.column}:${i.message}`));
+    throw new ConfigError([...parsed.issues, ...more.filter((i) => !seen.has(`${i.line}:${i.column}:${i.message}`))]);
+  }
   const config = parsed.value;
 
   const issues: ConfigIssue[] = [];
-  const { profiles, problems } = loadProfiles(config, profileDirs(file, opts), issues);
-  const report = (path: ConfigPath, message: string): void => {
-    issues.push({ file, ...source.locate(path), path: formatPath(path), message });
-  };
-  const ctx = checkContext(file, config, profiles, problems, report, (path) => source.locate(path).line);
-  runChecks(crossChecks, ctx);
+  const ctx = crossCheck(file, config, source, opts, issues);
+  const { profiles } = ctx;
   if (issues.length > 0) throw new ConfigError(issues);
 
   const freshness = new Map<string, number>();
@@ -90,7 +102,7 @@ export function parseConfigText(text: string, file: string, opts: LoadConfigOpti
   return {
     file,
     config,
-    profiles,
+    profiles: new Map(profiles),
     devicesById: new Map(ctx.devicesById),
     busesById: new Map(ctx.busesById),
     pointsByCode: new Map(ctx.pointsByCode),
@@ -100,6 +112,27 @@ export function parseConfigText(text: string, file: string, opts: LoadConfigOpti
       return ms;
     },
   };
+}
+
+/** Profiles and cross-checks on a schema-valid config; issues are appended to `issues`. */
+function crossCheck(
+  file: string,
+  config: SubstationConfig,
+  source: YamlSource,
+  opts: LoadConfigOptions,
+  issues: ConfigIssue[],
+  toFilePath: (path: ConfigPath) => ConfigPath = (path) => path,
+  trustworthy: (message: string) => boolean = () => true,
+): ReturnType<typeof checkContext> {
+  const { profiles, problems } = loadProfiles(config, profileDirs(file, opts), issues);
+  const report = (path: ConfigPath, message: string): void => {
+    if (!trustworthy(message)) return;
+    const at = toFilePath(path);
+    issues.push({ file, ...source.locate(at), path: formatPath(at), message });
+  };
+  const ctx = checkContext(file, config, profiles, problems, report, (path) => source.locate(toFilePath(path)).line);
+  runChecks(crossChecks, ctx);
+  return ctx;
 }
 
 function validateOptions(opts: LoadConfigOptions): void {

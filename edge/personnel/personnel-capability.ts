@@ -223,6 +223,7 @@ export class PersonnelCapability implements Capability {
     // Before the first sighting: people, open alarms and a running evacuation (its sirens) come back.
     const restored = engine.restore(store);
     this.log.info(restored, 'personnel state restored');
+    this.rebuildCheckIns(store.load().people, ctx.clock.wall());
     // Handled after the safety cycle that raised them, never inside it: the interlocks finish first.
     ctx.safety.onEvents((events) => queueMicrotask(() => this.onSafetyEvents(events)));
 
@@ -460,6 +461,25 @@ export class PersonnelCapability implements Capability {
     if (this.checkIns.length > PERSONNEL_CAPABILITY_DEFAULTS.maxCheckIns || (this.checkIns[0]?.wall ?? wall) < cutoff) {
       this.checkIns = this.checkIns.filter((c) => c.wall >= cutoff).slice(-PERSONNEL_CAPABILITY_DEFAULTS.maxCheckIns);
     }
+  }
+
+  /**
+   * The seal cameras' card check (人员未带卡) matches persons counted in at a shaft mouth with the
+   * card check-ins there, up to cardWindowMs back. The check-ins are kept in memory; rebuilt here
+   * after a restart, so a miner who checked in at the mouth just before it and passes the seal
+   * camera just after is still matched with his card (domain.md §3: all persons entering must carry
+   * a card, S23; 人卡不符, S20) — issue 14, a demo restart raised two false alarms. A trip's first
+   * station is where its check-in was (a new trip starts a fresh trajectory).
+   */
+  private rebuildCheckIns(people: readonly { flag: 0 | 1 | 2; trajectory: readonly { reader: number; wall: number }[] }[], now: number): void {
+    const cutoff = now - this.checkInRetentionMs;
+    const rebuilt: CheckIn[] = [];
+    for (const p of people) {
+      const first = p.trajectory[0];
+      if (p.flag === 2 || !first || !this.shaftMouthReaders.has(first.reader) || first.wall < cutoff || first.wall > now) continue;
+      rebuilt.push({ wall: first.wall, reader: first.reader });
+    }
+    this.checkIns = rebuilt.sort((a, b) => a.wall - b.wall).slice(-PERSONNEL_CAPABILITY_DEFAULTS.maxCheckIns);
   }
 
   private checkInsAt(stationOrArea: string, sinceWallMs: number): number {

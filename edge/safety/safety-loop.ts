@@ -486,7 +486,9 @@ export class SafetyLoop {
       type: 'engine-recovered',
       wallTime: this.opts.clock.wall(),
       monoTime: this.opts.clock.mono(),
-      message: `interlock cycle works again after ${state.failures} failed cycle(s) since ${new Date(state.sinceWall).toISOString()}: outputs follow the rules again`,
+      // How long, not since when: the kernel must not load the mine-time formatter (sync/), and a
+      // UTC ISO time in a message reads wrong to the mine (issue 14: mine time everywhere).
+      message: `interlock cycle works again after ${state.failures} failed cycle(s) over ${Math.max(0, Math.round((this.opts.clock.wall() - state.sinceWall) / 1000))} s: outputs follow the rules again`,
     };
     this.recordFailSafeEvent(event, () => {});
     this.quietly(() => this.log.warn(`safety: ${event.message}`));

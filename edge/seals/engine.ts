@@ -18,6 +18,8 @@ import {
   type TamperFlag,
 } from '../../drivers/seal-camera.js';
 import { type Clock, systemClock } from '../clock.js';
+// Messages show mine time with its zone (issue 14 item 8: one time rule), never UTC ISO.
+import { formatTimeZoned } from '../../sync/formats/mine-time.js';
 import { isUsable, type Quality, type Reading } from '../readings.js';
 import { sealStructureProblems } from './config-checks.js';
 import { SEAL_RULES, type SealAlarm, type SealEvent, type SealRuleId } from './events.js';
@@ -514,7 +516,7 @@ export class SealEngine {
       const key = `stopped-crossing:${mouth.cfg.id}`;
       const active = this.alarms.get(key);
       if (!active) {
-        this.raise('stopped-crossing', mouth.cfg.id, { ...base, count: e.count, message: `${SEAL_RULES['stopped-crossing']}: ${what} ${inward ? 'entered' : 'left'} at ${mouth.cfg.name} (${cam.cfg.position}), declared stopped since ${new Date(mouth.mode.sinceWall).toISOString()}` }, now);
+        this.raise('stopped-crossing', mouth.cfg.id, { ...base, count: e.count, message: `${SEAL_RULES['stopped-crossing']}: ${what} ${inward ? 'entered' : 'left'} at ${mouth.cfg.name} (${cam.cfg.position}), declared stopped since ${formatTimeZoned(mouth.mode.sinceWall, this.config.shifts.tzOffsetMinutes)}` }, now);
       } else {
         active.lastWall = now;
         this.update(active, { count: (active.count ?? 0) + e.count, cameraId: cam.cfg.device, position: cam.cfg.position, message: `${SEAL_RULES['stopped-crossing']}: ${plural((active.count ?? 0) + e.count, 'crossing', 'crossings')} at ${mouth.cfg.name} while stopped; latest ${what} ${inward ? 'in' : 'out'} (${cam.cfg.position})` }, now);
@@ -691,7 +693,7 @@ export class SealEngine {
     this.mismatchSince = null;
     this.matchSince = null;
     this.dirty = true;
-    this.event({ type: 'shift-started', position: this.minePosition(), count: this.baseline, message: `shift started at ${new Date(start).toISOString()}; seal headcount baseline ${this.baseline} (${source})` }, now);
+    this.event({ type: 'shift-started', position: this.minePosition(), count: this.baseline, message: `shift started at ${formatTimeZoned(start, this.config.shifts.tzOffsetMinutes)}; seal headcount baseline ${this.baseline} (${source})` }, now);
   }
 
   // ---- Alarms and events -----------------------------------------------------------------------
@@ -825,6 +827,7 @@ export class SealEngine {
       modes,
       cameras,
       alarms: [...this.alarms.values()].map((a) => ({ ...a })),
+      entries: Object.fromEntries([...this.mouths.values()].map((m) => [m.cfg.id, m.entries.map((e) => ({ ...e }))])),
       savedWall: this.clock.wall(),
     };
   }
@@ -850,6 +853,15 @@ export class SealEngine {
         this.dirty = true;
       }
       else this.applyMode(m, m.cfg.mode, 'config', `declared mode in the config changed from ${mode.configMode} to ${m.cfg.mode}`, now);
+    }
+    // The entries of the card check's window survive a restart like the check-ins they are matched
+    // with (PersonnelCapability.rebuildCheckIns): a person without a card who walked in just before a
+    // restart must still raise 人员未带卡 (domain.md §3: all persons entering must carry a card, S23;
+    // 矿安综〔2021〕60号 forbids entry without a card, S20). Old documents have none.
+    for (const [id, list] of Object.entries(saved.entries ?? {})) {
+      const m = this.mouths.get(id);
+      if (!m) continue;
+      m.entries = list.filter((e) => this.cameras.has(e.cameraId) && Number.isFinite(e.wall) && Number.isInteger(e.count)).map((e) => ({ ...e }));
     }
     for (const a of saved.alarms) {
       const known =

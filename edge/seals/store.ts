@@ -68,6 +68,8 @@ export interface PersistedSealState {
   modes: Record<string, PersistedMode>;
   cameras: Record<string, CounterBaseline>;
   alarms: SealAlarm[];
+  /** Persons counted in per shaft mouth within the card check's window (absent in older documents). */
+  entries?: Record<string, { wall: number; count: number; cameraId: string }[]>;
   savedWall: number;
 }
 

@@ -52,6 +52,11 @@ export interface ReaderNetworkOptions {
    * RS-485-over-TCP converter listening on host:port (port 0: a free one, see `linePort`).
    */
   line?: ReaderLineEndpoint;
+  /**
+   * Scenario second the routes start at (default 0): a demo restarted on the same data dir resumes
+   * its world where it stopped, so the cards are where the gateway's restored positions say.
+   */
+  startAtS?: number;
 }
 
 export type ReaderLineEndpoint = { type: 'pty' } | { type: 'tcp'; host?: string; port: number };
@@ -112,6 +117,7 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
   private boundModbusPort: number | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private t0 = performance.now();
+  private readonly startAtS: number;
   private running = false;
   private reportRounds = 0;
   /** Every page command heard on the line, answered or not. */
@@ -129,6 +135,9 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
     this.statusEveryReports = positive('statusEveryReports', o.statusEveryReports);
     this.baudRate = positive('baudRate', o.baudRate);
     this.speed = positive('speed', o.speed);
+    const startAt = options.startAtS ?? 0;
+    if (typeof startAt !== 'number' || !Number.isFinite(startAt) || startAt < 0) throw new ReaderNetworkError('bad-option', `startAtS must be a number of seconds >= 0, got ${String(options.startAtS)}`, { option: 'startAtS' });
+    this.startAtS = startAt;
     if (!Number.isInteger(this.statusEveryReports)) throw new ReaderNetworkError('bad-option', `statusEveryReports must be an integer, got ${this.statusEveryReports}`, { option: 'statusEveryReports' });
     this.modbusEndpoint = o.modbusEndpoint ?? { type: 'tcp', port: 0 };
     this.ptyDir = o.ptyDir;
@@ -232,7 +241,7 @@ export class ReaderNetwork extends EventEmitter<{ page: [PageEvent]; 'line-down'
       throw err;
     }
     this.running = true;
-    this.t0 = performance.now();
+    this.t0 = performance.now() - (this.startAtS / this.speed) * 1000;
     // Readers report in their own slot of the period, in address order, so the line is shared evenly.
     const list = [...this.readers.values()].sort((a, b) => a.address - b.address);
     list.forEach((reader, i) => {

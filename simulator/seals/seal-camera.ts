@@ -8,6 +8,13 @@ import { ProfileDevice } from '../virtual-device.js';
 export type SimCounter = 'people-in' | 'people-out' | 'vehicles-in' | 'vehicles-out';
 export type SimTamper = { videoLost?: boolean; occluded?: boolean; displaced?: boolean; blurred?: boolean };
 
+export interface SealCameraPowerState {
+  counters: Record<SimCounter, number>;
+  bootCount: number;
+  /** Wall time (ms) of the last power-up: the uptime register runs from it. */
+  bootedAtWall: number;
+}
+
 export interface VirtualSealCameraOptions {
   unit: number;
   /** Wall clock (ms) for uptime and last-event time; default Date.now. */
@@ -71,6 +78,27 @@ export class VirtualSealCamera extends ProfileDevice {
     this.set('last-event-time', 0);
     this.bootedAt = this.now();
     this.set('uptime', 0);
+  }
+
+  /** What a resumed simulator needs to carry this camera across its own restart (SimWorld). */
+  powerState(): SealCameraPowerState {
+    return {
+      counters: { 'people-in': this.counter('people-in'), 'people-out': this.counter('people-out'), 'vehicles-in': this.counter('vehicles-in'), 'vehicles-out': this.counter('vehicles-out') },
+      bootCount: this.get('boot-count') as number,
+      bootedAtWall: this.bootedAt,
+    };
+  }
+
+  /**
+   * The camera kept running while the simulator was down (a real one does not reboot when the
+   * gateway restarts): same counters, boot count and uptime, so the gateway sees no reboot.
+   */
+  resumePowerState(state: SealCameraPowerState): void {
+    for (const [c, v] of Object.entries(state.counters) as [SimCounter, number][]) this.setCounter(c, v);
+    if (!Number.isInteger(state.bootCount) || state.bootCount < 0 || state.bootCount > 0xffff) throw new TypeError(`${this.who}: bootCount must be an integer 0..65535, got ${String(state.bootCount)}`);
+    this.set('boot-count', state.bootCount);
+    if (!Number.isFinite(state.bootedAtWall) || state.bootedAtWall > this.now()) throw new TypeError(`${this.who}: bootedAtWall must be a past wall time, got ${String(state.bootedAtWall)}`);
+    this.bootedAt = state.bootedAtWall;
   }
 
   setTamper(flags: SimTamper): void {

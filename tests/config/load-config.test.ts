@@ -94,7 +94,13 @@ describe('reporting', () => {
     expect(err.code).toBe('CONFIG_INVALID');
     const line = lineOf(text, 'name: 7');
     const column = text.split('\n')[line - 1]!.indexOf('7') + 1;
-    expect(err.message.split('\n')).toEqual([`/site/f009.yaml:${line}:${column} zones[0].name: expected string, got 7 (number)`]);
+    // The duplicate unit id (a cross-check) is reported with the schema error, not after it is fixed.
+    const dup = lineOf(text, 'unit: 1, profile', lineOf(text, 'unit: 1, profile'));
+    const dupColumn = text.split('\n')[dup - 1]!.indexOf('unit: 1') + 7;
+    expect(err.message.split('\n')).toEqual([
+      `/site/f009.yaml:${dup}:${dupColumn} devices[1].unit: unit id 1 is already used on bus "rs485-1" by device "ch4-t1" (line ${dup - 1})`,
+      `/site/f009.yaml:${line}:${column} zones[0].name: expected string, got 7 (number)`,
+    ]);
   });
 
   it('points a missing key at its parent mapping and an unknown key at the key itself', () => {

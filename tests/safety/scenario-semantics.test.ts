@@ -64,6 +64,9 @@ describe('safety semantics over real wires', () => {
     await rig.waitCoil(COIL.heading, true);
     expect(rig.gateway.safety.failSafeState()).toBeUndefined();
     await waitFor(() => rig!.gateway.safety.store.events({ types: ['engine-failure', 'engine-recovered'] }).length === 2, { what: 'failure and recovery stored' });
+    // How long it lasted, not a UTC ISO time (issue 14: every time shown is mine time).
+    const [recovered] = rig.gateway.safety.store.events({ types: ['engine-recovered'] });
+    expect(recovered!.message).toMatch(/works again after \d+ failed cycle\(s\) over \d+ s: outputs follow the rules again$/);
   });
 
   it('a throw outside the rules (accelerated polling, an event listener) costs neither protection nor the device its health', async () => {

@@ -126,6 +126,35 @@ describe('seal state across a restart', () => {
     expect(new SealStore(db!).events({ types: ['alarm-on', 'alarm-off'] }).map((e) => e.alarmId)).toEqual([on!.alarmId, on!.alarmId]);
   });
 
+  it('keeps the card check window: a person without a card who entered just before a restart still raises 人员未带卡, which ends when the window slides past', async () => {
+    const r = await start();
+    await r.step();
+    r.mainCam.personIn(2);
+    r.personnel.checkIn('ST-MAIN', r.clock.wall(), 1);
+    await r.step();
+    await restart(r);
+    r.mark();
+    // The grace time (10 s) runs from the count, made before the restart.
+    await r.step(11_000);
+    const [on] = r.of('alarm-on', 'person-without-card');
+    expect(on).toMatchObject({ shaftMouth: 'main', count: 1 });
+    expect(on!.message).toMatch(/counted 2 persons entering .* only 1 card check-ins at ST-MAIN/);
+    await r.step(50_000);
+    expect(r.of('alarm-off', 'person-without-card')).toHaveLength(1);
+  });
+
+  it('raises nothing after a restart when every person counted in before it had a card', async () => {
+    const r = await start();
+    await r.step();
+    r.mainCam.personIn(2);
+    r.personnel.checkIn('ST-MAIN', r.clock.wall(), 2);
+    await r.step();
+    await restart(r);
+    r.mark();
+    for (let i = 0; i < 6; i++) await r.step(10_000);
+    expect(r.of('alarm-on', 'person-without-card')).toEqual([]);
+  });
+
   it('starts a new shift when the gateway comes back in a later shift, baseline from positioning', async () => {
     const r = await start();
     await r.step();
@@ -140,6 +169,8 @@ describe('seal state across a restart', () => {
     const [shift] = r.of('shift-started');
     expect(shift).toMatchObject({ count: 6 });
     expect(shift!.message).toMatch(/baseline 6 \(positioning headcount\)/);
+    // Mine time with its zone, as every screen shows it (not UTC ISO): the 16:00 shift.
+    expect(shift!.message).toContain('shift started at 2026-01-05 16:00:00+08:00;');
     expect(totals(r).peopleIn).toBe(0);
     expect(r.engine.sealHeadcount).toBe(6);
   });

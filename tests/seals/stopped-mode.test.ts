@@ -24,6 +24,8 @@ describe('stopped shaft mouth: crossings', () => {
     expect(on).toHaveLength(1);
     expect(on[0]).toMatchObject({ cameraId: MAIN_CAM, position: '主井口 井口房', shaftMouth: 'main', count: 1, alarmId: expect.stringMatching(/^stopped-crossing:main@/) });
     expect(on[0]!.message).toMatch(/明停暗开.*1 person entered at 主井口/);
+    // When the stop was declared, in mine time with its zone (not UTC ISO).
+    expect(on[0]!.message).toMatch(/declared stopped since 2026-01-05 10:00:\d\d\+08:00$/);
   });
 
   it('adds further crossings (vehicles too) to the open alarm and ends it after a quiet period', async () => {

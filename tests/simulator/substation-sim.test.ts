@@ -33,6 +33,10 @@ function tempDir(): string {
 function demoOnFreePorts(): Scenario {
   const demo = loadScenario(join(packageRoot(), 'simulator', 'scenarios', 'demo.yaml'));
   for (const bus of demo.buses) if (bus.listen.type !== 'rtu-pty') bus.listen.port = 0;
+  // The reader line and the Modbus-FIFO readers too (15023/15024): a running demo held them.
+  const p = demo.personnel;
+  if (p?.line.type === 'tcp') p.line.port = 0;
+  if (p?.modbus) p.modbus.port = 0;
   return demo;
 }
 

@@ -66,10 +66,15 @@ describe('sync CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
       'time,epoch_ms,point,value,unit,quality,status',
-      `2026-01-10 08:00:00,${T0},T1,0.3,%CH4,good,0`,
-      `2026-01-10 08:00:01,${T0 + 1000},T1,0.31,%CH4,good,0`,
-      `2026-01-10 08:00:02,${T0 + 2000},T1,0.32,%CH4,stale,32`,
+      `2026-01-10 08:00:00+08:00,${T0},T1,0.3,%CH4,good,0`,
+      `2026-01-10 08:00:01+08:00,${T0 + 1000},T1,0.31,%CH4,good,0`,
+      `2026-01-10 08:00:02+08:00,${T0 + 2000},T1,0.32,%CH4,stale,32`,
     ]);
+    // The time column states its zone: it means the same instant on any host (and replay reads it back).
+    for (const line of r.stdout.trim().split('\n').slice(1)) {
+      const [time, epoch] = line.split(',');
+      expect(Date.parse(time!)).toBe(Number(epoch));
+    }
     expect(r.stderr).toContain('exporting');
   });
 

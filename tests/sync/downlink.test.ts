@@ -116,6 +116,14 @@ describe('downlink command checks', () => {
     expect(dl.stats().rejected[reason]).toBe(1);
   });
 
+  it('states the times of an expired command in mine time with its zone', async () => {
+    const dl = downlink();
+    const m = signCommand(command({ issuedAt: NOW - 120_000, expiresAt: NOW - 60_000 }), platform.privateKey);
+    expect(await dl.receive(m.payload, m.signature)).toMatchObject({ status: 'rejected', reason: 'expired' });
+    // NOW is 2026-01-01 00:00 UTC: 08:00 at the mine.
+    expect(upstream('security')).toEqual([expect.objectContaining({ detail: 'expired at 2026-01-01 07:59:00+08:00, now 2026-01-01 08:00:00+08:00' })]);
+  });
+
   it('rejects malformed but validly signed commands field by field', async () => {
     const dl = downlink();
     dl.onCommand('cutoff', () => 'ran');
