@@ -6,11 +6,9 @@
 // 1000000; without --broker a temporary /usr/sbin/mosquitto is started on a free loopback port).
 // The outbox is opened as the runtime opens it, WAL checkpoints on a worker thread
 // (wal-checkpointer.ts); --main-thread-checkpoints measures SQLite's own in-commit checkpoints.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -23,11 +21,11 @@ import { LANES } from '../sync/stream.js';
 import { cdssStream } from '../sync/streams/index.js';
 import { Uplink, batchMessage, uplinkDefaults } from '../sync/uplink.js';
 import { percentiles, type BenchContext } from './harness.js';
+import { startMosquitto } from './mosquitto.js';
 
 const MINE = '150622000001';
 const SUBSTATION = 'FZ01';
 const T0 = Date.UTC(2026, 0, 1);
-const MOSQUITTO = '/usr/sbin/mosquitto';
 
 export default async function drain(ctx: BenchContext): Promise<void> {
   const brokerArg = ctx.args.indexOf('--broker');
@@ -205,43 +203,3 @@ function watchTimer(periodMs: number): { stop(): number[] } {
   };
 }
 
-async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  if (!existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: install mosquitto, or pass --broker mqtt://host:port`);
-  const port = await new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address() as { port: number };
-      srv.close(() => resolve(p));
-    });
-  });
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nuser ${userInfo().username}\nlog_dest none\n`);
-  const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('mosquitto did not start within 10 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
