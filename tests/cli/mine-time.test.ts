@@ -49,7 +49,12 @@ describe('one time rule: mine time with its zone, whatever TZ the host has', () 
     const env = { TZ: 'UTC' };
     const mine = await minegate(['export', '--from', '2026-01-10T08:00:01', '--to', '2026-01-10 08:00:03', '-d', t.dir], { env });
     expect(mine.code).toBe(0);
-    expect(mine.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['2026-01-10 08:00:01', '2026-01-10 08:00:02']);
+    // The CSV's time column carries its zone (issue 14's one time rule), in mine time on a UTC box.
+    const shown = mine.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+    expect(shown).toEqual(['2026-01-10 08:00:01+08:00', '2026-01-10 08:00:02+08:00']);
+    // A time copied from the CSV works as --from as it is.
+    const copied = await minegate(['export', '--from', shown[1]!, '--to', '2026-01-10 08:00:03', '-d', t.dir], { env });
+    expect(copied.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['2026-01-10 08:00:02+08:00']);
     const zoned = await minegate(['export', '--from', '2026-01-10T00:00:01Z', '--to', '2026-01-10T08:00:03+08:00', '-d', t.dir], { env });
     expect(zoned.stdout).toBe(mine.stdout);
   });
