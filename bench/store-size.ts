@@ -53,7 +53,7 @@ export default async function storeSizeBench(ctx: BenchContext): Promise<void> {
 }
 
 /** The demo substation's kinds of signal, repeated over the points; values rounded like the driver. */
-function signalMix(points: number, seconds: number): Reading[] {
+export function signalMix(points: number, seconds: number): Reading[] {
   let seed = 12345;
   const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out: Reading[] = [];
