@@ -76,6 +76,13 @@ module.exports = {
       },
       to: { path: '^simulator/' },
     },
+    {
+      name: 'no-circular',
+      comment: 'No runtime import cycles: a cycle makes load order (and so what is undefined at import time) depend on who is imported first.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
