@@ -25,12 +25,8 @@ export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery,
 export { pruneReadings } from './reading-retention.js';
 
 /** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
-// The packed layout gets its SQL `readings` view on every open here, not in block-store.ts: the
-// view reads through reading-reader.ts, which imports block-store.ts (no-circular rule).
-export const readingMigrations: Migration[] = [
-  ...blockStoreMigrations.map((m) => (m === packedLayoutMigration ? { ...m, connect: registerReadingsTable } : m)),
-  statisticsMigration,
-];
+// The packed layout's SQL `readings` view is attached here, not in block-store.ts: the view reads through reading-reader.ts, which imports block-store.ts (no-circular).
+export const readingMigrations: Migration[] = [...blockStoreMigrations.map((m) => (m === packedLayoutMigration ? { ...m, connect: registerReadingsTable } : m)), statisticsMigration];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
