@@ -7,11 +7,28 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PersonnelStore } from '../personnel/store.js';
-import { SafetyStore } from '../safety/store.js';
+import { type EventQuery, SafetyStore } from '../safety/store.js';
 import { SealStore } from '../seals/store.js';
 import { rejectedCommandEvents } from '../../sync/command-log.js';
 import { ControlError } from './errors.js';
-import { eventQueryOf } from './events-handler.js';
+import { optionalIntArg, optionalStringArg } from './args.js';
+import { isEventKind, SAFETY_EVENT_TYPES } from './event-types.js';
+
+export const eventQueryDefaults = { limit: 50, maxLimit: 10_000 } as const;
+
+/** Request args → a store query (shared with the CLI's read-only fallback). */
+export function eventQueryOf(args: Record<string, unknown>): EventQuery {
+  const query: EventQuery = { limit: optionalIntArg(args, 'limit', 1, eventQueryDefaults.maxLimit) ?? eventQueryDefaults.limit };
+  const since = optionalIntArg(args, 'sinceWall', 0, Number.MAX_SAFE_INTEGER);
+  if (since !== undefined) query.sinceWall = since;
+  const point = optionalStringArg(args, 'point');
+  if (point !== undefined) query.point = point;
+  if (args.kind !== undefined && args.kind !== null) {
+    if (!isEventKind(args.kind)) throw new ControlError('BAD_REQUEST', `kind must be an event type such as ${SAFETY_EVENT_TYPES.slice(0, 6).join(', ')}, got ${JSON.stringify(args.kind)}`);
+    query.types = [args.kind];
+  }
+  return query;
+}
 
 export const EVENT_DOMAINS = ['safety', 'personnel', 'seals', 'sync'] as const;
 export type EventDomain = (typeof EVENT_DOMAINS)[number];

@@ -4,7 +4,6 @@
 // (reading-migration.ts) read and convert through it.
 import type Database from 'better-sqlite3';
 import type { Migration } from './database.js';
-import { registerReadingsTable } from './reading-sql-view.js';
 
 /**
  * Span of one block. Readings are grouped by wall time into aligned spans. 30 minutes: a point at
@@ -57,7 +56,8 @@ export const packedLayoutMigration: Migration = {
     const add = db.prepare('INSERT INTO reading_points (code) VALUES (?)');
     for (const p of points) add.run(p.code);
   },
-  connect: registerReadingsTable,
+  // Its per-connection `readings` view (reading-sql-view.ts) is attached in reading-store.ts:
+  // the view reads through reading-reader.ts, which uses this file (no import cycle).
 };
 
 export interface BlockRow {

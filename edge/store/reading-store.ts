@@ -10,8 +10,9 @@ import type Database from 'better-sqlite3';
 import type { Reading } from '../readings.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Migration } from './database.js';
-import { blockMsOf, blockStoreMigrations, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
+import { blockMsOf, blockStoreMigrations, packedLayoutMigration, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { registerReadingsTable } from './reading-sql-view.js';
 import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
 import type { RetentionRun } from './reading-retention.js';
@@ -24,7 +25,8 @@ export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery,
 export { pruneReadings } from './reading-retention.js';
 
 /** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
-export const readingMigrations: Migration[] = [...blockStoreMigrations, statisticsMigration];
+// The packed layout's SQL `readings` view is attached here, not in block-store.ts: the view reads through reading-reader.ts, which imports block-store.ts (no-circular).
+export const readingMigrations: Migration[] = [...blockStoreMigrations.map((m) => (m === packedLayoutMigration ? { ...m, connect: registerReadingsTable } : m)), statisticsMigration];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */

@@ -1,6 +1,7 @@
 // The dependency rules of .dependency-cruiser.cjs, checked with dependency-cruiser itself: the real
-// tree has no violation, the safety kernel's module graph stays within its budget, and a planted
-// wrong-way import (in a scratch tree, never in ours) is caught, so the check can fail.
+// tree (every source folder, as `npm run depcheck`) has no violation, the safety kernel's module
+// graph stays within its budget, and planted wrong-way imports and a cycle (in scratch trees, never
+// in ours) fail the check with a non-zero exit naming the rule, so the check can fail.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,9 @@ const depcruise = join(root, 'node_modules/dependency-cruiser/bin/dependency-cru
  */
 const KERNEL_MODULE_BUDGET = 51;
 
+/** Every source folder, as `npm run depcheck` cruises them. */
+const SOURCE_DIRS = ['core', 'protocols', 'drivers', 'board-configs', 'edge', 'sync', 'simulator', 'bench'];
+
 interface CruiseResult {
   modules: { source: string; coreModule?: boolean }[];
   summary: { violations: { rule: { name: string }; from: string; to: string }[] };
@@ -30,37 +34,67 @@ function cruise(cwd: string, ...targets: string[]): CruiseResult {
 const scratch = mkdtempSync(join(tmpdir(), 'minegate-depcruise-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function plant(files: Record<string, string>): void {
+/** A fresh scratch tree per test with the given files and our config; returns its root. */
+function plant(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(scratch, 'tree-'));
   for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(scratch, path)), { recursive: true });
-    writeFileSync(join(scratch, path), text);
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
   }
-  copyFileSync(join(root, '.dependency-cruiser.cjs'), join(scratch, '.dependency-cruiser.cjs'));
-  copyFileSync(join(root, 'tsconfig.json'), join(scratch, 'tsconfig.json'));
+  copyFileSync(join(root, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+  copyFileSync(join(root, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+  return dir;
 }
 
 describe('dependency rules (dependency-cruiser)', () => {
   it('the tree has no violation, and the safety kernel loads no more project modules than its budget', () => {
-    const result = cruise(root, 'edge/kernel/kernel-process.ts', 'protocols', 'core');
+    const result = cruise(root, ...SOURCE_DIRS);
     expect(result.summary.violations).toEqual([]);
     const kernel = cruise(root, 'edge/kernel/kernel-process.ts');
     const ours = kernel.modules.filter((m) => !m.coreModule && !m.source.includes('node_modules'));
     console.log(`safety kernel: ${ours.length} project modules at run time (budget ${KERNEL_MODULE_BUDGET}, goal 20)`);
     expect(ours.length).toBeLessThanOrEqual(KERNEL_MODULE_BUDGET);
-  });
+    // The whole tree (~380 modules, twice) takes ~18 s on the shared 2-core box: more than the default timeout.
+  }, 90_000);
 
   it('a planted wrong-way import fails: the kernel reaching sync/ through another module, protocols/ importing edge/', () => {
-    plant({
-      'edge/kernel/kernel-process.ts': "import { e } from '../safety/engine.js';\nexport const k = e;\n",
-      'edge/safety/engine.ts': "import { b } from '../../sync/outbox.js';\nexport const e = b;\n",
+    const tree = plant({
+      'edge/kernel/kernel-process.ts': "import { e } from '../poller.js';\nexport const k = e;\n",
+      'edge/poller.ts': "import { b } from '../sync/outbox.js';\nexport const e = b;\n",
       'sync/outbox.ts': 'export const b = 2;\n',
       'protocols/modbus/master.ts': "import { z } from '../../edge/readings.js';\nexport const p = z;\n",
       'edge/readings.ts': 'export const z = 3;\n',
     });
-    const result = cruise(scratch, 'edge/kernel/kernel-process.ts', 'protocols');
+    const result = cruise(tree, 'edge/kernel/kernel-process.ts', 'protocols');
     expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort()).toEqual([
       'protocols-know-only-bytes: protocols/modbus/master.ts → edge/readings.ts',
       'safety-kernel-stays-small: edge/kernel/kernel-process.ts → sync/outbox.ts',
     ]);
+  });
+
+  it('each layer rule, the simulator rule and no-circular fail the check with a non-zero exit that names the rule', () => {
+    const tree = plant({
+      'core/clock.ts': "export const now = 1;\n",
+      'drivers/probe.ts': "import { s } from '../edge/state.js';\nexport const d = s;\n",
+      'edge/state.ts': "export const s = 1;\n",
+      'board-configs/schema.ts': "import { d } from '../drivers/probe.js';\nexport const c = d;\n",
+      'sync/uplink.ts': "import { w } from '../protocols/wire.js';\nexport const u = w;\n",
+      'protocols/wire.ts': "import { now } from '../core/clock.js';\nexport const w = now;\n",
+      'edge/safety/rules.ts': "import { u } from '../../sync/uplink.js';\nexport const r = u;\n",
+      'edge/poller.ts': "import { f } from '../simulator/field.js';\nexport const p = f;\n",
+      'edge/commands/run.ts': "import { f } from '../../simulator/field.js';\nexport const run = f;\n",
+      'simulator/field.ts': "export const f = 1;\n",
+      'edge/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+      'edge/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+    });
+    // The way CI runs it: plain text, exit status counts the errors.
+    const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...SOURCE_DIRS.filter((d) => d !== 'bench')], { cwd: tree, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    for (const rule of ['drivers-know-devices', 'board-configs-are-schemas', 'sync-knows-upstream', 'safety-knows-no-upstream', 'simulator-only-from-composition-root', 'no-circular']) {
+      expect(r.stdout, rule).toContain(`error ${rule}:`);
+    }
+    // The composition root may import the simulator, and protocols/ -> core/ is the right way.
+    expect(r.stdout).not.toContain('edge/commands/run.ts');
+    expect(r.stdout).not.toContain('protocols/wire.ts → core/clock.ts');
   });
 });
