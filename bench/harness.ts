@@ -122,3 +122,12 @@ export function median(values: readonly number[]): number {
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
+
+/** A positive integer flag of a bench (`--rows 5000`), or the fallback when it is absent. */
+export function intArg(args: readonly string[], flag: string, fallback: number): number {
+  const at = args.indexOf(flag);
+  if (at === -1) return fallback;
+  const value = Number(args[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} needs a positive integer, got ${JSON.stringify(args[at + 1])}`);
+  return value;
+}

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BitReader, BitWriter, isCodableInt, readVarBits, unzigzag, writeVarBits, zigzag } from '../edge/store/bit-stream.js';
 import { QUALITY_CODES, type BlockReading, type QualityCode } from '../edge/store/reading-codec.js';
-import { type BenchContext, elapsedMs, nowNs } from './harness.js';
-import { signalMix } from './store-size.js';
+import { type BenchContext, elapsedMs, intArg, nowNs } from './harness.js';
+import { procIo, round2, signalMix } from './store-size.js';
 
 interface State { t: number; dt: number; k: number; scaled: number; q: number; monoOff: number; raw: number[] }
 const fresh = (): State => ({ t: 0, dt: 0, k: -1, scaled: 0, q: 0, monoOff: 0, raw: [] });
@@ -205,27 +205,5 @@ export default async function segmentPrototypeBench(ctx: BenchContext): Promise<
   }
 }
 
-function procIo(): Record<string, number> {
-  const out: Record<string, number> = { wchar: 0, write_bytes: 0, cancelled_write_bytes: 0 };
-  try {
-    for (const line of readFileSync('/proc/self/io', 'utf8').split('\n')) {
-      const [k, v] = line.split(':');
-      if (k && v) out[k.trim()] = Number(v.trim());
-    }
-  } catch {
-    // Not Linux: the figures stay 0.
-  }
-  return out;
-}
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
-function intArg(args: readonly string[], flag: string, fallback: number): number {
-  const at = args.indexOf(flag);
-  if (at === -1) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} needs a positive integer, got ${JSON.stringify(args[at + 1])}`);
-  return value;
-}

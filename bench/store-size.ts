@@ -22,7 +22,7 @@ import { encodeBlock, type BlockReading } from '../edge/store/reading-codec.js';
 import { journalFile } from '../edge/store/reading-journal.js';
 import { queryReadings } from '../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations } from '../edge/store/reading-store.js';
-import { type BenchContext, median, nowNs, elapsedMs } from './harness.js';
+import { type BenchContext, median, nowNs, elapsedMs, intArg } from './harness.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -146,7 +146,7 @@ async function measureIo(fn: () => void): Promise<{ wchar: number; device: numbe
   return { wchar: after.wchar - before.wchar, device: after.write_bytes - after.cancelled_write_bytes - (before.write_bytes - before.cancelled_write_bytes) };
 }
 
-function procIo(): Record<string, number> {
+export function procIo(): Record<string, number> {
   const out: Record<string, number> = { wchar: 0, write_bytes: 0, cancelled_write_bytes: 0 };
   try {
     for (const line of readFileSync('/proc/self/io', 'utf8').split('\n')) {
@@ -237,14 +237,7 @@ async function rangeQuery(dir: string, points: number): Promise<{ packedMs: numb
   return { packedMs, rowsMs, packedFileBytes };
 }
 
-function round2(x: number): number {
+export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function intArg(args: readonly string[], flag: string, fallback: number): number {
-  const at = args.indexOf(flag);
-  if (at === -1) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} needs a positive integer, got ${JSON.stringify(args[at + 1])}`);
-  return value;
-}

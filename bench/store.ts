@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Reading } from '../edge/readings.js';
 import { openDatabase } from '../edge/store/database.js';
 import { ReadingWriter, readingMigrations, readingWriterDefaults } from '../edge/store/reading-store.js';
-import { type BenchContext, median, nowNs, percentiles, timeIt } from './harness.js';
+import { type BenchContext, median, nowNs, percentiles, intArg, timeIt } from './harness.js';
 
 const defaults = { rows: 200_000, rounds: 3, points: 64 };
 
@@ -116,10 +116,3 @@ function makeReadings(n: number): Reading[] {
   return out;
 }
 
-function intArg(args: readonly string[], flag: string, fallback: number): number {
-  const at = args.indexOf(flag);
-  if (at === -1) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} needs a positive integer, got ${JSON.stringify(args[at + 1])}`);
-  return value;
-}
