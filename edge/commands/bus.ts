@@ -13,7 +13,7 @@ import { isModbusError } from '../../protocols/modbus/errors.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import { ExceptionCode, type ModbusTable } from '../../protocols/modbus/types.js';
 import { createMaster } from '../bus-factory.js';
-import { loadConfig, profileDirs } from '../config/load-config.js';
+import { loadConfig, profileDirs, type LoadedConfig } from '../config/load-config.js';
 import { guard } from '../operators/cli-guard.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
@@ -85,74 +85,84 @@ Examples:
 Stop the gateway first on a serial bus: the port is opened exclusively, and scan traffic would
 delay its polling. At 9600 baud a full scan of 247 ids takes about 15 s.`)
     .action(async (busId: string, o: ScanOptions) => {
-      await guard('bus scan', async () => {
-        const { from, to, timeoutMs } = o;
-        if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 247 || from > to) {
-          return fail('bus scan', `--from/--to must be unit ids with 1 <= from <= to <= 247, got ${o.from}..${o.to}`, EXIT.usage);
-        }
-        if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return fail('bus scan', `--timeout-ms must be a positive number, got ${o.timeoutMs}`, EXIT.usage);
-        const loaded = loadConfig(o.config);
-        const busConfig = loaded.busesById.get(busId);
-        if (!busConfig) return fail('bus scan', `no bus "${busId}" in ${o.config} (buses: ${[...loaded.busesById.keys()].join(', ')})`);
-        const profiles = knownProfiles(o.config);
-        const master = createMaster(busConfig);
-        try {
-          await master.open();
-        } catch (err) {
-          await master.close();
-          return fail('bus scan', `cannot open bus ${busId}: ${(err as Error).message}`);
-        }
-        const started = Date.now();
-        try {
-          const progress = new Progress(busId, to - from + 1);
-          const hits: ScanHit[] = [];
-          for (let unit = from; unit <= to; unit++) {
-            const probe = await probeUnit(master, unit, timeoutMs);
-            if (probe) hits.push({ unit, probe, candidates: [], answersAnyAddress: false });
-            progress.tick(unit, hits.length);
-          }
-          progress.done(hits.length);
-          const configured = loaded.config.devices.filter((d) => d.bus === busId);
-          for (const hit of hits) {
-            const ranked = await rankProfiles(master, hit.unit, profiles);
-            hit.answersAnyAddress = ranked.answersAnyAddress;
-            const device = configured.find((d) => d.unit === hit.unit);
-            if (device) {
-              hit.configured = { device: device.id, profile: device.profile };
-              // Looked up in the whole ranking, before it is cut for display.
-              const best = ranked.matches[0];
-              const mine = ranked.matches.find((c) => c.profile === device.profile) ?? null;
-              hit.configuredMatch = mine;
-              hit.matchesConfig = !!best && !!mine && mine.score >= best.score - SCORE_EPSILON;
-            }
-            hit.candidates = ranked.matches.slice(0, BUS_SCAN_DEFAULTS.candidates);
-          }
-          const missing = configured.filter((d) => d.unit >= from && d.unit <= to && !hits.some((h) => h.unit === d.unit)).map((d) => ({ device: d.id, unit: d.unit, profile: d.profile }));
-          const elapsedMs = Date.now() - started;
-          if (o.json) {
-            out(JSON.stringify({ bus: busId, from, to, timeoutMs, elapsedMs, found: hits, missing }));
-            return;
-          }
-          out(`${busId}: ${hits.length} of ${to - from + 1} unit ids answered (${from}..${to}, ${timeoutMs} ms per id, ${(elapsedMs / 1000).toFixed(1)} s)`);
-          if (hits.length > 0) {
-            out(renderTable(
-              [{ header: 'unit', right: true }, { header: 'likely profile' }, { header: 'reads' }, { header: 'also possible' }, { header: 'config' }],
-              hits.map((h) => {
-                const [best, ...rest] = h.candidates;
-                const config = h.configured
-                  ? `${h.configured.device} (${h.configured.profile}) ${h.matchesConfig ? 'MATCH' : `MISMATCH${h.configuredMatch ? ` (scores ${h.configuredMatch.score.toFixed(2)}, ${describeMatch(h.configuredMatch)})` : ' (none of its registers answered)'}`}`
-                  : 'not in config';
-                const reads = best ? `${describeMatch(best)}${h.answersAnyAddress ? ', answers any address' : ''}` : '—';
-                return [String(h.unit), best ? best.profile : `unknown board (${h.probe})`, reads, rest.map((c) => c.profile).join(', ') || '—', config];
-              }),
-            ));
-          }
-          for (const m of missing) out(`missing: ${m.device} (${m.profile}) is configured on unit ${m.unit} but did not answer`);
-        } finally {
-          await master.close();
-        }
-      });
+      await guard('bus scan', () => scanBus(busId, o));
     });
+}
+
+/** `bus scan`: probe the unit ids, rank the known profiles for each that answered, print. */
+async function scanBus(busId: string, o: ScanOptions): Promise<void> {
+  const { from, to, timeoutMs } = o;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 247 || from > to) {
+    return fail('bus scan', `--from/--to must be unit ids with 1 <= from <= to <= 247, got ${o.from}..${o.to}`, EXIT.usage);
+  }
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return fail('bus scan', `--timeout-ms must be a positive number, got ${o.timeoutMs}`, EXIT.usage);
+  const loaded = loadConfig(o.config);
+  const busConfig = loaded.busesById.get(busId);
+  if (!busConfig) return fail('bus scan', `no bus "${busId}" in ${o.config} (buses: ${[...loaded.busesById.keys()].join(', ')})`);
+  const profiles = knownProfiles(o.config);
+  const master = createMaster(busConfig);
+  try {
+    await master.open();
+  } catch (err) {
+    await master.close();
+    return fail('bus scan', `cannot open bus ${busId}: ${(err as Error).message}`);
+  }
+  const started = Date.now();
+  try {
+    const progress = new Progress(busId, to - from + 1);
+    const hits: ScanHit[] = [];
+    for (let unit = from; unit <= to; unit++) {
+      const probe = await probeUnit(master, unit, timeoutMs);
+      if (probe) hits.push({ unit, probe, candidates: [], answersAnyAddress: false });
+      progress.tick(unit, hits.length);
+    }
+    progress.done(hits.length);
+    const configured = loaded.config.devices.filter((d) => d.bus === busId);
+    for (const hit of hits) await rankHit(master, hit, configured, profiles);
+    const missing = configured.filter((d) => d.unit >= from && d.unit <= to && !hits.some((h) => h.unit === d.unit)).map((d) => ({ device: d.id, unit: d.unit, profile: d.profile }));
+    const elapsedMs = Date.now() - started;
+    if (o.json) {
+      out(JSON.stringify({ bus: busId, from, to, timeoutMs, elapsedMs, found: hits, missing }));
+      return;
+    }
+    out(`${busId}: ${hits.length} of ${to - from + 1} unit ids answered (${from}..${to}, ${timeoutMs} ms per id, ${(elapsedMs / 1000).toFixed(1)} s)`);
+    if (hits.length > 0) out(renderHits(hits));
+    for (const m of missing) out(`missing: ${m.device} (${m.profile}) is configured on unit ${m.unit} but did not answer`);
+  } finally {
+    await master.close();
+  }
+}
+
+type ConfiguredDevice = LoadedConfig['config']['devices'][number];
+
+/** Ranks the profiles for one answering unit and compares the best with the configured one. */
+async function rankHit(master: ModbusMaster, hit: ScanHit, configured: ConfiguredDevice[], profiles: readonly Profile[]): Promise<void> {
+  const ranked = await rankProfiles(master, hit.unit, profiles);
+  hit.answersAnyAddress = ranked.answersAnyAddress;
+  const device = configured.find((d) => d.unit === hit.unit);
+  if (device) {
+    hit.configured = { device: device.id, profile: device.profile };
+    // Looked up in the whole ranking, before it is cut for display.
+    const best = ranked.matches[0];
+    const mine = ranked.matches.find((c) => c.profile === device.profile) ?? null;
+    hit.configuredMatch = mine;
+    hit.matchesConfig = !!best && !!mine && mine.score >= best.score - SCORE_EPSILON;
+  }
+  hit.candidates = ranked.matches.slice(0, BUS_SCAN_DEFAULTS.candidates);
+}
+
+function renderHits(hits: ScanHit[]): string {
+  return renderTable(
+    [{ header: 'unit', right: true }, { header: 'likely profile' }, { header: 'reads' }, { header: 'also possible' }, { header: 'config' }],
+    hits.map((h) => {
+      const [best, ...rest] = h.candidates;
+      const config = h.configured
+        ? `${h.configured.device} (${h.configured.profile}) ${h.matchesConfig ? 'MATCH' : `MISMATCH${h.configuredMatch ? ` (scores ${h.configuredMatch.score.toFixed(2)}, ${describeMatch(h.configuredMatch)})` : ' (none of its registers answered)'}`}`
+        : 'not in config';
+      const reads = best ? `${describeMatch(best)}${h.answersAnyAddress ? ', answers any address' : ''}` : '—';
+      return [String(h.unit), best ? best.profile : `unknown board (${h.probe})`, reads, rest.map((c) => c.profile).join(', ') || '—', config];
+    }),
+  );
 }
 
 function describeMatch(m: ProfileMatch): string {
