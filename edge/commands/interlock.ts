@@ -61,47 +61,7 @@ export function registerInterlock(program: Command): void {
 Ctrl-C aborts the test (recorded as aborted). Exit code 0 only when the test passed.\n${AUTH_HELP}`,
     )
     .action(async (zone: string, o: TestOptions) => {
-      await withGateway('interlock test', o.dataDir, async (client) => {
-        const reason = requireText(o.reason, '--reason', '"15-day interlock test"');
-        if (!(INTERLOCK_KINDS as readonly string[]).includes(o.kind)) throw new UsageError(`--kind must be one of ${INTERLOCK_KINDS.join(', ')}, got "${o.kind}"`);
-        const limitMs = intOption(o.limitMs, '--limit-ms', 100, 60_000)!;
-        const waitMs = parseDuration(o.wait);
-        const auth = await credentials(o.user, 'technician');
-        const plan = await client.request<InterlockTestPlan>('interlock.test.start', { zone, kind: o.kind, reason, limitMs, waitMs }, { auth });
-        if (!o.json) {
-          out(`interlock test ${plan.session}: ${plan.kind === 'methane' ? '甲烷电闭锁' : '风电闭锁'} of zone ${plan.zone} (${plan.outputs.join(', ')})`);
-          plan.steps.forEach((step, i) => out(`  ${i + 1}. ${step}`));
-          out(`waiting up to ${Math.round(plan.waitMs / 1000)} s for the trigger…`);
-        }
-        let interrupted = false;
-        const onInterrupt = (): void => {
-          interrupted = true;
-        };
-        process.once('SIGINT', onInterrupt);
-        let last: InterlockTestState | undefined;
-        try {
-          last = await follow(
-            client,
-            plan.session,
-            (s) => {
-              if (!o.json) for (const line of progressLines(last, s)) out(line);
-              last = s;
-            },
-            () => interrupted,
-          );
-          if (interrupted && last.phase !== 'done') last = await client.request<InterlockTestState>('interlock.test.abort', { session: plan.session }, { auth });
-        } finally {
-          process.off('SIGINT', onInterrupt);
-        }
-        if (o.json) printJson({ plan, result: last });
-        else {
-          const verdict = last.outcome === 'pass' ? 'PASS' : last.outcome === 'fail' ? 'FAIL' : (last.outcome ?? 'unfinished').toUpperCase();
-          out(`${verdict}: ${last.detail ?? ''}`);
-          if (last.executionMs !== null) out(`execution time ${last.executionMs} ms (limit ${last.limitMs} ms, resolution ${last.resolutionMs} ms)`);
-          out(last.recordId !== null ? `recorded as interlock test #${last.recordId}` : 'NOT recorded: see the gateway log');
-        }
-        if (last.outcome !== 'pass') process.exitCode = 1;
-      });
+      await withGateway('interlock test', o.dataDir, (client) => runInterlockTest(client, zone, o));
     });
 
   addDataDir(
@@ -132,4 +92,47 @@ Ctrl-C aborts the test (recorded as aborted). Exit code 0 only when the test pas
         );
       });
     });
+}
+
+/** `interlock test`: start the session, follow it to its verdict, print it (exit 1 unless it passed). */
+async function runInterlockTest(client: ControlClient, zone: string, o: TestOptions): Promise<void> {
+  const reason = requireText(o.reason, '--reason', '"15-day interlock test"');
+  if (!(INTERLOCK_KINDS as readonly string[]).includes(o.kind)) throw new UsageError(`--kind must be one of ${INTERLOCK_KINDS.join(', ')}, got "${o.kind}"`);
+  const limitMs = intOption(o.limitMs, '--limit-ms', 100, 60_000)!;
+  const waitMs = parseDuration(o.wait);
+  const auth = await credentials(o.user, 'technician');
+  const plan = await client.request<InterlockTestPlan>('interlock.test.start', { zone, kind: o.kind, reason, limitMs, waitMs }, { auth });
+  if (!o.json) {
+    out(`interlock test ${plan.session}: ${plan.kind === 'methane' ? '甲烷电闭锁' : '风电闭锁'} of zone ${plan.zone} (${plan.outputs.join(', ')})`);
+    plan.steps.forEach((step, i) => out(`  ${i + 1}. ${step}`));
+    out(`waiting up to ${Math.round(plan.waitMs / 1000)} s for the trigger…`);
+  }
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onInterrupt);
+  let last: InterlockTestState | undefined;
+  try {
+    last = await follow(
+      client,
+      plan.session,
+      (s) => {
+        if (!o.json) for (const line of progressLines(last, s)) out(line);
+        last = s;
+      },
+      () => interrupted,
+    );
+    if (interrupted && last.phase !== 'done') last = await client.request<InterlockTestState>('interlock.test.abort', { session: plan.session }, { auth });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  if (o.json) printJson({ plan, result: last });
+  else {
+    const verdict = last.outcome === 'pass' ? 'PASS' : last.outcome === 'fail' ? 'FAIL' : (last.outcome ?? 'unfinished').toUpperCase();
+    out(`${verdict}: ${last.detail ?? ''}`);
+    if (last.executionMs !== null) out(`execution time ${last.executionMs} ms (limit ${last.limitMs} ms, resolution ${last.resolutionMs} ms)`);
+    out(last.recordId !== null ? `recorded as interlock test #${last.recordId}` : 'NOT recorded: see the gateway log');
+  }
+  if (last.outcome !== 'pass') process.exitCode = 1;
 }
