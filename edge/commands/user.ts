@@ -24,7 +24,13 @@ typed twice. Accounts live in <data-dir>/operators.json (mode 0600, scrypt hashe
 
 export function registerUser(program: Command): void {
   const user = program.command('user').description('operator accounts: viewer < technician < safety-officer');
+  registerUserAdd(user);
+  registerUserList(user);
+  registerUserPasswd(user);
+  registerUserRemove(user);
+}
 
+function registerUserAdd(user: Command): void {
   user
     .command('add')
     .description('add an operator account (the first must be a safety officer; later ones need a safety officer)')
@@ -56,7 +62,9 @@ export function registerUser(program: Command): void {
         }
       });
     });
+}
 
+function registerUserList(user: Command): void {
   user
     .command('list')
     .description('list operator accounts (names and roles; never hashes)')
@@ -73,7 +81,9 @@ export function registerUser(program: Command): void {
         ));
       });
     });
+}
 
+function registerUserPasswd(user: Command): void {
   user
     .command('passwd')
     .description("change a password: your own, or anyone's as a safety officer")
@@ -94,7 +104,9 @@ export function registerUser(program: Command): void {
         }
       });
     });
+}
 
+function registerUserRemove(user: Command): void {
   user
     .command('remove')
     .description('remove an operator account (safety officer; never the last safety officer)')
