@@ -142,6 +142,24 @@ export class IntegrityMonitor {
     };
 
     // Movement first, so every frozen check below sees its neighbours' movement this cycle.
+    const fresh = this.noteMovement(read, now);
+    for (const p of this.points) {
+      const st = this.state.get(p.code)!;
+      const r = fresh.get(p.code);
+      const key = (kind: IntegrityKind) => `integrity:${kind}:${p.code}`;
+      this.checkDataGap(p, st, r, now, key('data-gap'), raise, clear);
+      this.checkCalibration(p, st, r, wallNow, key, result, raise, clear);
+      // Value plausibility: only on measured values (calibration gas moves values legitimately).
+      if (!p.checkValue || !r || r.quality !== 'good') continue;
+      const v = r.value!;
+      this.checkFrozen(p, st, v, now, key('frozen'), raise, clear);
+      this.checkSuddenDrop(p, st, v, now, key('sudden-drop'), raise, clear);
+    }
+    return result;
+  }
+
+  /** This cycle's new data per point; moves each point's anchor when its value left the move band. */
+  private noteMovement(read: (code: string) => Reading | undefined, now: number): Map<string, Reading> {
     const fresh = new Map<string, Reading>();
     for (const p of this.points) {
       const st = this.state.get(p.code)!;
@@ -158,67 +176,75 @@ export class IntegrityMonitor {
         st.anchorTime = now;
       }
     }
+    return fresh;
+  }
 
-    for (const p of this.points) {
-      const st = this.state.get(p.code)!;
-      const r = fresh.get(p.code);
-      const key = (kind: IntegrityKind) => `integrity:${kind}:${p.code}`;
-
-      // Data gaps (AQ 6201-2019 patrol cycle).
-      const lastData = st.lastDataMono ?? this.startedAt;
-      if (r) {
-        if (st.gapSince !== undefined) {
-          clear(key('data-gap'));
-          st.gapSince = undefined;
-        }
-      } else if (now - lastData > this.settings.gapMs && st.gapSince === undefined) {
-        st.gapSince = lastData;
-        raise({
-          key: key('data-gap'),
-          kind: 'data-gap',
-          point: p.code,
-          clause: CLAUSES.dataGap,
-          message: `${p.code}: no usable data for ${Math.round((now - lastData) / 1000)} s (limit ${this.settings.gapMs / 1000} s)`,
-        });
+  /** Data gaps (AQ 6201-2019 patrol cycle). */
+  private checkDataGap(
+    p: IntegrityPoint,
+    st: PointState,
+    r: Reading | undefined,
+    now: number,
+    key: string,
+    raise: (f: IntegrityFinding) => void,
+    clear: (key: string) => void,
+  ): void {
+    const lastData = st.lastDataMono ?? this.startedAt!;
+    if (r) {
+      if (st.gapSince !== undefined) {
+        clear(key);
+        st.gapSince = undefined;
       }
-
-      // Calibration: leaving calibration mode records the date; an old or unknown date alarms.
-      if (r?.quality === 'calibrating') st.calibrating = true;
-      else if (r && st.calibrating) {
-        st.calibrating = false;
-        st.lastCalibrationWall = wallNow;
-        st.samples = [];
-        result.calibrated.push({ point: p.code, wallTime: wallNow });
-        // A technician just checked this sensor: earlier suspicions about its values are answered.
-        clear(key('frozen'));
-        clear(key('sudden-drop'));
-      }
-      if (p.calibrationMaxAgeMs !== undefined) {
-        const last = st.lastCalibrationWall;
-        if (last === undefined) {
-          raise({ key: key('calibration-unknown'), kind: 'calibration-unknown', point: p.code, clause: CLAUSES.calibration, message: `${p.code}: no calibration date recorded` });
-        } else {
-          clear(key('calibration-unknown'));
-          const ageMs = wallNow - last;
-          if (ageMs > p.calibrationMaxAgeMs) {
-            raise({
-              key: key('calibration-overdue'),
-              kind: 'calibration-overdue',
-              point: p.code,
-              clause: CLAUSES.calibration,
-              message: `${p.code}: last calibrated ${Math.floor(ageMs / DAY_MS)} days ago (period ${Math.round(p.calibrationMaxAgeMs / DAY_MS)} days)`,
-            });
-          } else clear(key('calibration-overdue'));
-        }
-      }
-
-      // Value plausibility: only on measured values (calibration gas moves values legitimately).
-      if (!p.checkValue || !r || r.quality !== 'good') continue;
-      const v = r.value!;
-      this.checkFrozen(p, st, v, now, key('frozen'), raise, clear);
-      this.checkSuddenDrop(p, st, v, now, key('sudden-drop'), raise, clear);
+    } else if (now - lastData > this.settings.gapMs && st.gapSince === undefined) {
+      st.gapSince = lastData;
+      raise({
+        key,
+        kind: 'data-gap',
+        point: p.code,
+        clause: CLAUSES.dataGap,
+        message: `${p.code}: no usable data for ${Math.round((now - lastData) / 1000)} s (limit ${this.settings.gapMs / 1000} s)`,
+      });
     }
-    return result;
+  }
+
+  /** Calibration: leaving calibration mode records the date; an old or unknown date alarms. */
+  private checkCalibration(
+    p: IntegrityPoint,
+    st: PointState,
+    r: Reading | undefined,
+    wallNow: number,
+    key: (kind: IntegrityKind) => string,
+    result: IntegrityResult,
+    raise: (f: IntegrityFinding) => void,
+    clear: (key: string) => void,
+  ): void {
+    if (r?.quality === 'calibrating') st.calibrating = true;
+    else if (r && st.calibrating) {
+      st.calibrating = false;
+      st.lastCalibrationWall = wallNow;
+      st.samples = [];
+      result.calibrated.push({ point: p.code, wallTime: wallNow });
+      // A technician just checked this sensor: earlier suspicions about its values are answered.
+      clear(key('frozen'));
+      clear(key('sudden-drop'));
+    }
+    if (p.calibrationMaxAgeMs === undefined) return;
+    const last = st.lastCalibrationWall;
+    if (last === undefined) {
+      raise({ key: key('calibration-unknown'), kind: 'calibration-unknown', point: p.code, clause: CLAUSES.calibration, message: `${p.code}: no calibration date recorded` });
+      return;
+    }
+    clear(key('calibration-unknown'));
+    const ageMs = wallNow - last;
+    if (ageMs > p.calibrationMaxAgeMs) {
+      raise({
+        key: key('calibration-overdue'),
+        kind: 'calibration-overdue',
+        point: p.code,
+        clause: CLAUSES.calibration,
+        message: `${p.code}: last calibrated ${Math.floor(ageMs / DAY_MS)} days ago (period ${Math.round(p.calibrationMaxAgeMs / DAY_MS)} days)`,
+      });
+    } else clear(key('calibration-overdue'));
   }
 
   private checkFrozen(
