@@ -10,97 +10,13 @@ import { ModbusError, exceptionName } from './errors.js';
 import { encodeMbapFrame, MbapReader, type MbapHeader } from './mbap-framing.js';
 import { decodeResponse, encodeReadRequest, encodeWriteRequest, expectedResponseLength } from './pdu.js';
 import { buildRtuFrame, RtuResponseReader } from './rtu-framing.js';
+import { type DiscardEvent, type ModbusMasterOptions, type ModbusMasterStats, type RequestOptions, type ResyncEvent, validateMasterOptions } from './master-options.js';
 import type { DiscardReason } from './rx-buffer.js';
+import { type Transaction, TransactionQueue } from './transaction-queue.js';
 import type { ModbusTable } from './types.js';
 
-export interface ModbusMasterOptions {
-  link: Link;
-  framing: 'rtu' | 'tcp';
-  /** Required: there are no infinite waits. */
-  responseTimeoutMs: number;
-  /** Backoff for reopening a dropped link: starts at min, doubles up to max. */
-  reopenMinMs?: number;
-  reopenMaxMs?: number;
-  /** Silence kept after each RTU transaction before the next request (slow slaves, t3.5). */
-  turnaroundMs?: number;
-  /**
-   * After an RTU timeout, wait until the line has been silent this long before the next request,
-   * so a late reply still on the wire is flushed instead of colliding with (or answering) the next one.
-   * Bounded by responseTimeoutMs.
-   */
-  quietAfterTimeoutMs?: number;
-  /**
-   * Modbus TCP: after this many broken MBAP headers in a row the byte stream is out of step for
-   * good, and the connection is closed and opened again (queued requests wait, they do not fail).
-   */
-  resyncAfterBadHeaders?: number;
-  /**
-   * Modbus TCP: a reply frame that has started but gets no further byte for this long is cut short
-   * (a device or converter that lost the end of it): the request fails and the connection is
-   * cycled, instead of the whole bus waiting out the response timeout. A Modbus TCP peer sends a
-   * reply in one burst; bounded by the request's timeout.
-   */
-  partialFrameMs?: number;
-}
-
-export const MODBUS_MASTER_DEFAULTS = {
-  reopenMinMs: 200,
-  reopenMaxMs: 5_000,
-  turnaroundMs: 0,
-  quietAfterTimeoutMs: 20,
-  resyncAfterBadHeaders: 3,
-  partialFrameMs: 50,
-} as const;
-
-/** Why a Modbus TCP connection was cycled ('resync' event). */
-export interface ResyncEvent {
-  reason: 'bad-headers' | 'partial-frame';
-  /** Bytes that were buffered (partial frame) or the bad headers in a row. */
-  detail: string;
-}
-
-export interface RequestOptions {
-  /** Overrides responseTimeoutMs for this request. */
-  timeoutMs?: number;
-  /** 'high' (actuation, e.g. a cut-off) goes ahead of queued normal requests. */
-  priority?: 'high' | 'normal';
-}
-
-export interface ModbusMasterStats {
-  /** Requests put on the line. */
-  transactions: number;
-  timeouts: number;
-  exceptions: number;
-  crcErrors: number;
-  discardedBytes: number;
-  /** Valid frames not taken as an answer (wrong unit/function/length/echo/transaction id, unsolicited). */
-  discardedFrames: number;
-  /** Successful reopens after the link dropped. */
-  reopens: number;
-  /** Modbus TCP: broken MBAP headers seen (each drops the receive buffer). */
-  badHeaders: number;
-  /** Modbus TCP: connections closed and reopened because the byte stream was out of step. */
-  resyncs: number;
-  /** Requests waiting behind the one in flight. */
-  queued: number;
-}
-
-export interface DiscardEvent {
-  bytes: number;
-  reason: DiscardReason;
-}
-
-interface Transaction {
-  unit: number;
-  pdu: Buffer;
-  timeoutMs: number;
-  /** Modbus TCP transaction id. */
-  tid: number;
-  /** RTU broadcast (unit 0) write: executed by every slave, answered by none. */
-  noReply: boolean;
-  resolve: (values: number[]) => void;
-  reject: (err: ModbusError) => void;
-}
+// The options and stats types live in master-options.ts; callers keep importing them from here.
+export { MODBUS_MASTER_DEFAULTS, type DiscardEvent, type ModbusMasterOptions, type ModbusMasterStats, type RequestOptions, type ResyncEvent } from './master-options.js';
 
 const FRAME_REASONS: ReadonlySet<DiscardReason> = new Set(['wrong-unit', 'wrong-function', 'wrong-length', 'mismatched-echo', 'transaction-id', 'unsolicited']);
 
@@ -124,8 +40,7 @@ export class ModbusMaster extends EventEmitter {
 
   private readonly rtuReader: RtuResponseReader | null;
   private readonly mbapReader: MbapReader | null;
-  private readonly high: Transaction[] = [];
-  private readonly normal: Transaction[] = [];
+  private readonly queue = new TransactionQueue();
   private current: Transaction | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
   private pumpTimer: NodeJS.Timeout | null = null;
@@ -141,30 +56,8 @@ export class ModbusMaster extends EventEmitter {
 
   constructor(opts: ModbusMasterOptions) {
     super();
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`ModbusMaster options must be an object, got ${String(opts)}`);
-    const link = opts.link;
-    if (!link || typeof link.open !== 'function' || typeof link.write !== 'function' || typeof link.on !== 'function') {
-      throw new TypeError(`ModbusMaster link must implement Link (open/close/write + events), got ${String(link)}`);
-    }
-    if (opts.framing !== 'rtu' && opts.framing !== 'tcp') throw new TypeError(`ModbusMaster framing must be 'rtu' or 'tcp', got ${String(opts.framing)}`);
-    const o = { ...MODBUS_MASTER_DEFAULTS, ...opts };
-    const positive = (name: string, v: number) => {
-      if (!Number.isFinite(v) || v <= 0) throw new TypeError(`ModbusMaster ${name} must be a positive number of ms, got ${String(v)}`);
-    };
-    const nonNegative = (name: string, v: number) => {
-      if (!Number.isFinite(v) || v < 0) throw new TypeError(`ModbusMaster ${name} must be >= 0 ms, got ${String(v)}`);
-    };
-    positive('responseTimeoutMs', o.responseTimeoutMs);
-    positive('reopenMinMs', o.reopenMinMs);
-    positive('reopenMaxMs', o.reopenMaxMs);
-    if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
-    nonNegative('turnaroundMs', o.turnaroundMs);
-    nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
-    positive('partialFrameMs', o.partialFrameMs);
-    if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
-      throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
-    }
-
+    const o = validateMasterOptions(opts);
+    const link = o.link;
     this.link = link;
     this.framing = o.framing;
     this.responseTimeoutMs = o.responseTimeoutMs;
@@ -244,7 +137,7 @@ export class ModbusMaster extends EventEmitter {
       badHeaders: this.mbapReader?.counters.badHeaders ?? 0,
       resyncs: this.reopener.cycles,
       crcErrors: this.rtuReader?.counters.crcErrors ?? 0,
-      queued: this.high.length + this.normal.length,
+      queued: this.queue.length,
     };
   }
 
@@ -272,7 +165,7 @@ export class ModbusMaster extends EventEmitter {
     if (!this.reopener.isUp && !this.reopener.isCycling) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
     return new Promise<number[]>((resolve, reject) => {
       const tx: Transaction = { unit, pdu, timeoutMs, tid: 0, noReply, resolve, reject };
-      (priority === 'high' ? this.high : this.normal).push(tx);
+      this.queue.push(tx, priority);
       this.pump();
     });
   }
@@ -284,7 +177,7 @@ export class ModbusMaster extends EventEmitter {
 
   private pump(): void {
     if (this.current !== null || !this.reopener.isUp || this.pumpTimer !== null) return;
-    if (this.high.length === 0 && this.normal.length === 0) return;
+    if (this.queue.length === 0) return;
     const now = performance.now();
     if (this.readyAt > now) {
       this.pumpTimer = setTimeout(this.onPumpTimer, this.readyAt - now);
@@ -304,8 +197,7 @@ export class ModbusMaster extends EventEmitter {
       this.resync('partial-frame', `${stale} bytes of an unfinished earlier frame before the next request`);
       return;
     }
-    const tx = this.high.length > 0 ? this.high.shift()! : this.normal.shift()!;
-    this.send(tx);
+    this.send(this.queue.shift()!);
   }
 
   private send(tx: Transaction): void {
@@ -498,10 +390,9 @@ export class ModbusMaster extends EventEmitter {
   };
 
   private failAll(makeError: (unit: number) => ModbusError): void {
-    const pending = this.current ? [this.current, ...this.high, ...this.normal] : [...this.high, ...this.normal];
+    const queued = this.queue.drain();
+    const pending = this.current ? [this.current, ...queued] : queued;
     this.current = null;
-    this.high.length = 0;
-    this.normal.length = 0;
     for (const tx of pending) tx.reject(makeError(tx.unit));
   }
 
