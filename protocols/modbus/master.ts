@@ -10,13 +10,21 @@ import { ModbusError, exceptionName } from './errors.js';
 import { encodeMbapFrame, MbapReader, type MbapHeader } from './mbap-framing.js';
 import { decodeResponse, encodeReadRequest, encodeWriteRequest, expectedResponseLength } from './pdu.js';
 import { buildRtuFrame, RtuResponseReader } from './rtu-framing.js';
-import { type DiscardEvent, type ModbusMasterOptions, type ModbusMasterStats, type RequestOptions, type ResyncEvent, validateMasterOptions } from './master-options.js';
+import type { DiscardEvent, ModbusMasterOptions, ModbusMasterStats, RequestOptions, ResyncEvent, Transaction } from './master-types.js';
 import type { DiscardReason } from './rx-buffer.js';
-import { type Transaction, TransactionQueue } from './transaction-queue.js';
 import type { ModbusTable } from './types.js';
 
-// The options and stats types live in master-options.ts; callers keep importing them from here.
-export { MODBUS_MASTER_DEFAULTS, type DiscardEvent, type ModbusMasterOptions, type ModbusMasterStats, type RequestOptions, type ResyncEvent } from './master-options.js';
+// The option, stats and event types live in master-types.ts; callers keep importing them from here.
+export type { DiscardEvent, ModbusMasterOptions, ModbusMasterStats, RequestOptions, ResyncEvent } from './master-types.js';
+
+export const MODBUS_MASTER_DEFAULTS = {
+  reopenMinMs: 200,
+  reopenMaxMs: 5_000,
+  turnaroundMs: 0,
+  quietAfterTimeoutMs: 20,
+  resyncAfterBadHeaders: 3,
+  partialFrameMs: 50,
+} as const;
 
 const FRAME_REASONS: ReadonlySet<DiscardReason> = new Set(['wrong-unit', 'wrong-function', 'wrong-length', 'mismatched-echo', 'transaction-id', 'unsolicited']);
 
@@ -40,7 +48,8 @@ export class ModbusMaster extends EventEmitter {
 
   private readonly rtuReader: RtuResponseReader | null;
   private readonly mbapReader: MbapReader | null;
-  private readonly queue = new TransactionQueue();
+  private readonly high: Transaction[] = [];
+  private readonly normal: Transaction[] = [];
   private current: Transaction | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
   private pumpTimer: NodeJS.Timeout | null = null;
@@ -56,8 +65,30 @@ export class ModbusMaster extends EventEmitter {
 
   constructor(opts: ModbusMasterOptions) {
     super();
-    const o = validateMasterOptions(opts);
-    const link = o.link;
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`ModbusMaster options must be an object, got ${String(opts)}`);
+    const link = opts.link;
+    if (!link || typeof link.open !== 'function' || typeof link.write !== 'function' || typeof link.on !== 'function') {
+      throw new TypeError(`ModbusMaster link must implement Link (open/close/write + events), got ${String(link)}`);
+    }
+    if (opts.framing !== 'rtu' && opts.framing !== 'tcp') throw new TypeError(`ModbusMaster framing must be 'rtu' or 'tcp', got ${String(opts.framing)}`);
+    const o = { ...MODBUS_MASTER_DEFAULTS, ...opts };
+    const positive = (name: string, v: number) => {
+      if (!Number.isFinite(v) || v <= 0) throw new TypeError(`ModbusMaster ${name} must be a positive number of ms, got ${String(v)}`);
+    };
+    const nonNegative = (name: string, v: number) => {
+      if (!Number.isFinite(v) || v < 0) throw new TypeError(`ModbusMaster ${name} must be >= 0 ms, got ${String(v)}`);
+    };
+    positive('responseTimeoutMs', o.responseTimeoutMs);
+    positive('reopenMinMs', o.reopenMinMs);
+    positive('reopenMaxMs', o.reopenMaxMs);
+    if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
+    nonNegative('turnaroundMs', o.turnaroundMs);
+    nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
+    positive('partialFrameMs', o.partialFrameMs);
+    if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
+      throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
+    }
+
     this.link = link;
     this.framing = o.framing;
     this.responseTimeoutMs = o.responseTimeoutMs;
@@ -137,7 +168,7 @@ export class ModbusMaster extends EventEmitter {
       badHeaders: this.mbapReader?.counters.badHeaders ?? 0,
       resyncs: this.reopener.cycles,
       crcErrors: this.rtuReader?.counters.crcErrors ?? 0,
-      queued: this.queue.length,
+      queued: this.high.length + this.normal.length,
     };
   }
 
@@ -165,7 +196,7 @@ export class ModbusMaster extends EventEmitter {
     if (!this.reopener.isUp && !this.reopener.isCycling) return Promise.reject(new ModbusError('offline', `${this.link.description} is down`, { unit }));
     return new Promise<number[]>((resolve, reject) => {
       const tx: Transaction = { unit, pdu, timeoutMs, tid: 0, noReply, resolve, reject };
-      this.queue.push(tx, priority);
+      (priority === 'high' ? this.high : this.normal).push(tx);
       this.pump();
     });
   }
@@ -177,7 +208,7 @@ export class ModbusMaster extends EventEmitter {
 
   private pump(): void {
     if (this.current !== null || !this.reopener.isUp || this.pumpTimer !== null) return;
-    if (this.queue.length === 0) return;
+    if (this.high.length === 0 && this.normal.length === 0) return;
     const now = performance.now();
     if (this.readyAt > now) {
       this.pumpTimer = setTimeout(this.onPumpTimer, this.readyAt - now);
@@ -197,7 +228,8 @@ export class ModbusMaster extends EventEmitter {
       this.resync('partial-frame', `${stale} bytes of an unfinished earlier frame before the next request`);
       return;
     }
-    this.send(this.queue.shift()!);
+    const tx = this.high.length > 0 ? this.high.shift()! : this.normal.shift()!;
+    this.send(tx);
   }
 
   private send(tx: Transaction): void {
@@ -390,9 +422,10 @@ export class ModbusMaster extends EventEmitter {
   };
 
   private failAll(makeError: (unit: number) => ModbusError): void {
-    const queued = this.queue.drain();
-    const pending = this.current ? [this.current, ...queued] : queued;
+    const pending = this.current ? [this.current, ...this.high, ...this.normal] : [...this.high, ...this.normal];
     this.current = null;
+    this.high.length = 0;
+    this.normal.length = 0;
     for (const tx of pending) tx.reject(makeError(tx.unit));
   }
 

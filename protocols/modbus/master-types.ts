@@ -1,6 +1,9 @@
-// What a ModbusMaster is configured with, what it reports, and the checks on its options: kept
-// apart from master.ts so the bus logic reads without the option plumbing.
+// The shapes a ModbusMaster is configured with and reports (options, per-request options, stats,
+// 'discard' and 'resync' events), and a queued transaction. Types only, on purpose: a type-only
+// import vanishes at compile time, so this file adds no module to the safety kernel's run-time
+// graph (tests/architecture/dependencies.test.ts keeps that graph within its budget).
 import type { Link } from '../links/link.js';
+import type { ModbusError } from './errors.js';
 import type { DiscardReason } from './rx-buffer.js';
 
 export interface ModbusMasterOptions {
@@ -32,18 +35,6 @@ export interface ModbusMasterOptions {
    */
   partialFrameMs?: number;
 }
-
-export const MODBUS_MASTER_DEFAULTS = {
-  reopenMinMs: 200,
-  reopenMaxMs: 5_000,
-  turnaroundMs: 0,
-  quietAfterTimeoutMs: 20,
-  resyncAfterBadHeaders: 3,
-  partialFrameMs: 50,
-} as const;
-
-/** The options with every default filled in, after validateMasterOptions. */
-export type ResolvedMasterOptions = ModbusMasterOptions & { -readonly [K in keyof typeof MODBUS_MASTER_DEFAULTS]: number };
 
 /** Why a Modbus TCP connection was cycled ('resync' event). */
 export interface ResyncEvent {
@@ -83,30 +74,14 @@ export interface DiscardEvent {
   reason: DiscardReason;
 }
 
-/** Throws a TypeError naming the first bad option; returns the options with defaults filled in. */
-export function validateMasterOptions(opts: ModbusMasterOptions): ResolvedMasterOptions {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`ModbusMaster options must be an object, got ${String(opts)}`);
-  const link = opts.link;
-  if (!link || typeof link.open !== 'function' || typeof link.write !== 'function' || typeof link.on !== 'function') {
-    throw new TypeError(`ModbusMaster link must implement Link (open/close/write + events), got ${String(link)}`);
-  }
-  if (opts.framing !== 'rtu' && opts.framing !== 'tcp') throw new TypeError(`ModbusMaster framing must be 'rtu' or 'tcp', got ${String(opts.framing)}`);
-  const o = { ...MODBUS_MASTER_DEFAULTS, ...opts };
-  const positive = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw new TypeError(`ModbusMaster ${name} must be a positive number of ms, got ${String(v)}`);
-  };
-  const nonNegative = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v < 0) throw new TypeError(`ModbusMaster ${name} must be >= 0 ms, got ${String(v)}`);
-  };
-  positive('responseTimeoutMs', o.responseTimeoutMs);
-  positive('reopenMinMs', o.reopenMinMs);
-  positive('reopenMaxMs', o.reopenMaxMs);
-  if (o.reopenMaxMs < o.reopenMinMs) throw new TypeError(`ModbusMaster reopenMaxMs (${o.reopenMaxMs}) must be >= reopenMinMs (${o.reopenMinMs})`);
-  nonNegative('turnaroundMs', o.turnaroundMs);
-  nonNegative('quietAfterTimeoutMs', o.quietAfterTimeoutMs);
-  positive('partialFrameMs', o.partialFrameMs);
-  if (!Number.isInteger(o.resyncAfterBadHeaders) || o.resyncAfterBadHeaders < 1) {
-    throw new TypeError(`ModbusMaster resyncAfterBadHeaders must be an integer >= 1, got ${String(o.resyncAfterBadHeaders)}`);
-  }
-  return o;
+export interface Transaction {
+  unit: number;
+  pdu: Buffer;
+  timeoutMs: number;
+  /** Modbus TCP transaction id. */
+  tid: number;
+  /** RTU broadcast (unit 0) write: executed by every slave, answered by none. */
+  noReply: boolean;
+  resolve: (values: number[]) => void;
+  reject: (err: ModbusError) => void;
 }
