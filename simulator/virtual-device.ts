@@ -3,17 +3,10 @@
 import { EventEmitter } from 'node:events';
 import { type Profile, ProfileSchema } from '../board-configs/profile-schema.js';
 import { loadProfile } from '../board-configs/profiles.js';
-import {
-  ExceptionCode,
-  FunctionCode,
-  type ModbusTable,
-  type SlaveDevice,
-  type SlaveRequest,
-  type SlaveResponse,
-  type WireFault,
-} from '../protocols/modbus/types.js';
+import { ExceptionCode, FunctionCode, type SlaveDevice, type SlaveRequest, type SlaveResponse, type WireFault } from '../protocols/modbus/types.js';
 import { SimulatorError } from './errors.js';
-import { type Encoding, engineeringLimits, rawFits, rawToWords, toRaw, widthOf, wordsToEngineering } from './register-encoding.js';
+import { engineeringLimits, rawFits, rawToWords, toRaw, widthOf, wordsToEngineering } from './register-encoding.js';
+import { type BitSlot, exception, MAX_WRITE_BITS, MAX_WRITE_REGISTERS, RegisterImage, type WordSlot } from './register-image.js';
 
 export interface ProfileDeviceOptions {
   /** Modbus unit id the device answers on at power-up (1..247). */
@@ -29,12 +22,6 @@ export interface ProfileDeviceOptions {
 export const PROFILE_DEVICE_DEFAULTS = {
   baudRate: 9600,
 } as const;
-
-/** Modbus limits on quantities per request (Modbus Application Protocol v1.1b3 §6). */
-const MAX_READ_BITS = 2000;
-const MAX_READ_REGISTERS = 125;
-const MAX_WRITE_BITS = 1968;
-const MAX_WRITE_REGISTERS = 123;
 
 export type ChannelValue = number | boolean;
 
@@ -67,46 +54,20 @@ export interface ProfileDeviceEvents {
   'baud-changed': [{ from: number; to: number }];
 }
 
-type WordTable = 'holding' | 'input';
-type BitTable = 'coil' | 'discrete';
 type Param = Profile['params'][string];
-
-/** A named value stored in registers (a channel or a board param). */
-interface WordSlot extends Encoding {
-  kind: 'channel' | 'param';
-  name: string;
-  table: WordTable;
-  address: number;
-  width: 1 | 2;
-  writable: boolean;
-  /** Params only: accepted engineering range. */
-  min?: number;
-  max?: number;
-}
-
-/** A named value stored in one bit (coil/discrete channel). */
-interface BitSlot {
-  name: string;
-  table: BitTable;
-  address: number;
-  writable: boolean;
-}
 
 /** Given a master's write of `requested` to coil `channel` (now `current`), the value the coil takes. */
 export type CoilGate = (channel: string, requested: boolean, current: boolean) => boolean;
 
-const exception = (code: number): SlaveResponse => ({ kind: 'exception', code });
-
 export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements SlaveDevice {
   readonly profile: Profile;
   private currentUnit: number;
-  private readonly words: Record<WordTable, Map<number, number>> = { holding: new Map(), input: new Map() };
-  private readonly bits: Record<BitTable, Map<number, boolean>> = { coil: new Map(), discrete: new Map() };
-  /** Which named value owns each register, by table. */
-  private readonly wordOwner: Record<WordTable, Map<number, WordSlot>> = { holding: new Map(), input: new Map() };
+  /** Registers and bits as the master sees them (register-image.ts). */
+  private readonly image: RegisterImage;
+  private readonly words: RegisterImage['words'];
+  private readonly bits: RegisterImage['bits'];
   private readonly wordSlots = new Map<string, WordSlot>();
   private readonly bitSlots = new Map<string, BitSlot>();
-  private readonly coilOwner = new Map<number, BitSlot>();
   private readonly paramSlots = new Map<string, WordSlot>();
   private readonly flags = { sensorFault: false, calibrating: false };
   private fault: WireFault | null = null;
@@ -127,28 +88,29 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
       throw new TypeError(`ProfileDevice(${this.profile.name}): baudRate must be a positive integer, got ${String(options.baudRate)}`);
     }
     this.baud = baudRate;
+    this.image = new RegisterImage(this.profile.name);
+    this.words = this.image.words;
+    this.bits = this.image.bits;
 
     for (const [name, ch] of Object.entries(this.profile.channels)) {
       if (ch.table === 'coil' || ch.table === 'discrete') {
-        this.claim(ch.table, ch.address, 1, `channel ${name}`);
         const slot: BitSlot = { name, table: ch.table, address: ch.address, writable: ch.writable };
+        this.image.addBitSlot(slot);
         this.bitSlots.set(name, slot);
-        if (ch.table === 'coil') this.coilOwner.set(ch.address, slot);
-        this.bits[ch.table].set(ch.address, false);
       } else {
         const slot: WordSlot = { kind: 'channel', name, ...ch, table: ch.table, width: widthOf(ch.type) };
-        this.addWordSlot(slot);
+        this.image.addWordSlot(slot);
         this.wordSlots.set(name, slot);
       }
     }
     const status = this.profile.status;
     if (status) {
-      this.claim(status.table, status.address, 1, 'status word');
+      this.image.claim(status.table, status.address, 1, 'status word');
       this.words[status.table].set(status.address, 0);
     }
     for (const [name, p] of Object.entries(this.profile.params)) {
       const slot: WordSlot = { kind: 'param', name, table: 'holding', address: p.address, type: p.type, scale: p.scale, offset: 0, wordOrder: 'high-first', width: widthOf(p.type), writable: true, min: p.min, max: p.max };
-      this.addWordSlot(slot);
+      this.image.addWordSlot(slot);
       this.paramSlots.set(name, slot);
       this.storeWords(slot, this.encode(slot, this.initialParam(name, p, options)));
       if (p.affects === 'baud-rate') this.baud = this.getParam(name);
@@ -171,13 +133,13 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     if (this.failed) return exception(ExceptionCode.ServerDeviceFailure);
     switch (request.fn) {
       case FunctionCode.ReadCoils:
-        return this.readBits('coil', request.address, request.count);
+        return this.image.readBits('coil', request.address, request.count);
       case FunctionCode.ReadDiscreteInputs:
-        return this.readBits('discrete', request.address, request.count);
+        return this.image.readBits('discrete', request.address, request.count);
       case FunctionCode.ReadHoldingRegisters:
-        return this.readWords('holding', request.address, request.count);
+        return this.image.readWords('holding', request.address, request.count);
       case FunctionCode.ReadInputRegisters:
-        return this.readWords('input', request.address, request.count);
+        return this.image.readWords('input', request.address, request.count);
       case FunctionCode.WriteSingleCoil:
         return this.writeBits(request.address, [request.value]);
       case FunctionCode.WriteSingleRegister:
@@ -318,37 +280,13 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     return `${this.profile.name}@${this.currentUnit}`;
   }
 
-  // ---- Reads -----------------------------------------------------------------------------------
-
-  private readBits(table: BitTable, address: number, count: number): SlaveResponse {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_READ_BITS) return exception(ExceptionCode.IllegalDataValue);
-    const values: boolean[] = [];
-    for (let a = address; a < address + count; a++) {
-      const v = this.bits[table].get(a);
-      if (v === undefined) return exception(ExceptionCode.IllegalDataAddress);
-      values.push(v);
-    }
-    return { kind: 'bits', values };
-  }
-
-  private readWords(table: WordTable, address: number, count: number): SlaveResponse {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_READ_REGISTERS) return exception(ExceptionCode.IllegalDataValue);
-    const values: number[] = [];
-    for (let a = address; a < address + count; a++) {
-      const v = this.words[table].get(a);
-      if (v === undefined) return exception(ExceptionCode.IllegalDataAddress);
-      values.push(v);
-    }
-    return { kind: 'registers', values };
-  }
-
   // ---- Writes (all-or-nothing: a rejected request changes nothing) ----------------------------
 
   private writeBits(address: number, values: boolean[]): SlaveResponse {
     if (values.length < 1 || values.length > MAX_WRITE_BITS) return exception(ExceptionCode.IllegalDataValue);
     const targets: BitSlot[] = [];
     for (let i = 0; i < values.length; i++) {
-      const slot = this.coilOwner.get(address + i);
+      const slot = this.image.coilOwner.get(address + i);
       if (!slot || !slot.writable) return exception(ExceptionCode.IllegalDataAddress);
       targets.push(slot);
     }
@@ -364,7 +302,7 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
     if (values.length < 1 || values.length > MAX_WRITE_REGISTERS) return exception(ExceptionCode.IllegalDataValue);
     const touched = new Map<WordSlot, number[]>();
     for (let i = 0; i < values.length; i++) {
-      const slot = this.wordOwner.holding.get(address + i);
+      const slot = this.image.wordOwner.holding.get(address + i);
       if (!slot || !slot.writable) return exception(ExceptionCode.IllegalDataAddress);
       const words = touched.get(slot) ?? [];
       words[address + i - slot.address] = values[i]! & 0xffff;
@@ -436,34 +374,11 @@ export class ProfileDevice extends EventEmitter<ProfileDeviceEvents> implements 
   }
 
   private storeWords(slot: WordSlot, words: readonly number[]): void {
-    words.forEach((w, i) => this.words[slot.table].set(slot.address + i, w));
+    this.image.storeWords(slot, words);
   }
 
   private readSlot(slot: WordSlot): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < slot.width; i++) out.push(this.words[slot.table].get(slot.address + i)!);
-    return out;
-  }
-
-  private addWordSlot(slot: WordSlot): void {
-    this.claim(slot.table, slot.address, slot.width, `${slot.kind} ${slot.name}`);
-    for (let i = 0; i < slot.width; i++) {
-      this.wordOwner[slot.table].set(slot.address + i, slot);
-      this.words[slot.table].set(slot.address + i, 0);
-    }
-  }
-
-  private readonly claimed = new Map<string, string>();
-
-  /** Two values on one register would make the image ambiguous: a profile bug, reported at construction. */
-  private claim(table: ModbusTable, address: number, width: number, what: string): void {
-    for (let a = address; a < address + width; a++) {
-      if (a > 0xffff) throw new TypeError(`ProfileDevice(${this.profile.name}): ${what} runs past address 65535`);
-      const key = `${table}:${a}`;
-      const other = this.claimed.get(key);
-      if (other) throw new TypeError(`ProfileDevice(${this.profile.name}): ${what} overlaps ${other} at ${table} ${a}`);
-      this.claimed.set(key, what);
-    }
+    return this.image.readSlot(slot);
   }
 
   // ---- Status word -----------------------------------------------------------------------------
