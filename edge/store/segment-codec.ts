@@ -1,0 +1,289 @@
+// The frames of a segment file (segment-files.ts): one point's readings of one writer batch,
+// encoded against the point's previous reading in the same file, so a file is a chain of small
+// frames that decodes alone (the state restarts with every file).
+//
+// Frame: [payload length, LEB128][low 24 bits of CRC-32 over length bytes + payload][payload].
+// Why this header: at 1 s polls and 250 ms batches a frame holds one reading (~3 B), so the header
+// is most of the cost. The README's prototype had a 1-byte CRC; a power cut on a file system
+// without ordered data (FAT on an SD card) can leave a tail of stale or garbage bytes, and a frame
+// of garbage must practically never be accepted: 24 bits of CRC pass garbage 1 time in 16.7
+// million, and the payload must then also decode to exactly its length. A zero length (a
+// zero-filled tail) is never a frame. LEB128: any frame size, 1 byte below 128.
+//
+// Payload (bits, bit-stream.ts): count-1, then per reading
+//   wall time: delta-of-delta to the previous reading (prefix-coded zigzag);
+//   quality: 0 = as before, else 1 + 4-bit code;
+//   value: 0 + scaled-integer delta while the value is an exact decimal at the current number of
+//     places; else 1 + 2-bit kind: null | new places (3 bits) + scaled value | 64-bit float pattern
+//     (any bit pattern: -0, NaN payloads, infinities, 1/3);
+//   monoTime: 0 = same offset to wall time as before, else 1 + delta of that offset;
+//   raw words: 0 = each moved by the value's scaled delta (what our drivers produce), 10 = per-word
+//     deltas (same count, integers), 11 = generic: count, then per word 0 + integer or 1 + 64 bits.
+import { crc32 } from 'node:zlib';
+import { BitReader, BitWriter, isCodableInt, readVarBits, unzigzag, writeVarBits, zigzag } from './bit-stream.js';
+import { QUALITY_CODES, type BlockReading, type QualityCode } from './reading-codec.js';
+
+/** Encoder/decoder state: the previous reading of the file. */
+export interface SegmentState {
+  wall: number;
+  dt: number;
+  /** Decimal places of the scaled value; -1 before the first decimal value. */
+  k: number;
+  scaled: number;
+  q: number;
+  monoOff: number;
+  raw: number[];
+}
+
+export function freshSegmentState(): SegmentState {
+  return { wall: 0, dt: 0, k: -1, scaled: 0, q: 0, monoOff: 0, raw: [] };
+}
+
+const MAX_DECIMALS = 6;
+const CRC_MASK = 0xffffff;
+const CRC_BYTES = 3;
+const VALUE_NULL = 0;
+const VALUE_DECIMAL = 1;
+const VALUE_FLOAT = 2;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+// Little-endian hosts (x86-64 and ARM Linux, every target we run on): u32[1] is the high word.
+const HI = 1;
+const LO = 0;
+
+/** Integer words take the integer codes; -0 must keep its sign, so it goes as a float. */
+function isWordInt(x: number): boolean {
+  return isCodableInt(x) && !Object.is(x, -0);
+}
+
+/** Scaled integer of v at k places when that is exact (bit for bit), else undefined. */
+function scaledAt(v: number, k: number): number | undefined {
+  if (k < 0 || Object.is(v, -0)) return undefined;
+  const p = 10 ** k;
+  const s = Math.round(v * p);
+  return isCodableInt(s) && s / p === v ? s : undefined;
+}
+
+function writeFloat(w: BitWriter, v: number): void {
+  f64[0] = v;
+  w.write(u32[HI]!, 32);
+  w.write(u32[LO]!, 32);
+}
+
+function readFloat(r: BitReader): number {
+  u32[HI] = r.read(32);
+  u32[LO] = r.read(32);
+  return f64[0]!;
+}
+
+/** Returns the scaled delta when the value was coded as one (raw words may follow it). */
+function encodeValue(w: BitWriter, s: SegmentState, v: number | null): number | undefined {
+  if (v !== null) {
+    const scaled = scaledAt(v, s.k);
+    if (scaled !== undefined && isCodableInt(scaled - s.scaled)) {
+      const delta = scaled - s.scaled;
+      w.bit(0);
+      writeVarBits(w, zigzag(delta));
+      s.scaled = scaled;
+      return delta;
+    }
+  }
+  w.bit(1);
+  if (v === null) {
+    w.write(VALUE_NULL, 2);
+    return undefined;
+  }
+  for (let k = 0; k <= MAX_DECIMALS; k++) {
+    const scaled = scaledAt(v, k);
+    if (scaled === undefined) continue;
+    w.write(VALUE_DECIMAL, 2);
+    w.write(k, 3);
+    writeVarBits(w, zigzag(scaled));
+    s.k = k;
+    s.scaled = scaled;
+    return undefined;
+  }
+  w.write(VALUE_FLOAT, 2);
+  writeFloat(w, v);
+  return undefined;
+}
+
+function encodeRaw(w: BitWriter, s: SegmentState, raw: readonly number[], valueDelta: number | undefined): void {
+  const prev = s.raw;
+  const sameShape = raw.length === prev.length && raw.every(isWordInt) && prev.every(isWordInt);
+  if (sameShape && valueDelta !== undefined && raw.every((x, i) => x - prev[i]! === valueDelta)) w.bit(0);
+  else if (sameShape) {
+    w.write(2, 2);
+    for (let i = 0; i < raw.length; i++) writeVarBits(w, zigzag(raw[i]! - prev[i]!));
+  } else {
+    w.write(3, 2);
+    writeVarBits(w, raw.length);
+    for (const x of raw) {
+      if (isWordInt(x)) {
+        w.bit(0);
+        writeVarBits(w, zigzag(x));
+      } else {
+        w.bit(1);
+        writeFloat(w, x);
+      }
+    }
+  }
+  s.raw = raw.slice();
+}
+
+function encodeReading(w: BitWriter, s: SegmentState, r: BlockReading): void {
+  if (!isCodableInt(r.wallTime) || !isCodableInt(r.monoTime) || Math.abs(r.wallTime) >= 2 ** 48) {
+    throw new TypeError(`segment: times must be integer ms below 2^48, got ${r.wallTime}/${r.monoTime}`);
+  }
+  const d = r.wallTime - s.wall;
+  writeVarBits(w, zigzag(d - s.dt));
+  s.dt = d;
+  s.wall = r.wallTime;
+  const q = QUALITY_CODES.indexOf(r.quality);
+  if (q < 0) throw new TypeError(`segment: unknown quality ${String(r.quality)}`);
+  if (q === s.q) w.bit(0);
+  else {
+    w.bit(1);
+    w.write(q, 4);
+    s.q = q;
+  }
+  const valueDelta = encodeValue(w, s, r.value);
+  const off = r.monoTime - r.wallTime;
+  if (off === s.monoOff) w.bit(0);
+  else {
+    w.bit(1);
+    writeVarBits(w, zigzag(off - s.monoOff));
+    s.monoOff = off;
+  }
+  encodeRaw(w, s, r.raw, valueDelta);
+}
+
+function decodeReading(rd: BitReader, s: SegmentState): BlockReading {
+  s.dt += unzigzag(readVarBits(rd));
+  s.wall += s.dt;
+  if (rd.bit()) s.q = rd.read(4);
+  const quality = QUALITY_CODES[s.q];
+  if (quality === undefined) throw new RangeError(`segment: quality code ${s.q}`);
+  let value: number | null;
+  let valueDelta: number | undefined;
+  if (rd.bit() === 0) {
+    valueDelta = unzigzag(readVarBits(rd));
+    s.scaled += valueDelta;
+    value = s.scaled / 10 ** s.k;
+  } else {
+    const kind = rd.read(2);
+    if (kind === VALUE_NULL) value = null;
+    else if (kind === VALUE_DECIMAL) {
+      s.k = rd.read(3);
+      s.scaled = unzigzag(readVarBits(rd));
+      value = s.scaled / 10 ** s.k;
+    } else if (kind === VALUE_FLOAT) value = readFloat(rd);
+    else throw new RangeError('segment: value kind 3');
+  }
+  if (rd.bit()) s.monoOff += unzigzag(readVarBits(rd));
+  let raw: number[];
+  if (rd.bit() === 0) raw = s.raw.map((x) => x + valueDelta!);
+  else if (rd.bit() === 0) raw = s.raw.map((x) => x + unzigzag(readVarBits(rd)));
+  else {
+    const n = readVarBits(rd);
+    raw = new Array<number>(n);
+    for (let i = 0; i < n; i++) raw[i] = rd.bit() === 0 ? unzigzag(readVarBits(rd)) : readFloat(rd);
+  }
+  s.raw = raw;
+  return { wallTime: s.wall, monoTime: s.wall + s.monoOff, value, quality: quality as QualityCode, raw };
+}
+
+function lengthBytes(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+/** One frame of readings (in write order), advancing `state`. Throws TypeError on a reading it cannot store. */
+export function encodeFrame(state: SegmentState, readings: readonly BlockReading[]): Buffer {
+  if (readings.length === 0) throw new TypeError('segment: empty frame');
+  // Encode against a copy: a reading that throws must leave the file's state as it was.
+  const s: SegmentState = { ...state };
+  const w = new BitWriter(16 + readings.length * 8);
+  writeVarBits(w, readings.length - 1);
+  for (const r of readings) encodeReading(w, s, r);
+  const payload = w.bytes();
+  const len = lengthBytes(payload.length);
+  const out = Buffer.allocUnsafe(len.length + CRC_BYTES + payload.length);
+  out.set(len, 0);
+  out.set(payload, len.length + CRC_BYTES);
+  const sum = crcOf(out, len.length);
+  out.writeUIntLE(sum, len.length, CRC_BYTES);
+  Object.assign(state, s);
+  return out;
+}
+
+function crcOf(frame: Buffer, lenBytes: number): number {
+  const head = crc32(frame.subarray(0, lenBytes));
+  return crc32(frame.subarray(lenBytes + CRC_BYTES), head) & CRC_MASK;
+}
+
+export interface DecodedSegment {
+  readings: BlockReading[];
+  /** Bytes up to the end of the last good frame: a writer cuts the file here. */
+  validBytes: number;
+  state: SegmentState;
+  /** False when some reading is older than one before it in the file (late or clock stepped back). */
+  sorted: boolean;
+}
+
+/**
+ * Decode a segment file's bytes up to the first frame whose length, CRC or payload does not hold
+ * (a torn or garbage tail after a power cut): everything before it is kept.
+ * `onReading` (optional) sees each reading instead of the result collecting it.
+ */
+export function decodeSegment(buf: Uint8Array, onReading?: (r: BlockReading) => void): DecodedSegment {
+  const frame = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let s = freshSegmentState();
+  const readings: BlockReading[] = [];
+  let sorted = true;
+  let prevWall = Number.NEGATIVE_INFINITY;
+  let at = 0;
+  while (at < frame.length) {
+    let len = 0;
+    let mul = 1;
+    let i = at;
+    for (; i < frame.length && i - at < 7; i++) {
+      len += (frame[i]! & 0x7f) * mul;
+      mul *= 128;
+      if ((frame[i]! & 0x80) === 0) break;
+    }
+    const lenBytes = i - at + 1;
+    const start = at + lenBytes + CRC_BYTES;
+    if (i >= frame.length || len === 0 || start + len > frame.length) break;
+    const one = frame.subarray(at, start + len);
+    if (crcOf(one, lenBytes) !== frame.readUIntLE(at + lenBytes, CRC_BYTES)) break;
+    const next: SegmentState = { ...s };
+    let got: BlockReading[];
+    try {
+      const rd = new BitReader(one.subarray(lenBytes + CRC_BYTES));
+      const n = readVarBits(rd) + 1;
+      got = [];
+      for (let k = 0; k < n; k++) got.push(decodeReading(rd, next));
+      // The payload must end within its last byte: a frame that decodes short or long is not ours.
+      if (rd.position !== len) throw new RangeError('segment: payload length mismatch');
+    } catch {
+      break;
+    }
+    for (const r of got) {
+      if (r.wallTime < prevWall) sorted = false;
+      prevWall = r.wallTime;
+      if (onReading) onReading(r);
+      else readings.push(r);
+    }
+    s = next;
+    at = start + len;
+  }
+  return { readings, validBytes: at, state: s, sorted };
+}
