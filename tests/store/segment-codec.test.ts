@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockReading } from '../../edge/store/reading-codec.js';
-import { decodeSegment, encodeFrame, freshSegmentState } from '../../edge/store/segment-codec.js';
+import { decodeSegment, encodeFrame, freshSegmentState, KEY_FRAME_EVERY_MS, scanKeyFrames } from '../../edge/store/segment-codec.js';
 import { EDGE_VALUES, randomBlock, randomFloat, rng } from '../helpers/random-readings.js';
 
 function bitsOf(v: number | null): string {
@@ -107,5 +107,18 @@ describe('segment codec', () => {
     const both = decodeSegment(Buffer.concat([a, b]));
     expect(both.sorted).toBe(false);
     expect(both.readings.map((x) => [x.wallTime, x.value, x.quality])).toEqual([[2000, 1, 'good'], [1000, 2, 'stale']]);
+  });
+
+  it('starts a key frame every 10 minutes, from which the rest of the file decodes alone', () => {
+    const state = freshSegmentState();
+    const readings: BlockReading[] = Array.from({ length: 3600 }, (_, s) => ({ wallTime: 1_767_571_200_000 + s * 1000, monoTime: s * 1000, value: Math.round(Math.sin(s / 50) * 1000) / 100, quality: 'good', raw: [s] }));
+    const buf = Buffer.concat(readings.map((r) => encodeFrame(state, [r])));
+    const keys = scanKeyFrames(buf);
+    expect(keys.validBytes).toBe(buf.length);
+    expect(keys.walls).toEqual(Array.from({ length: 6 }, (_, i) => readings[0]!.wallTime + i * KEY_FRAME_EVERY_MS));
+    for (let i = 0; i < keys.offsets.length; i++) {
+      expectSame(decodeSegment(buf, undefined, keys.offsets[i]!).readings, readings.slice(i * 600));
+      expectSame(decodeSegment(buf, undefined, keys.offsets[i]!, keys.offsets[i + 1] ?? buf.length).readings, readings.slice(i * 600, (i + 1) * 600));
+    }
   });
 });
