@@ -19,6 +19,7 @@ import { checkRetention, ClassRetention, gatewayRecordTables, storeRetentionDefa
 import { DAY_MS, describe, messageOf, MIN_READING_RETENTION_MS, positiveInteger, readingWriterDefaults, type ReadingWriterOptions, type ReadingWriterStats, type Row, toRow } from './reading-writer-options.js';
 import { hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
 import { StoreHousekeeping } from './store-housekeeping.js';
+import { SegmentWriter } from './segment-writer.js';
 import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
 export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
@@ -35,7 +36,7 @@ const FIVE_MINUTES = 5 * 60_000;
 const openWriters = new Set<string>();
 
 export class ReadingWriter {
-  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock' | 'retention' | 'recordTables'>>;
+  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock' | 'retention' | 'recordTables' | 'layout'>>;
   private readonly log: Logger;
   private readonly clock: { wall: () => number; mono: () => number };
   private readonly queue: BoundedQueue<Row>;
@@ -44,6 +45,8 @@ export class ReadingWriter {
   private readonly blockMs: number;
   private readonly dbFile: string;
   private journal: JournalAppender;
+  /** The segment layout (segment-writer.ts), when this writer writes it; else batches go to the journal. */
+  private readonly segments: SegmentWriter | undefined;
   /** Every reading of the current journal generation, in write order. */
   private open: JournalReading[] = [];
   private oldestOpenSpan = Number.POSITIVE_INFINITY;
@@ -103,6 +106,10 @@ export class ReadingWriter {
     this.dbFile = db.name;
     if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
     this.journal = this.recoverJournal();
+    const layout = opts.layout ?? readingWriterDefaults.layout;
+    if (layout !== 'segments' && layout !== 'blocks') throw new TypeError(`ReadingWriter: layout must be 'segments' or 'blocks', got ${String(opts.layout)}`);
+    // A journal left by a blocks-layout run is still packed into blocks when its span closes.
+    this.segments = layout === 'segments' ? new SegmentWriter(db, this.ids, this.log) : undefined;
     this.housekeeping = new StoreHousekeeping(db, this.log, this.clock, {
       retentionMs: this.opts.retentionMs,
       capBytes: this.opts.capBytes,
@@ -163,6 +170,11 @@ export class ReadingWriter {
     this.housekeeping.stop();
     this.drainStep = undefined;
     this.flush();
+    try {
+      this.segments?.close();
+    } catch (err) {
+      this.log.error({ error: describe(err) }, 'could not store the open five-minute statistics at close');
+    }
     try {
       this.compact(true);
     } catch (err) {
@@ -252,12 +264,15 @@ export class ReadingWriter {
       }
       this.ids.register(batch.map((r) => r.point));
       const entries = batch.map((r) => ({ pointId: this.ids.idOf(r.point), wallTime: r.wallTime, monoTime: r.monoTime, value: r.value, quality: r.quality, raw: r.raw }));
-      this.journal.append(entries);
       let newest = Number.NEGATIVE_INFINITY;
-      for (const e of entries) {
-        this.open.push(e);
-        this.noteOpen(e);
-        if (e.wallTime > newest) newest = e.wallTime;
+      for (const e of entries) if (e.wallTime > newest) newest = e.wallTime;
+      if (this.segments) this.segments.append(entries);
+      else {
+        this.journal.append(entries);
+        for (const e of entries) {
+          this.open.push(e);
+          this.noteOpen(e);
+        }
       }
       this.newestBatchWall = newest;
     } catch (err) {
@@ -271,6 +286,7 @@ export class ReadingWriter {
       this.log.warn({ dropped: this.droppedSinceEpisode() }, 'reading queue caught up; no longer dropping');
       this.droppingSince = undefined;
     }
+    this.segments?.storeStatistics(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs);
     this.maybeCompact();
     return batch.length;
   }

@@ -22,6 +22,8 @@ export const readingWriterDefaults = {
   retryMaxMs: 5_000,
   /** A span is packed this long after the newest reading has passed its end (late polls of slow devices). */
   closeGraceMs: 5_000,
+  /** Where batches go: write-once segment files (segment-files.ts) or the journal + SQLite blocks. */
+  layout: 'blocks' as 'segments' | 'blocks',
 } as const;
 
 export interface ReadingWriterOptions {
@@ -42,6 +44,11 @@ export interface ReadingWriterOptions {
   /** The tables of the records class (safety, personnel and seal events). Default: gatewayRecordTables. */
   recordTables?: readonly RecordTable[];
   logger?: Logger;
+  /**
+   * 'segments': one append-only file per point and mine day (edge/store/README.md); 'blocks': the
+   * open-span journal packed into SQLite blocks. Stores of either layout stay readable either way.
+   */
+  layout?: 'segments' | 'blocks';
   /** Clocks, replaceable in tests: wall = ms since epoch (retention cutoff), mono = monotonic ms (scheduling). */
   clock?: { wall: () => number; mono: () => number };
 }
