@@ -7,7 +7,7 @@
 // and nothing of the other points.
 import { readFileSync } from 'node:fs';
 import type { BlockReading } from './reading-codec.js';
-import { decodeSegment, scanKeyFrames } from './segment-codec.js';
+import { decodeCheckedFrames, decodeSegment, scanKeyFrames } from './segment-codec.js';
 import { mineDayEnd, mineDayStart, segmentDays, segmentFile, segmentPoints, segmentUnsorted } from './segment-files.js';
 
 export type SegmentReading = BlockReading & { point: string };
@@ -75,9 +75,10 @@ function* fileReadings(root: string, day: string, pointId: number, code: string,
   const chunk = (i: number): SegmentKeyed[] => {
     const out: SegmentKeyed[] = [];
     const end = i + 1 < n ? keys.offsets[i + 1]! : keys.validBytes;
-    decodeSegment(buf, (r) => {
-      if (r.wallTime >= q.fromMs && r.wallTime < q.toMs) out.push(keyed(r, keys.offsets[i]! * SEQ_CHUNK + out.length));
-    }, keys.offsets[i]!, end);
+    const base = keys.offsets[i]! * SEQ_CHUNK;
+    decodeCheckedFrames(buf, keys.offsets[i]!, end, (r) => {
+      if (r.wallTime >= q.fromMs && r.wallTime < q.toMs) out.push(keyed(r, base + out.length));
+    });
     return out;
   };
   if (q.dir === 1) for (let i = first; i <= last; i++) yield* chunk(i);
