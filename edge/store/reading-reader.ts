@@ -14,7 +14,7 @@ import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
 import { segmentRoot } from './segment-files.js';
-import { latestSegmentReadings, segmentReadings } from './segment-reader.js';
+import { countSegmentReadings, latestSegmentReadings, segmentReadings } from './segment-reader.js';
 
 export interface StoredReading {
   point: string;
@@ -119,7 +119,7 @@ export function countReadings(db: Database.Database, range: ReadingRange = {}): 
     else for (const r of decodeBlock(b.data)) if (r.wallTime >= fromMs && r.wallTime < toMs) n++;
   }
   for (const j of journalReadings(db, false)) if (j.wallTime >= fromMs && j.wallTime < toMs && (pointId === undefined || j.pointId === pointId)) n++;
-  if (pointId !== -1) for (const _ of segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir: 1, rank: RANK_SEGMENT })) n++;
+  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId);
   return n;
 }
 

@@ -399,3 +399,25 @@ export function decodeCheckedFrames(buf: Uint8Array, from: number, to: number, o
     // A payload that passed its CRC but does not decode: treated as the end of the file.
   }
 }
+
+/** Readings in the checked frames of [from, to), from each frame's count alone (nothing decoded). */
+export function countCheckedFrames(buf: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  let at = from;
+  while (at < to) {
+    let len = 0;
+    let mul = 1;
+    let i = at;
+    for (; (buf[i]! & 0x80) !== 0; i++) {
+      len += (buf[i]! & 0x7f) * mul;
+      mul *= 128;
+    }
+    len += (buf[i]! & 0x7f) * mul;
+    const start = i + 1 + CRC_BYTES;
+    const rd = new BitReader(buf.subarray(0, start + len), start);
+    rd.bit();
+    n += readVarBits(rd) + 1;
+    at = start + len;
+  }
+  return n;
+}

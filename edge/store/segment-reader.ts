@@ -7,7 +7,7 @@
 // and nothing of the other points.
 import { readFileSync } from 'node:fs';
 import type { BlockReading } from './reading-codec.js';
-import { decodeCheckedFrames, decodeSegment, scanKeyFrames } from './segment-codec.js';
+import { countCheckedFrames, decodeCheckedFrames, decodeSegment, scanKeyFrames } from './segment-codec.js';
 import { mineDayEnd, mineDayStart, segmentDays, segmentFile, segmentPoints, segmentUnsorted } from './segment-files.js';
 
 export type SegmentReading = BlockReading & { point: string };
@@ -160,4 +160,37 @@ export function latestSegmentReadings(root: string, codeOf: (pointId: number) =>
     }
   }
   return out;
+}
+
+/**
+ * Readings in the range without decoding most of them: a chunk between two key frames that lies
+ * wholly inside the range is counted from its frames' counts; only the chunks at the range's ends
+ * (and unsorted files) are decoded. Export's total and the capacity figures use it.
+ */
+export function countSegmentReadings(root: string, fromMs: number, toMs: number, pointId: number | undefined): number {
+  let n = 0;
+  for (const day of segmentDays(root).filter((d) => mineDayEnd(d) > fromMs && mineDayStart(d) < toMs)) {
+    for (const p of segmentPoints(root, day)) {
+      if (pointId !== undefined && p !== pointId) continue;
+      const buf = readFile(segmentFile(root, day, p));
+      if (!buf) continue;
+      const inRange = (r: BlockReading): void => {
+        if (r.wallTime >= fromMs && r.wallTime < toMs) n++;
+      };
+      if (segmentUnsorted(root, day, p)) {
+        decodeSegment(buf, inRange);
+        continue;
+      }
+      const keys = scanKeyFrames(buf);
+      for (let i = 0; i < keys.offsets.length; i++) {
+        const end = i + 1 < keys.offsets.length ? keys.offsets[i + 1]! : keys.validBytes;
+        // Readings of chunk i lie in [walls[i], walls[i+1]] (the file is in time order).
+        const hi = i + 1 < keys.offsets.length ? keys.walls[i + 1]! : mineDayEnd(day);
+        if (keys.walls[i]! >= toMs || hi < fromMs) continue;
+        if (keys.walls[i]! >= fromMs && hi < toMs) n += countCheckedFrames(buf, keys.offsets[i]!, end);
+        else decodeCheckedFrames(buf, keys.offsets[i]!, end, inRange);
+      }
+    }
+  }
+  return n;
 }

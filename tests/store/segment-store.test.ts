@@ -136,6 +136,60 @@ describe('segment layout', () => {
     expect(queryStatistics(twice, { fromMs: T0, toMs: T0 + 3600_000 })).toEqual(queryStatistics(once, { fromMs: T0, toMs: T0 + 3600_000 }));
   });
 
+  it('retention removes whole day directories past 8 days and under the byte cap, oldest first; capacity counts the files', () => {
+    const db = openStore('retention');
+    const now = T0 + 12 * 86_400_000;
+    // Two points, one reading a minute, for the last 12 days (mine days 20260105 .. 20260117).
+    const batches: Reading[][] = [];
+    for (let t = T0; t < now; t += 3600_000) {
+      const b: Reading[] = [];
+      for (let m = 0; m < 60; m++) for (const point of ['A', 'B']) b.push({ point, value: m, unit: '', quality: 'good', wallTime: t + m * 60_000, monoTime: 0, raw: [] });
+      batches.push(b);
+    }
+    let wall = T0;
+    const w = new ReadingWriter(db, { layout: 'segments', flushIntervalMs: 3_600_000, clock: { wall: () => wall, mono: () => 0 } });
+    for (const b of batches) {
+      for (const x of b) w.enqueue(x);
+      wall = b[b.length - 1]!.wallTime;
+      w.flush();
+    }
+    w.close();
+    const root = segmentRoot(db.name);
+    const before = readdirSync(root);
+    expect(before.length).toBe(13);
+    const total = countReadings(db);
+    expect(total).toBe(12 * 24 * 60 * 2);
+
+    const w2 = new ReadingWriter(db, { layout: 'segments', flushIntervalMs: 3_600_000, clock: { wall: () => now, mono: () => 1e9 } });
+    w2.enqueue({ point: 'A', value: 1, unit: '', quality: 'good', wallTime: now, monoTime: 0, raw: [] });
+    w2.flush();
+    (w2 as unknown as { drain(): void }).drain(); // one writer turn: retention runs after a batch
+    const run = w2.stats().capacity!;
+    w2.close();
+    const kept = readdirSync(root);
+    // 8 days back from now (22:00 mine time): days ending before that are gone, whole.
+    expect(kept[0]).toBe('20260109');
+    expect(run.deleted).toBe(total + 1 - countReadings(db));
+    expect(countReadings(db, { toMs: now - 8 * 86_400_000 })).toBe(countReadings(db, { fromMs: Date.UTC(2026, 0, 8, 16), toMs: now - 8 * 86_400_000 }));
+    expect(run.bytes).toBe(kept.reduce((a, d) => a + readdirSync(join(root, d)).reduce((b, f) => b + statSync(join(root, d, f)).size, 0), 0));
+    expect(run.readingsPerDay).toBe(24 * 60 * 2 + 1);
+    expect(run.daysStored).toBeGreaterThan(7.5);
+
+    // A byte cap of half the files: the oldest days go first, today's day stays, and it is said.
+    const cap = Math.floor(run.bytes / 2);
+    const w3 = new ReadingWriter(db, { layout: 'segments', capBytes: cap, flushIntervalMs: 3_600_000, clock: { wall: () => now, mono: () => 2e9 } });
+    w3.enqueue({ point: 'B', value: 1, unit: '', quality: 'good', wallTime: now, monoTime: 0, raw: [] });
+    w3.flush();
+    (w3 as unknown as { drain(): void }).drain();
+    const capped = w3.stats().capacity!;
+    w3.close();
+    expect(capped.bytes).toBeLessThanOrEqual(cap);
+    expect(capped.cutIntoMinimum).toBe(true);
+    const left = readdirSync(root);
+    expect(left).toEqual(kept.slice(kept.length - left.length));
+    expect(left[left.length - 1]).toBe('20260117');
+  });
+
   it('SIGKILL mid-stream loses no acknowledged batch and stores none twice, round after round', async () => {
     const file = join(dir, 'kill', 'minegate.db');
     openDatabase(file, { store: readingMigrations }).close();
