@@ -173,6 +173,13 @@ export function newestReadingTime(db: Database.Database): number | null {
   return newest;
 }
 
+/** Wall time of the newest reading in segment files, or null without any (the statistics' open windows). */
+export function newestSegmentTime(db: Database.Database): number | null {
+  let newest: number | null = null;
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT)) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
+  return newest;
+}
+
 /** Wall time of the oldest reading still in the open-span journal, or null when it is empty. */
 export function openSpanStart(db: Database.Database): number | null {
   let oldest: number | null = null;

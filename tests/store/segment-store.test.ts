@@ -106,6 +106,23 @@ describe('segment layout', () => {
     expect((want as { statistics: unknown[] }).statistics.length).toBe(6 * 48);
   });
 
+  it('shows the still-open five-minute windows while writing, as the block layout does', () => {
+    const batches = readings(3, 1000, 4); // ends 16 min 40 s in: a window is open
+    const blocks = openStore('open-blocks');
+    const segments = openStore('open-segments');
+    const wb = write(blocks, 'blocks', batches);
+    const ws = write(segments, 'segments', batches);
+    try {
+      const range = { fromMs: T0 - WINDOW, toMs: T0 + 3600_000 };
+      const want = queryStatistics(blocks, range);
+      expect(want.length).toBe(3 * 4);
+      expect(queryStatistics(segments, range)).toEqual(want);
+    } finally {
+      wb.close();
+      ws.close();
+    }
+  });
+
   it('cuts a torn or garbage tail at start, rebuilds the point state and appends after it', () => {
     const batches = readings(3, 1200, 2);
     const db = openStore('torn');
