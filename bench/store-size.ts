@@ -23,6 +23,7 @@ import { journalFile } from '../edge/store/reading-journal.js';
 import { queryReadings } from '../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations } from '../edge/store/reading-store.js';
 import { type BenchContext, median, nowNs, elapsedMs, intArg } from './harness.js';
+import { segmentLayout, segmentRangeQuery } from './store-segments.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -44,9 +45,20 @@ export default async function storeSizeBench(ctx: BenchContext): Promise<void> {
     ctx.report({ figure: 'bytes written / bytes stored (wchar)', value: round2(newSide.io.wchar / newSide.fileBytes), unit: 'x', baseline: round2(oldSide.io.wchar / oldSide.fileBytes) });
     ctx.report({ figure: 'bytes written per reading to the block device (write_bytes - cancelled)', value: round2(newSide.io.device / n), unit: 'B/reading', baseline: round2(oldSide.io.device / n) });
 
+    // The segment layout (what `layout: 'segments'` writes), its baseline the packed blocks above.
+    const seg = segmentLayout(join(dir, 'segments'), readings, procIo);
+    const segStored = seg.segmentBytes + seg.databaseBytes;
+    ctx.report({ figure: 'segment files: bytes stored per reading (files + statistics in the database)', value: round2(segStored / n), unit: 'B/reading', baseline: round2(newSide.fileBytes / n) });
+    ctx.report({ figure: 'segment files: 30-day projection, 64 points at 1 s', value: round2((segStored / n) * perMonth / 1e9), unit: 'GB', baseline: round2((newSide.fileBytes / n) * perMonth / 1e9) });
+    ctx.report({ figure: 'segment files: bytes written per reading (wchar)', value: round2(seg.io.wchar / n), unit: 'B/reading', baseline: round2(newSide.io.wchar / n) });
+    ctx.report({ figure: 'segment files: bytes written / bytes stored (wchar)', value: round2(seg.io.wchar / segStored), unit: 'x', baseline: round2(newSide.io.wchar / newSide.fileBytes) });
+    ctx.report({ figure: 'segment files: bytes to the block device per reading (write_bytes - cancelled)', value: round2(seg.io.device / n), unit: 'B/reading', baseline: round2(newSide.io.device / n) });
+
     const q = await rangeQuery(dir, points);
     ctx.report({ figure: 'range query, one point over 24 h from an 8-day store (median of 5)', value: round2(q.packedMs), unit: 'ms', baseline: round2(q.rowsMs) });
     ctx.report({ figure: '8-day store file size (block-level synthetic, see bench header)', value: round2(q.packedFileBytes / 1e6), unit: 'MB', baseline: null });
+    ctx.report({ figure: 'segment files: range query, one point over 24 h from an 8-day store (median of 5), baseline packed blocks', value: round2(q.segmentMs), unit: 'ms', baseline: round2(q.packedMs) });
+    ctx.report({ figure: 'segment files: 8-day store size (see store-segments.ts)', value: round2(q.segmentStoreBytes / 1e6), unit: 'MB', baseline: null });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,7 +171,7 @@ export function procIo(): Record<string, number> {
   return out;
 }
 
-async function rangeQuery(dir: string, points: number): Promise<{ packedMs: number; rowsMs: number; packedFileBytes: number }> {
+async function rangeQuery(dir: string, points: number): Promise<{ packedMs: number; rowsMs: number; packedFileBytes: number; segmentMs: number; segmentStoreBytes: number }> {
   const days = 8;
   const start = T0;
   const from = start + 3 * DAY;
@@ -234,7 +246,8 @@ async function rangeQuery(dir: string, points: number): Promise<{ packedMs: numb
   } finally {
     rows.close();
   }
-  return { packedMs, rowsMs, packedFileBytes };
+  const seg = segmentRangeQuery(join(dir, 'eight-days-segments'), series, points, from);
+  return { packedMs, rowsMs, packedFileBytes, segmentMs: seg.ms, segmentStoreBytes: seg.storeBytes };
 }
 
 export function round2(x: number): number {

@@ -4,7 +4,7 @@
 // The ratio says what the queue, snapshotting and bookkeeping cost. Also: enqueue latency,
 // which is what the polling/safety path pays per reading.
 // Usage: npm run bench -- store [--rows 200000] [--rounds 3]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,17 +22,21 @@ export default async function storeBench(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'minegate-bench-store-'));
   try {
     const writerRates: number[] = [];
+    const segmentRates: number[] = [];
     const rawRates: number[] = [];
     for (let round = 0; round < rounds; round++) {
       // Alternate the order so neither side always runs on a warmer page cache.
       const first = round % 2 === 0 ? 'writer' : 'raw';
-      for (const side of first === 'writer' ? ['writer', 'raw'] : ['raw', 'writer']) {
-        const file = join(dir, `${side}-${round}.db`);
-        const ms = side === 'writer' ? await timeWriter(file, readings) : await timeRawInsert(file, readings);
-        (side === 'writer' ? writerRates : rawRates).push(Math.round(rows / (ms / 1000)));
+      for (const side of first === 'writer' ? ['writer', 'segments', 'raw'] : ['raw', 'segments', 'writer']) {
+        // A directory per run: a segment store keeps its files in readings/ next to the database.
+        mkdirSync(join(dir, `${side}-${round}`));
+        const file = join(dir, `${side}-${round}`, 'minegate.db');
+        const ms = side === 'raw' ? await timeRawInsert(file, readings) : await timeWriter(file, readings, side === 'segments' ? 'segments' : 'blocks');
+        (side === 'writer' ? writerRates : side === 'segments' ? segmentRates : rawRates).push(Math.round(rows / (ms / 1000)));
       }
     }
     ctx.report({ figure: `ReadingWriter enqueue+flush, ${rows} rows (median of ${rounds})`, value: median(writerRates), unit: 'rows/s', baseline: median(rawRates) });
+    ctx.report({ figure: `ReadingWriter enqueue+flush, layout 'segments', ${rows} rows (median of ${rounds})`, value: median(segmentRates), unit: 'rows/s', baseline: median(rawRates) });
 
     const [p50, p99] = enqueueLatencyNs(join(dir, 'latency.db'), readings);
     ctx.report({ figure: 'ReadingWriter.enqueue latency p50', value: p50!, unit: 'ns', baseline: null });
@@ -42,11 +46,11 @@ export default async function storeBench(ctx: BenchContext): Promise<void> {
   }
 }
 
-async function timeWriter(file: string, readings: Reading[]): Promise<number> {
+async function timeWriter(file: string, readings: Reading[], layout: 'blocks' | 'segments'): Promise<number> {
   const db = openDatabase(file, { store: readingMigrations });
   try {
     // Timer off and a queue large enough for the whole run: this measures the write path, not drops.
-    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, maxQueued: Math.max(readings.length, 1) });
+    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, maxQueued: Math.max(readings.length, 1), layout });
     const { ms } = await timeIt(() => {
       for (const r of readings) writer.enqueue(r);
       writer.flush();

@@ -68,6 +68,11 @@ export class BitReader {
     this.bytePos = offset;
   }
 
+  /** Bytes read so far, counting a partly read byte (the end of a zero-padded payload). */
+  get position(): number {
+    return this.bytePos + (this.bitPos > 0 ? 1 : 0);
+  }
+
   read(n: number): number {
     let out = 0;
     let remaining = n;

@@ -1,17 +1,20 @@
 // The one way to read stored readings: export, replay, status, doctor, sync and the five-minute
-// statistics all come here. A reading may be in one of three places, and every function reads all
+// statistics all come here. A reading may be in one of four places, and every function reads all
 // of them, so a reading is visible as soon as the writer has written its batch:
 //   - readings_v1: rows of the old layout not yet converted (reading-migration.ts),
 //   - reading_blocks: packed blocks (reading-codec.ts),
-//   - the open-block journal file of the current generation (reading-journal.ts).
+//   - the open-block journal file of the current generation (reading-journal.ts),
+//   - segment files, what new stores write (segment-files.ts, read by segment-reader.ts).
 // Order: by wall time; readings with the same wall time by point id (first-seen order, which is
-// the order of a device's points within one poll), then old rows, blocks, journal, each in the
+// the order of a device's points within one poll), then old rows, blocks, journal, segments, each in the
 // order it was stored. That is the old `ORDER BY wall_time, id` for everything the gateway writes.
 import type Database from 'better-sqlite3';
 import type { Quality } from '../readings.js';
 import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
+import { segmentRoot } from './segment-files.js';
+import { countSegmentReadings, latestSegmentReadings, segmentReadings } from './segment-reader.js';
 
 export interface StoredReading {
   point: string;
@@ -53,6 +56,7 @@ type BlockReadingWithPoint = BlockReading & { point: string };
 const RANK_LEGACY = 0;
 const RANK_BLOCK = 1;
 const RANK_JOURNAL = 2;
+const RANK_SEGMENT = 3;
 const MIN_MS = -(2 ** 53);
 const MAX_MS = 2 ** 53;
 
@@ -89,6 +93,7 @@ export function* iterateReadings(db: Database.Database, range: ReadingRange = {}
       legacyRows(db, ids, fromMs, toMs, point, order),
       pointId === -1 ? [][Symbol.iterator]() : blockReadings(db, ids, fromMs, toMs, pointId, order),
       sorted(journal.map((j, seq) => ({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq })), dir)[Symbol.iterator](),
+      pointId === -1 ? [][Symbol.iterator]() : segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir, rank: RANK_SEGMENT }),
     ];
     yield* merge(sources, dir);
   } finally {
@@ -114,6 +119,7 @@ export function countReadings(db: Database.Database, range: ReadingRange = {}): 
     else for (const r of decodeBlock(b.data)) if (r.wallTime >= fromMs && r.wallTime < toMs) n++;
   }
   for (const j of journalReadings(db, false)) if (j.wallTime >= fromMs && j.wallTime < toMs && (pointId === undefined || j.pointId === pointId)) n++;
+  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId);
   return n;
 }
 
@@ -150,6 +156,7 @@ export function latestReadings(db: Database.Database): StoredReading[] {
     }
   }
   journalReadings(db, false).forEach((j, seq) => offer({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq }));
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(ids), RANK_SEGMENT)) offer(k);
   return [...best.values()].map((k) => k.r).sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : 0));
 }
 
@@ -162,6 +169,14 @@ export function newestReadingTime(db: Database.Database): number | null {
   if (hasLegacyRows(db)) take(db.prepare('SELECT max(wall_time) FROM readings_v1').pluck().get() as number | null);
   take(db.prepare('SELECT max(last_ms) FROM reading_blocks').pluck().get() as number | null);
   for (const j of journalReadings(db, false)) take(j.wallTime);
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT)) take(k.r.wallTime);
+  return newest;
+}
+
+/** Wall time of the newest reading in segment files, or null without any (the statistics' open windows). */
+export function newestSegmentTime(db: Database.Database): number | null {
+  let newest: number | null = null;
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT)) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
   return newest;
 }
 
@@ -187,6 +202,20 @@ function journalReadings(db: Database.Database, inSnapshot: boolean): JournalRea
   return [];
 }
 
+
+/**
+ * Point codes for the segment reader. A file of a point registered after this reader's snapshot
+ * began holds readings written after it: -> undefined, and the reader skips the file.
+ */
+function codesOf(ids: PointIds): (pointId: number) => string | undefined {
+  return (pointId) => {
+    try {
+      return ids.codeOf(pointId);
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 function legacyParams(fromMs: number, toMs: number, point: string | undefined): (number | string)[] {
   return [Math.max(fromMs, MIN_MS), Math.min(toMs, MAX_MS), ...(point === undefined ? [] : [point])];

@@ -1,11 +1,17 @@
 // Retention of the real-time readings class: by age (default 8 days, never below the legal 7)
 // and by a byte cap on the packed blocks, plus the capacity figures `status` and `doctor` show
 // (how many days the cap holds at the current rate, and how long until it is reached).
-// Deletes whole blocks, oldest span first, in bounded runs, so one run never stalls polling.
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Deletes whole blocks, oldest span first, in bounded runs, so one run never stalls polling; in the
+// segment layout whole day directories, oldest first (an unlink per file: no run to bound), never
+// the current mine day's, which the writer is appending to. Byte cap and capacity count block
+// payloads plus segment file sizes.
+import { readFileSync, rmSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { hasLegacyRows, hasPackedLayout } from './block-store.js';
+import { scanKeyFrames } from './segment-codec.js';
+import { mineDayEnd, mineDayOf, mineDayStart, segmentDayBytes, segmentDays, segmentFile, segmentPoints, segmentRoot } from './segment-files.js';
+import { countSegmentReadings } from './segment-reader.js';
 
 const DAY_MS = 86_400_000;
 
@@ -58,7 +64,19 @@ export function pruneReadings(db: Database.Database, olderThanMs: number, opts: 
     }
   }
   if (hasLegacyRows(db)) total += pruneLegacyRows(db, cutoff, maxRows - total);
+  const root = segmentRoot(db.name);
+  for (const day of segmentDays(root)) {
+    if (mineDayEnd(day) > cutoff) break; // whole days only: a day with any reading at or after the cutoff stays
+    total += removeSegmentDay(root, day);
+  }
   return total;
+}
+
+/** Delete one day directory; returns the readings it held. */
+function removeSegmentDay(root: string, day: string): number {
+  const n = countSegmentReadings(root, mineDayStart(day), mineDayEnd(day), undefined);
+  rmSync(join(root, day), { recursive: true, force: true });
+  return n;
 }
 
 export function enforceReadingRetention(
@@ -71,7 +89,10 @@ export function enforceReadingRetention(
     const total = db.prepare('SELECT coalesce(sum(length(data)), 0) FROM reading_blocks').pluck();
     const oldest = db.prepare('SELECT id, count, last_ms, length(data) AS bytes FROM reading_blocks ORDER BY span_start LIMIT 200');
     const remove = db.prepare('DELETE FROM reading_blocks WHERE id = ?');
-    let bytes = total.get() as number;
+    const root = segmentRoot(db.name);
+    const days = segmentDays(root).map((day) => ({ day, bytes: segmentDayBytes(root, day) }));
+    let segmentBytes = days.reduce((a, d) => a + d.bytes, 0);
+    let bytes = (total.get() as number) + segmentBytes;
     while (bytes > o.capBytes && deleted < o.maxRows) {
       const rows = oldest.all() as { id: number; count: number; last_ms: number; bytes: number }[];
       if (rows.length === 0) break;
@@ -86,6 +107,15 @@ export function enforceReadingRetention(
         }
       })();
     }
+    // Then whole day directories, oldest first; the current mine day stays (the writer appends to it).
+    const today = mineDayOf(o.nowMs);
+    for (const d of days) {
+      if (bytes <= o.capBytes || d.day >= today) break;
+      deleted += removeSegmentDay(root, d.day);
+      bytes -= d.bytes;
+      segmentBytes -= d.bytes;
+      if (mineDayEnd(d.day) > o.nowMs - o.minRetentionMs) cutIntoMinimum = true;
+    }
   }
   return { ...readingCapacity(db, { nowMs: o.nowMs, capBytes: o.capBytes }), deleted, cutIntoMinimum };
 }
@@ -97,18 +127,73 @@ export function readingCapacity(db: Database.Database, o: { nowMs: number; capBy
   const day = db
     .prepare('SELECT coalesce(sum(length(data)), 0) AS bytes, coalesce(sum(count), 0) AS readings FROM reading_blocks WHERE last_ms >= ?')
     .get(o.nowMs - DAY_MS) as { bytes: number; readings: number };
-  const perDay = day.bytes;
+  const seg = segmentCapacity(segmentRoot(db.name), o.nowMs);
+  const bytes = all.bytes + seg.bytes;
+  const readings = day.readings + seg.dayReadings;
+  const perDay = day.bytes + seg.dayBytes;
+  const oldest = minOf(all.oldest, seg.oldest);
+  const newest = maxOf(all.newest, seg.newest);
   const free = freeDiskBytes(db);
   return {
-    bytes: all.bytes,
+    bytes,
     capBytes: o.capBytes,
-    readingsPerDay: day.readings,
-    bytesPerReading: day.readings > 0 ? day.bytes / day.readings : null,
-    daysStored: all.oldest !== null && all.newest !== null ? (all.newest - all.oldest) / DAY_MS : null,
+    readingsPerDay: readings,
+    bytesPerReading: readings > 0 ? perDay / readings : null,
+    daysStored: oldest !== null && newest !== null ? (newest - oldest) / DAY_MS : null,
     daysCapacity: perDay > 0 && Number.isFinite(o.capBytes) ? o.capBytes / perDay : null,
-    daysLeft: perDay > 0 && Number.isFinite(o.capBytes) ? Math.max(0, o.capBytes - all.bytes) / perDay : null,
+    daysLeft: perDay > 0 && Number.isFinite(o.capBytes) ? Math.max(0, o.capBytes - bytes) / perDay : null,
     daysDiskLeft: perDay > 0 && free !== null ? free / perDay : null,
   };
+}
+
+/**
+ * The segment layout's share: file bytes; readings of the last 24 h (counted, see
+ * countSegmentReadings) and their bytes (the days' bytes in proportion); oldest and newest
+ * reading time to within one key frame (10 minutes), from the key frames' wall times.
+ */
+function segmentCapacity(root: string, nowMs: number): { bytes: number; dayReadings: number; dayBytes: number; oldest: number | null; newest: number | null } {
+  const days = segmentDays(root);
+  let bytes = 0;
+  let recentBytes = 0;
+  let recentReadings = 0;
+  for (const d of days) {
+    const b = segmentDayBytes(root, d);
+    bytes += b;
+    if (mineDayEnd(d) > nowMs - DAY_MS) {
+      recentBytes += b;
+      recentReadings += countSegmentReadings(root, mineDayStart(d), mineDayEnd(d), undefined);
+    }
+  }
+  const dayReadings = days.length === 0 ? 0 : countSegmentReadings(root, nowMs - DAY_MS, nowMs + 1, undefined);
+  const keyWalls = (day: string | undefined): number[] => {
+    if (day === undefined) return [];
+    const out: number[] = [];
+    for (const p of segmentPoints(root, day)) {
+      try {
+        out.push(...scanKeyFrames(readFileSync(segmentFile(root, day, p))).walls);
+      } catch {
+        // Removed by retention meanwhile.
+      }
+    }
+    return out;
+  };
+  const first = keyWalls(days[0]);
+  const last = keyWalls(days[days.length - 1]);
+  return {
+    bytes,
+    dayReadings,
+    dayBytes: recentReadings > 0 ? (recentBytes * dayReadings) / recentReadings : 0,
+    oldest: first.length > 0 ? first.reduce((a, b) => Math.min(a, b)) : null,
+    newest: last.length > 0 ? last.reduce((a, b) => Math.max(a, b)) : null,
+  };
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
 }
 
 /** Free bytes of the file system holding the database (for "days the free disk lasts"); null if unknown. */

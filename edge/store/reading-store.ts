@@ -13,90 +13,22 @@ import type { Migration } from './database.js';
 import { blockMsOf, blockStoreMigrations, packedLayoutMigration, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { registerReadingsTable } from './reading-sql-view.js';
-import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
+import { encodeBlock } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
-import type { RetentionRun } from './reading-retention.js';
-import { checkRetention, ClassRetention, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetentionDefaults, type ClassRetentionRun, type RecordTable, type StoreRetention } from './retention-classes.js';
+import { checkRetention, ClassRetention, gatewayRecordTables, storeRetentionDefaults, type RecordTable, type StoreRetention } from './retention-classes.js';
+import { DAY_MS, describe, messageOf, MIN_READING_RETENTION_MS, positiveInteger, readingWriterDefaults, type ReadingWriterOptions, type ReadingWriterStats, type Row, toRow } from './reading-writer-options.js';
 import { hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
 import { StoreHousekeeping } from './store-housekeeping.js';
+import { SegmentWriter } from './segment-writer.js';
 import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
 export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
 export { pruneReadings } from './reading-retention.js';
+export { MIN_READING_RETENTION_MS, readingWriterDefaults, type ReadingWriterOptions, type ReadingWriterStats } from './reading-writer-options.js';
 
 /** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
 // The packed layout's SQL `readings` view is attached here, not in block-store.ts: the view reads through reading-reader.ts, which imports block-store.ts (no-circular).
 export const readingMigrations: Migration[] = [...blockStoreMigrations.map((m) => (m === packedLayoutMigration ? { ...m, connect: registerReadingsTable } : m)), statisticsMigration];
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
-export const MIN_READING_RETENTION_MS = RETENTION_MINIMUM_DAYS.readings * DAY_MS;
-
-export const readingWriterDefaults = {
-  flushIntervalMs: 250,
-  maxBatch: 5_000,
-  maxQueued: 200_000,
-  /** One day of margin over the legal 7-day minimum, so a late prune never cuts into it. */
-  retentionMs: 8 * DAY_MS,
-  /** Packed blocks may take at most this many bytes; the oldest go first (see reading-retention.ts). */
-  capBytes: 1.5 * 1024 ** 3,
-  /** While writes fail, retry with doubling delays up to this, to spare CPU and lock waits. */
-  retryMaxMs: 5_000,
-  /** A span is packed this long after the newest reading has passed its end (late polls of slow devices). */
-  closeGraceMs: 5_000,
-} as const;
-
-export interface ReadingWriterOptions {
-  flushIntervalMs?: number;
-  maxBatch?: number;
-  maxQueued?: number;
-  /** Keep readings this long (by wall time); at least MIN_READING_RETENTION_MS. Infinity keeps all. */
-  retentionMs?: number;
-  /** Byte cap of the packed readings; Infinity for none. */
-  capBytes?: number;
-  retryMaxMs?: number;
-  /**
-   * Retention of every class (retention-classes.ts): readings' days and cap stand in for
-   * retentionMs/capBytes when those are not given; statistics and records are enforced every
-   * 10 minutes. Default: the config defaults (board-configs/store-schema.ts).
-   */
-  retention?: StoreRetention;
-  /** The tables of the records class (safety, personnel and seal events). Default: gatewayRecordTables. */
-  recordTables?: readonly RecordTable[];
-  logger?: Logger;
-  /** Clocks, replaceable in tests: wall = ms since epoch (retention cutoff), mono = monotonic ms (scheduling). */
-  clock?: { wall: () => number; mono: () => number };
-}
-
-export interface ReadingWriterStats {
-  /** Readings written (journaled, then packed) since construction. */
-  written: number;
-  /** Readings discarded: oldest evicted from a full queue, enqueued after close, or unwritable at close. */
-  dropped: number;
-  /** Readings waiting in memory. */
-  queued: number;
-  /** Failed write attempts (each attempt is one batch). */
-  failures: number;
-  /** True from a failed write until the next successful one (always set by ReadingWriter). */
-  failing?: boolean;
-  lastError?: string;
-  /** Written readings of the still-open block span (in the journal, not yet packed). */
-  open?: number;
-  /** Retention and capacity, as of the last retention run. */
-  capacity?: RetentionRun;
-  /** The statistics and records classes, as of their last retention run. */
-  classes?: ClassRetentionRun[];
-}
-
-/** Bind values of one reading, computed at enqueue so later changes to the caller's object cannot alter it. */
-interface Row {
-  point: string;
-  wallTime: number;
-  monoTime: number;
-  value: number | null;
-  quality: QualityCode;
-  raw: number[];
-}
 
 const FIVE_MINUTES = 5 * 60_000;
 
@@ -104,7 +36,7 @@ const FIVE_MINUTES = 5 * 60_000;
 const openWriters = new Set<string>();
 
 export class ReadingWriter {
-  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock' | 'retention' | 'recordTables'>>;
+  private readonly opts: Required<Omit<ReadingWriterOptions, 'logger' | 'clock' | 'retention' | 'recordTables' | 'layout'>>;
   private readonly log: Logger;
   private readonly clock: { wall: () => number; mono: () => number };
   private readonly queue: BoundedQueue<Row>;
@@ -113,6 +45,8 @@ export class ReadingWriter {
   private readonly blockMs: number;
   private readonly dbFile: string;
   private journal: JournalAppender;
+  /** The segment layout (segment-writer.ts), when this writer writes it; else batches go to the journal. */
+  private readonly segments: SegmentWriter | undefined;
   /** Every reading of the current journal generation, in write order. */
   private open: JournalReading[] = [];
   private oldestOpenSpan = Number.POSITIVE_INFINITY;
@@ -172,6 +106,10 @@ export class ReadingWriter {
     this.dbFile = db.name;
     if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
     this.journal = this.recoverJournal();
+    const layout = opts.layout ?? readingWriterDefaults.layout;
+    if (layout !== 'segments' && layout !== 'blocks') throw new TypeError(`ReadingWriter: layout must be 'segments' or 'blocks', got ${String(opts.layout)}`);
+    // A journal left by a blocks-layout run is still packed into blocks when its span closes.
+    this.segments = layout === 'segments' ? new SegmentWriter(db, this.ids, this.log) : undefined;
     this.housekeeping = new StoreHousekeeping(db, this.log, this.clock, {
       retentionMs: this.opts.retentionMs,
       capBytes: this.opts.capBytes,
@@ -232,6 +170,11 @@ export class ReadingWriter {
     this.housekeeping.stop();
     this.drainStep = undefined;
     this.flush();
+    try {
+      this.segments?.close();
+    } catch (err) {
+      this.log.error({ error: describe(err) }, 'could not store the open five-minute statistics at close');
+    }
     try {
       this.compact(true);
     } catch (err) {
@@ -321,12 +264,15 @@ export class ReadingWriter {
       }
       this.ids.register(batch.map((r) => r.point));
       const entries = batch.map((r) => ({ pointId: this.ids.idOf(r.point), wallTime: r.wallTime, monoTime: r.monoTime, value: r.value, quality: r.quality, raw: r.raw }));
-      this.journal.append(entries);
       let newest = Number.NEGATIVE_INFINITY;
-      for (const e of entries) {
-        this.open.push(e);
-        this.noteOpen(e);
-        if (e.wallTime > newest) newest = e.wallTime;
+      for (const e of entries) if (e.wallTime > newest) newest = e.wallTime;
+      if (this.segments) this.segments.append(entries);
+      else {
+        this.journal.append(entries);
+        for (const e of entries) {
+          this.open.push(e);
+          this.noteOpen(e);
+        }
       }
       this.newestBatchWall = newest;
     } catch (err) {
@@ -340,6 +286,7 @@ export class ReadingWriter {
       this.log.warn({ dropped: this.droppedSinceEpisode() }, 'reading queue caught up; no longer dropping');
       this.droppingSince = undefined;
     }
+    this.segments?.storeStatistics(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs);
     this.maybeCompact();
     return batch.length;
   }
@@ -479,39 +426,4 @@ export class ReadingWriter {
   }
 }
 
-/**
- * Validated here, at enqueue: a reading the store cannot keep exactly would otherwise fail its
- * whole batch on every retry and block every reading queued behind it.
- */
-function toRow(r: Reading): Row {
-  if (typeof r.point !== 'string' || r.point === '') throw new TypeError(`reading has no point code: ${String(r.point)}`);
-  if (typeof r.quality !== 'string' || (r.quality as string) === '') throw new TypeError(`reading ${r.point} has no quality`);
-  if (!Number.isFinite(r.wallTime) || Math.abs(r.wallTime) >= 2 ** 48) throw new TypeError(`reading ${r.point} has wallTime ${String(r.wallTime)}`);
-  if (!Number.isFinite(r.monoTime) || Math.abs(r.monoTime) >= 2 ** 48) throw new TypeError(`reading ${r.point} has monoTime ${String(r.monoTime)}`);
-  return {
-    point: r.point,
-    // NaN is "no value", as the old row layout stored it (SQLite NULL).
-    value: typeof r.value === 'number' && !Number.isNaN(r.value) ? r.value : null,
-    // An unknown quality is stored as the least trusted one, never as good.
-    quality: (QUALITY_CODES as readonly string[]).includes(r.quality) ? (r.quality as QualityCode) : 'comm-fault',
-    wallTime: Math.round(r.wallTime),
-    monoTime: Math.round(r.monoTime),
-    raw: Array.isArray(r.raw) ? r.raw.filter((x) => typeof x === 'number') : [],
-  };
-}
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function describe(err: unknown): string {
-  const code = (err as { code?: unknown })?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return typeof code === 'string' ? `${code}: ${message}` : message;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

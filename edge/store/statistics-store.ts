@@ -15,7 +15,7 @@ import { FIVE_MINUTE_STATS_DEFAULTS, FiveMinuteStats, type FiveMinuteWindow } fr
 import { QUALITIES, type Quality } from '../readings.js';
 import type { Migration } from './database.js';
 import { blockMsOf, PointIds, spanStartOf } from './block-store.js';
-import { iterateReadings, openSpanStart } from './reading-reader.js';
+import { iterateReadings, newestSegmentTime, openSpanStart } from './reading-reader.js';
 
 export const statisticsMigration: Migration = {
   version: 3,
@@ -192,7 +192,11 @@ function computedFrom(db: Database.Database): number {
   const through = db.prepare("SELECT value FROM reading_state WHERE key = 'statistics_through_block'").pluck().get() as number;
   const pending = db.prepare('SELECT min(span_start) FROM reading_blocks WHERE id > ?').pluck().get(through) as number | null;
   const open = openSpanStart(db);
-  return Math.min(pending ?? Number.POSITIVE_INFINITY, open === null ? Number.POSITIVE_INFINITY : spanStartOf(open, blockMsOf(db)));
+  // Segment layout: the writer stores a window once it has closed (segment-writer.ts), so the
+  // newest window and the one before (its grace period) may not be in the table yet.
+  const segment = newestSegmentTime(db);
+  const segmentFrom = segment === null ? Number.POSITIVE_INFINITY : new FiveMinuteStats().windowStart(segment) - WINDOW_MS;
+  return Math.min(pending ?? Number.POSITIVE_INFINITY, open === null ? Number.POSITIVE_INFINITY : spanStartOf(open, blockMsOf(db)), segmentFrom);
 }
 
 interface StatisticsRow {

@@ -1,5 +1,5 @@
 // The reader API gives the same answers wherever a reading is: old-layout rows not yet converted,
-// packed blocks, the open-block journal, or rows converted by the migration.
+// packed blocks, the open-block journal, rows converted by the migration, or segment files.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 type Row = { point: string; value: number | null; wallTime: number; quality?: Quality; raw?: number[] };
-type Layout = 'old rows' | 'converted rows' | 'packed blocks' | 'open journal';
+type Layout = 'old rows' | 'converted rows' | 'packed blocks' | 'open journal' | 'segment files';
 
 function insertOldRows(rows: Row[]): void {
   const stmt = db.prepare('INSERT INTO readings_v1 (point, value, quality, wall_time, mono_time, raw) VALUES (?, ?, ?, ?, 0, ?)');
@@ -44,6 +44,14 @@ function store(layout: Layout, rows: Row[]): void {
     if (layout === 'converted rows') expect(convertAllLegacyReadings(db, { maxRows: 7 })).toBe(rows.length);
     return;
   }
+  if (layout === 'segment files') {
+    const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, layout: 'segments', clock: { wall: () => 0, mono: () => 0 } });
+    writers.push(w);
+    for (const r of rows) w.enqueue({ point: r.point, value: r.value, unit: '', quality: r.quality ?? 'good', wallTime: r.wallTime, monoTime: 0, raw: r.raw ?? [] });
+    expect(w.flush()).toBe(rows.length);
+    w.close();
+    return;
+  }
   // 'open journal': a clock at 1970 keeps every span open, so the readings stay in the journal.
   const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, clock: { wall: () => 0, mono: () => 0 } });
   writers.push(w);
@@ -55,7 +63,7 @@ function store(layout: Layout, rows: Row[]): void {
   } else expect(w.stats().open).toBe(rows.length);
 }
 
-const LAYOUTS: Layout[] = ['old rows', 'converted rows', 'packed blocks', 'open journal'];
+const LAYOUTS: Layout[] = ['old rows', 'converted rows', 'packed blocks', 'open journal', 'segment files'];
 
 describe.each(LAYOUTS)('reader API on %s', (layout) => {
   describe('queryReadings', () => {
