@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Reading } from '../edge/readings.js';
+import type { Reading } from '../core/readings.js';
 import { openDatabase } from '../edge/store/database.js';
 import { ReadingWriter, readingMigrations, readingWriterDefaults } from '../edge/store/reading-store.js';
 import { type BenchContext, median, nowNs, percentiles, intArg, timeIt } from './harness.js';

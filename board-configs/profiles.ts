@@ -2,9 +2,9 @@
 // board config: every problem with file:line:column and the field path.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigIssue, formatIssue, sortIssues } from '../edge/config/config-error.js';
-import { validateWithSchema } from '../edge/config/schema-issues.js';
-import { readYamlSource } from '../edge/config/yaml-source.js';
+import { type ConfigIssue, formatIssue, sortIssues } from '../core/config-error.js';
+import { validateWithSchema } from '../core/schema-issues.js';
+import { readYamlSource } from '../core/yaml-source.js';
 import { profilesDir } from './paths.js';
 import { type Profile, ProfileSchema } from './profile-schema.js';
 

@@ -2,7 +2,7 @@
 // point…), read and written over a Modbus port. Every write is range-checked before it leaves,
 // read back afterwards, and reported with the value before and after. Changing the unit id is
 // followed through: the read-back goes to the new unit id, and this object talks to it from then on.
-import { BAUD_RATES } from '../board-configs/schema.js';
+import { BAUD_RATES } from '../core/baud-rates.js';
 import type { Profile } from '../board-configs/profile-schema.js';
 import { isModbusError } from '../protocols/modbus/errors.js';
 import { ExceptionCode } from '../protocols/modbus/types.js';

@@ -15,7 +15,7 @@ import { PointTable } from './point-table.js';
 import { takeConfirmation } from './reload-confirmation.js';
 import type { StatusSection } from './status-view.js';
 import type { DeviceStatus, PollerOptions } from './poller.js';
-import type { Quality, Reading } from './readings.js';
+import type { Quality, Reading } from '../core/readings.js';
 import { KernelHost, type KernelMode } from './kernel/kernel-host.js';
 import type { KernelReloadResult, KernelState } from './kernel/protocol.js';
 import { remotePort } from './kernel/remote-port.js';

@@ -5,7 +5,7 @@
 import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/bus-defaults.js';
 import type { ModbusDevice, ModbusPort } from '../drivers/modbus-device.js';
 import type { Clock } from './clock.js';
-import type { Reading } from './readings.js';
+import type { Reading } from '../core/readings.js';
 
 export type DeviceState = 'unknown' | 'online' | 'offline';
 

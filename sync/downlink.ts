@@ -9,13 +9,13 @@
 // commands are acknowledged upstream twice: 'accepted', then 'completed' or 'failed'.
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { CommandLog } from './command-log.js';
+import { CommandLog } from '../edge/control/command-log.js';
 import type { Outbox } from './outbox.js';
 import { commandAckStream, type CommandAck } from './streams/command-ack.js';
 import { securityStream, type SecurityReason } from './streams/security.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 import { commandTopic } from './topics.js';
-import { formatTimeZoned } from './formats/mine-time.js';
+import { formatTimeZoned } from '../core/mine-time.js';
 import type { Uplink } from './uplink.js';
 
 export type CommandKind = 'cutoff' | 'evacuate' | 'weather-warning' | 'time-sync';

@@ -5,13 +5,13 @@
 // never the whole range in memory) and reports progress.
 import type Database from 'better-sqlite3';
 import { writeDropFile } from './file-drop.js';
-import { statusFromReading } from './formats/codes.js';
+import { statusFromReading } from '../core/mt1201-codes.js';
 import { encodeFile } from './formats/mt1201-file.js';
-import { formatTimeZoned } from './formats/mine-time.js';
+import { formatTimeZoned } from '../core/mine-time.js';
 import { CDSS } from './formats/records/index.js';
 import type { UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord } from './feeds/point-snapshots.js';
-import type { Quality } from '../edge/readings.js';
+import type { Quality } from '../core/readings.js';
 import { countReadings as countStored, iterateReadings } from '../edge/store/reading-reader.js';
 
 export interface ExportRange {

@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { basename } from 'node:path';
 import { bumpedName, DropFileError, removeStaleDropTemps, writeDropFile } from './file-drop.js';
 import { FILE_NAME_PATTERN } from './formats/mt1201-file.js';
-import { parseStamp } from './formats/mine-time.js';
+import { parseStamp } from '../core/mine-time.js';
 import type { SealedBatchInfo } from './outbox.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 

@@ -15,7 +15,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_NAME_PATTERN } from './formats/mt1201-file.js';
-import { formatStamp, parseStamp } from './formats/mine-time.js';
+import { formatStamp, parseStamp } from '../core/mine-time.js';
 
 export type DropFileErrorCode =
   /** The name is not an MT/T 1201 file name. */

@@ -12,9 +12,9 @@ import { BoardParamError, BoardParams, type ParamChange, type WriteParamOptions 
 import { decodeRaw, fromEngineering, toEngineering, widthOf } from '../../drivers/register-codec.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import type { ModbusTable } from '../../protocols/modbus/types.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../core/atomic-file.js';
 import { createMaster } from '../bus-factory.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../../core/config-error.js';
 import { type LoadedConfig, loadConfig, parseConfigText } from '../config/load-config.js';
 import { type AuditAction, requireReason } from '../operators/audit.js';
 import { PASSWORD_ENV } from '../operators/cli-credentials.js';

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import type { BusConfig } from '../../board-configs/schema.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../../core/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OPERATORS_FILE, OperatorStore } from '../operators/operator-store.js';
 import { hasPackedLayout } from '../store/block-store.js';

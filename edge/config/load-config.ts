@@ -7,13 +7,13 @@ import { profilesDir as builtInProfilesDir } from '../../board-configs/paths.js'
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { loadProfile, ProfileError } from '../../board-configs/profiles.js';
 import { type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig, SubstationConfigSchema } from '../../board-configs/schema.js';
-import { ConfigError, type ConfigIssue, formatPath } from './config-error.js';
+import { ConfigError, type ConfigIssue, formatPath } from '../../core/config-error.js';
 import { type CheckContext, type ConfigCheck, type ConfigPath, crossChecks } from './cross-checks.js';
-import { validateWithSchema } from './schema-issues.js';
+import { validateWithSchema } from '../../core/schema-issues.js';
 import { schemaValidPart } from './schema-valid-part.js';
-import { readYamlSource, type YamlSource } from './yaml-source.js';
+import { readYamlSource, type YamlSource } from '../../core/yaml-source.js';
 
-export { ConfigError, type ConfigIssue } from './config-error.js';
+export { ConfigError, type ConfigIssue } from '../../core/config-error.js';
 
 export interface LoadedConfig {
   file: string;

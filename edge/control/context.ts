@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { AuditEntry, AuditRecord } from '../operators/audit.js';
 import type { Operator } from '../operators/operator-store.js';
 import type { Role } from '../operators/roles.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { SafetyEvent } from '../safety/events.js';
 
 export interface ControlContext {

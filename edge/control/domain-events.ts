@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { PersonnelStore } from '../personnel/store.js';
 import { type EventQuery, SafetyStore } from '../safety/store.js';
 import { SealStore } from '../seals/store.js';
-import { rejectedCommandEvents } from '../../sync/command-log.js';
+import { rejectedCommandEvents } from './command-log.js';
 import { ControlError } from './errors.js';
 import { optionalIntArg, optionalStringArg } from './args.js';
 import { isEventKind, SAFETY_EVENT_TYPES } from './event-types.js';

@@ -6,7 +6,7 @@
 // recorded even if the CLI goes away; the CLI follows it through `interlock.test.state`.
 import { randomBytes } from 'node:crypto';
 import type { Gateway } from '../gateway.js';
-import { isUsable, type Reading } from '../readings.js';
+import { isUsable, type Reading } from '../../core/readings.js';
 import type { RuleId } from '../safety/holds.js';
 import { enumArg, intArg, optionalIntArg, stringArg } from './args.js';
 import type { ControlContext, ControlHandler } from './context.js';

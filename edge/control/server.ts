@@ -14,7 +14,7 @@ import { authorize } from '../operators/authorize.js';
 import { OperatorError } from '../operators/operator-error.js';
 import type { Operator } from '../operators/operator-store.js';
 import { isRole } from '../operators/roles.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { PersonnelCommandError } from '../personnel/errors.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyEvent } from '../safety/events.js';

@@ -13,7 +13,7 @@ import { snapshotOf } from '../config/loaded-snapshot.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { DeviceStatus, PollerOptions } from '../poller.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { SafetyCommandError, type SafetyCommandErrorCode } from '../safety/errors.js';
 import { SafetyJournal } from '../safety/events.js';
 import { SafetyStore } from '../safety/store.js';

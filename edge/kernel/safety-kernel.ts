@@ -19,7 +19,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import { PointTable } from '../point-table.js';
 import { BusPoller, type DeviceStatus } from '../poller.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyStateSource } from '../safety/engine.js';
 import { SafetyLoop } from '../safety/safety-loop.js';

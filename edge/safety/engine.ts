@@ -6,7 +6,7 @@
 // Pure logic: no I/O, no timers. Durability goes through an optional journal that never blocks.
 import { loadPresets, type PresetLibrary } from '../../board-configs/presets/load-presets.js';
 import type { OutputKind } from '../../board-configs/safety-schema.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { type Alarm, type AlarmInput, AlarmSet } from './alarms.js';
 import { ABNORMALITY, type AbnormalityCode, CLAUSES } from './clauses.js';
 import type { SafetyConfigView } from './config-view.js';

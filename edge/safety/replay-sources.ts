@@ -6,7 +6,7 @@ import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Database from 'better-sqlite3';
-import { QUALITIES, type Quality, type Reading } from '../readings.js';
+import { QUALITIES, type Quality, type Reading } from '../../core/readings.js';
 import type { LegacyRow } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
 import { iterateReadings } from '../store/reading-reader.js';

@@ -2,7 +2,7 @@
 // return the alarm / cut / release timeline. Nothing is actuated and nothing is written: the
 // engine is pure, and the replay gives it no journal.
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { Alarm } from './alarms.js';
 import type { SafetyConfigView } from './config-view.js';
 import { SafetyEngine } from './engine.js';

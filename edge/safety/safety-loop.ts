@@ -15,7 +15,7 @@ import { OutputDriverSet, outputDriverDefaults } from './output-drivers.js';
 import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './relay-test-pulse.js';
 
 export type { TestPulseResult } from './relay-test-pulse.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyStateSource } from './engine.js';
 import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';

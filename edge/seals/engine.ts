@@ -19,8 +19,8 @@ import {
 } from '../../drivers/seal-camera.js';
 import { type Clock, systemClock } from '../clock.js';
 // Messages show mine time with its zone (issue 14 item 8: one time rule), never UTC ISO.
-import { formatTimeZoned } from '../../sync/formats/mine-time.js';
-import { isUsable, type Quality, type Reading } from '../readings.js';
+import { formatTimeZoned } from '../../core/mine-time.js';
+import { isUsable, type Quality, type Reading } from '../../core/readings.js';
 import { sealStructureProblems } from './config-checks.js';
 import { SEAL_RULES, type SealAlarm, type SealEvent, type SealRuleId } from './events.js';
 import type { PersonnelView } from './personnel-view.js';

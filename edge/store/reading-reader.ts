@@ -8,7 +8,7 @@
 // the order of a device's points within one poll), then old rows, blocks, journal, each in the
 // order it was stored. That is the old `ORDER BY wall_time, id` for everything the gateway writes.
 import type Database from 'better-sqlite3';
-import type { Quality } from '../readings.js';
+import type { Quality } from '../../core/readings.js';
 import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';

@@ -7,7 +7,7 @@
 // readings within a hard cap, and resumes by itself.
 import { systemClock } from '../clock.js';
 import type Database from 'better-sqlite3';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Migration } from './database.js';
 import { blockMsOf, blockStoreMigrations, packedLayoutMigration, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';

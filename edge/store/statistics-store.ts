@@ -12,7 +12,7 @@
 // and of the first/last reading are stored as offsets into the window (small integers).
 import type Database from 'better-sqlite3';
 import { FIVE_MINUTE_STATS_DEFAULTS, FiveMinuteStats, type FiveMinuteWindow } from '../five-minute-stats.js';
-import { QUALITIES, type Quality } from '../readings.js';
+import { QUALITIES, type Quality } from '../../core/readings.js';
 import type { Migration } from './database.js';
 import { blockMsOf, PointIds, spanStartOf } from './block-store.js';
 import { iterateReadings, openSpanStart } from './reading-reader.js';

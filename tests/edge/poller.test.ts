@@ -6,7 +6,7 @@ import { loadProfile } from '../../board-configs/profiles.js';
 import { ModbusDevice, type ModbusPort } from '../../drivers/modbus-device.js';
 import type { Clock } from '../../edge/clock.js';
 import { BusPoller, type DeviceStatus } from '../../edge/poller.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 
 const TIMEOUT = 300;
 const clock: Clock = { wall: () => Date.now(), mono: () => Date.now() };

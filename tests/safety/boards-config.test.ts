@@ -5,7 +5,7 @@ import { SubstationConfigSchema } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../../edge/safety/board-checks.js';
 import { ConfigError, parseConfigText } from '../../edge/config/load-config.js';
 import type { CheckContext, ConfigPath } from '../../edge/config/cross-checks.js';
-import { readYamlSource } from '../../edge/config/yaml-source.js';
+import { readYamlSource } from '../../core/yaml-source.js';
 
 const BASE = `
 mine: { code: "140212000001", name: test }

@@ -6,7 +6,7 @@ import type { CheckContext } from '../../edge/config/cross-checks.js';
 import { SafetyEngine } from '../../edge/safety/engine.js';
 import { checkSafetyInterlocks } from '../../edge/safety/interlock-checks.js';
 import { checkSafetyThresholds } from '../../edge/safety/thresholds.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 
 describe('the shipped example substation config', () => {
   const loaded = loadConfig(join(boardConfigsDir(), 'examples', 'rtu-serial-substation.yaml'));
