@@ -4,7 +4,7 @@
 // polling core and the interlocks are up, stops before them, and adds a section to the status.
 import type Database from 'better-sqlite3';
 import type { ModbusPort } from '../drivers/modbus-device.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ControlHandler } from './control/context.js';
 import type { LoadedConfig } from './config/load-config.js';
 import type { GatewayStatus, ReadingListener } from './gateway.js';

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { ModbusPort } from '../drivers/modbus-device.js';
 import type { ModbusMasterStats } from '../protocols/modbus/master.js';
 import type { Capability, CapabilityContext } from './capability.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { type Logger, logStats } from './log.js';
 import { PointTable } from './point-table.js';

@@ -24,7 +24,7 @@ import { tjsjFromWindow } from './formats/records/index.js';
 import { FileDropExporter, type FileDropStats } from './file-drop-exporter.js';
 import { AbnormalityTracker, type AbnormalityStats } from './feeds/abnormalities.js';
 import { isPersonnelSource, PersonnelFeed, type PersonnelFeedStats, type PersonnelSource } from './feeds/personnel-feed.js';
-import { PlatformCommands, platformCommandDefaults, type TimeSyncReport } from './feeds/platform-commands.js';
+import { PlatformCommands, PLATFORM_COMMAND_DEFAULTS, type TimeSyncReport } from './feeds/platform-commands.js';
 import { upstreamPoints, type UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord, interlockState } from './feeds/point-snapshots.js';
 import { isSealSource, SealFeed } from './feeds/seal-feed.js';
@@ -54,11 +54,11 @@ export interface SyncCapabilityOptions {
   confirmCutWithinMs?: number;
 }
 
-export const syncCapabilityDefaults = {
+export const SYNC_CAPABILITY_DEFAULTS = {
   statsCloseDelayMs: 5_000,
   statsCheckMs: 5_000,
   rateWindowMs: 10_000,
-  confirmCutWithinMs: platformCommandDefaults.confirmWithinMs,
+  confirmCutWithinMs: PLATFORM_COMMAND_DEFAULTS.confirmWithinMs,
 } as const;
 
 export interface UpstreamStatusJson {
@@ -124,8 +124,8 @@ export class SyncCapability implements Capability {
 
   constructor(opts: SyncCapabilityOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`SyncCapability: options must be an object, got ${String(opts)}`);
-    const o = { ...syncCapabilityDefaults, ...opts };
-    for (const key of Object.keys(syncCapabilityDefaults) as (keyof typeof syncCapabilityDefaults)[]) {
+    const o = { ...SYNC_CAPABILITY_DEFAULTS, ...opts };
+    for (const key of Object.keys(SYNC_CAPABILITY_DEFAULTS) as (keyof typeof SYNC_CAPABILITY_DEFAULTS)[]) {
       const v = o[key];
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new TypeError(`SyncCapability: ${key} must be a positive integer (ms), got ${String(opts[key])}`);
     }

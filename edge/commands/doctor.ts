@@ -17,7 +17,7 @@ import { SafetyEngine } from '../safety/engine.js';
 import { SafetyStore } from '../safety/store.js';
 import { newestReadingTime } from '../store/reading-reader.js';
 import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
-import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, storeRetentionDefaults, type StoreRetention } from '../store/retention-classes.js';
+import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, STORE_RETENTION_DEFAULTS, type StoreRetention } from '../store/retention-classes.js';
 import { EXIT, out } from './output.js';
 import { formatWall } from '../control/durations.js';
 import { configOption, dataDirOption, locationSource } from '../locations.js';
@@ -125,7 +125,7 @@ function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | u
     return {
       buses: rawBuses(file),
       brokerUrl,
-      retention: storeRetentionDefaults,
+      retention: STORE_RETENTION_DEFAULTS,
       newestConfigCheck: [{ area: 'config', status: 'fail', message: `invalid: ${shown}${more}`, fix: `minegate config check ${file} lists every problem with its line` }],
     };
   }

@@ -9,7 +9,7 @@ export interface OutputState {
   holds: string[];
 }
 
-export const outputWaitDefaults = { pollMs: 20 } as const;
+export const OUTPUT_WAIT_DEFAULTS = { pollMs: 20 } as const;
 
 export function outputsState(gateway: Gateway, ids: readonly string[]): Record<string, OutputState> {
   const state: Record<string, OutputState> = {};
@@ -26,7 +26,7 @@ export async function waitForOutputs(gateway: Gateway, ids: readonly string[], o
     const state = outputsState(gateway, ids);
     if (ids.every((id) => state[id] !== undefined && ok(state[id]!))) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, outputWaitDefaults.pollMs));
+    await new Promise((r) => setTimeout(r, OUTPUT_WAIT_DEFAULTS.pollMs));
   }
 }
 

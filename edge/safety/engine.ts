@@ -114,7 +114,7 @@ export interface SafetyEngineOptions {
   integrity?: boolean;
 }
 
-export const safetyEngineDefaults = {
+export const SAFETY_ENGINE_DEFAULTS = {
   startupHold: true,
   integrity: true,
   wallClock: (): number => Date.now(),
@@ -226,12 +226,12 @@ export class SafetyEngine {
       throw new TypeError('SafetyEngine: journal must have record(events) and saveHolds(holds)');
     }
     this.plan = buildSafetyPlan(opts.config, opts.presets ?? loadPresets());
-    this.wall = opts.wallClock ?? safetyEngineDefaults.wallClock;
+    this.wall = opts.wallClock ?? SAFETY_ENGINE_DEFAULTS.wallClock;
     this.journal = opts.journal;
-    this.startupHold = opts.startupHold ?? safetyEngineDefaults.startupHold;
+    this.startupHold = opts.startupHold ?? SAFETY_ENGINE_DEFAULTS.startupHold;
     this.warmStart = opts.warmStart ?? false;
     this.warmHoldPending = this.warmStart && this.startupHold;
-    if (opts.integrity ?? safetyEngineDefaults.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
+    if (opts.integrity ?? SAFETY_ENGINE_DEFAULTS.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
     for (const p of this.plan.points.values()) {
       this.pointState.set(p.code, { seen: false, provenFresh: false, faulty: false, goodSince: undefined, cutActive: false, fanCutActive: false });
       for (const z of p.zones) this.pointsByZone.set(z, [...(this.pointsByZone.get(z) ?? []), p]);

@@ -21,7 +21,7 @@ export interface ReplayOptions {
   integrity?: boolean;
 }
 
-export const replayDefaults = { cycleMs: 1000, coldStart: false, integrity: false, freshnessCycles: 3 } as const;
+export const REPLAY_DEFAULTS = { cycleMs: 1000, coldStart: false, integrity: false, freshnessCycles: 3 } as const;
 
 export interface TimelineEntry extends Omit<SafetyEvent, 'seq' | 'monoTime'> {
   /** ms since the first recorded reading. */
@@ -75,7 +75,7 @@ export async function replaySafety(
   recorded: Iterable<Reading> | AsyncIterable<Reading>,
   opts: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  const cycleMs = opts.cycleMs ?? replayDefaults.cycleMs;
+  const cycleMs = opts.cycleMs ?? REPLAY_DEFAULTS.cycleMs;
   if (!Number.isInteger(cycleMs) || cycleMs < 1) throw new TypeError(`replaySafety: cycleMs must be a positive integer, got ${String(opts.cycleMs)}`);
   if (!recorded || (typeof (recorded as Iterable<Reading>)[Symbol.iterator] !== 'function' && typeof (recorded as AsyncIterable<Reading>)[Symbol.asyncIterator] !== 'function')) {
     throw new TypeError('replaySafety: recorded must be an array, an iterator or an async iterator of readings');
@@ -84,7 +84,7 @@ export async function replaySafety(
   const freshness = (code: string): number => {
     if (typeof opts.freshnessMs === 'function') return opts.freshnessMs(code);
     if (typeof opts.freshnessMs === 'number') return opts.freshnessMs;
-    return known.get(code)?.freshnessMs ?? replayDefaults.freshnessCycles * cycleMs;
+    return known.get(code)?.freshnessMs ?? REPLAY_DEFAULTS.freshnessCycles * cycleMs;
   };
 
   let t0: number | undefined;
@@ -92,8 +92,8 @@ export async function replaySafety(
   const engineOpts = {
     config,
     wallClock: () => (t0 ?? 0) + virtualNow,
-    startupHold: opts.coldStart ?? replayDefaults.coldStart,
-    integrity: opts.integrity ?? replayDefaults.integrity,
+    startupHold: opts.coldStart ?? REPLAY_DEFAULTS.coldStart,
+    integrity: opts.integrity ?? REPLAY_DEFAULTS.integrity,
     ...(opts.presets ? { presets: opts.presets } : {}),
   };
   const engine = new SafetyEngine(engineOpts);

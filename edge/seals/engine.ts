@@ -17,7 +17,7 @@ import {
   TAMPER_FLAGS,
   type TamperFlag,
 } from '../../drivers/seal-camera.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 // Messages show mine time with its zone (issue 14 item 8: one time rule), never UTC ISO.
 import { formatTimeZoned } from '../../core/mine-time.js';
 import { isUsable, type Quality, type Reading } from '../../core/readings.js';

@@ -38,7 +38,7 @@ export interface ReadingQuery extends ReadingRange {
   order?: 'asc' | 'desc';
 }
 
-export const readingQueryDefaults = { limit: 1_000, order: 'desc' } as const;
+export const READING_QUERY_DEFAULTS = { limit: 1_000, order: 'desc' } as const;
 
 /** A reading with its sort key: wall time, point id, source rank, position within the source. */
 interface Keyed {
@@ -58,8 +58,8 @@ const MAX_MS = 2 ** 53;
 
 /** Stored readings matching the query, ordered by wall time. */
 export function queryReadings(db: Database.Database, q: ReadingQuery = {}): StoredReading[] {
-  const limit = positiveInteger('limit', q.limit, readingQueryDefaults.limit);
-  const order = q.order ?? readingQueryDefaults.order;
+  const limit = positiveInteger('limit', q.limit, READING_QUERY_DEFAULTS.limit);
+  const order = q.order ?? READING_QUERY_DEFAULTS.order;
   if (order !== 'asc' && order !== 'desc') throw new TypeError(`queryReadings: order must be 'asc' or 'desc', got ${String(q.order)}`);
   const out: StoredReading[] = [];
   for (const r of iterateReadings(db, q, order)) {

@@ -5,23 +5,24 @@
 // point (reading-codec.ts) and committed to SQLite in one transaction (block-store.ts). A failing
 // disk (full, locked, I/O error) never reaches the caller: the writer counts it, keeps the newest
 // readings within a hard cap, and resumes by itself.
-import { systemClock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import type { Reading } from '../../core/readings.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Migration } from './database.js';
 import { blockMsOf, blockStoreMigrations, packedLayoutMigration, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { exponentialDelay } from '../../core/backoff.js';
+import { BoundedQueue } from '../../core/bounded-queue.js';
 import { registerReadingsTable } from './reading-sql-view.js';
 import { encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
 import type { RetentionRun } from './reading-retention.js';
-import { checkRetention, ClassRetention, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetentionDefaults, type ClassRetentionRun, type RecordTable, type StoreRetention } from './retention-classes.js';
+import { checkRetention, ClassRetention, gatewayRecordTables, RETENTION_MINIMUM_DAYS, STORE_RETENTION_DEFAULTS, type ClassRetentionRun, type RecordTable, type StoreRetention } from './retention-classes.js';
 import { hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
 import { StoreHousekeeping } from './store-housekeeping.js';
 import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
-export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
+export { latestReadings, queryReadings, READING_QUERY_DEFAULTS, type ReadingQuery, type StoredReading } from './reading-reader.js';
 export { pruneReadings } from './reading-retention.js';
 
 /** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
@@ -32,7 +33,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
 export const MIN_READING_RETENTION_MS = RETENTION_MINIMUM_DAYS.readings * DAY_MS;
 
-export const readingWriterDefaults = {
+export const READING_WRITER_DEFAULTS = {
   flushIntervalMs: 250,
   maxBatch: 5_000,
   maxQueued: 200_000,
@@ -143,12 +144,12 @@ export class ReadingWriter {
       throw new TypeError(`ReadingWriter: db must be a better-sqlite3 Database, got ${String(db)}`);
     }
     this.opts = {
-      flushIntervalMs: positiveInteger('flushIntervalMs', opts.flushIntervalMs, readingWriterDefaults.flushIntervalMs),
-      maxBatch: positiveInteger('maxBatch', opts.maxBatch, readingWriterDefaults.maxBatch),
-      maxQueued: positiveInteger('maxQueued', opts.maxQueued, readingWriterDefaults.maxQueued),
-      retentionMs: opts.retentionMs ?? (opts.retention ? opts.retention.readings.days * DAY_MS : readingWriterDefaults.retentionMs),
-      capBytes: opts.capBytes ?? opts.retention?.readings.maxBytes ?? readingWriterDefaults.capBytes,
-      retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, readingWriterDefaults.retryMaxMs),
+      flushIntervalMs: positiveInteger('flushIntervalMs', opts.flushIntervalMs, READING_WRITER_DEFAULTS.flushIntervalMs),
+      maxBatch: positiveInteger('maxBatch', opts.maxBatch, READING_WRITER_DEFAULTS.maxBatch),
+      maxQueued: positiveInteger('maxQueued', opts.maxQueued, READING_WRITER_DEFAULTS.maxQueued),
+      retentionMs: opts.retentionMs ?? (opts.retention ? opts.retention.readings.days * DAY_MS : READING_WRITER_DEFAULTS.retentionMs),
+      capBytes: opts.capBytes ?? opts.retention?.readings.maxBytes ?? READING_WRITER_DEFAULTS.capBytes,
+      retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, READING_WRITER_DEFAULTS.retryMaxMs),
     };
     if (typeof this.opts.retentionMs !== 'number' || Number.isNaN(this.opts.retentionMs) || this.opts.retentionMs < MIN_READING_RETENTION_MS) {
       throw new TypeError(
@@ -175,7 +176,7 @@ export class ReadingWriter {
     this.housekeeping = new StoreHousekeeping(db, this.log, this.clock, {
       retentionMs: this.opts.retentionMs,
       capBytes: this.opts.capBytes,
-      classes: new ClassRetention(db, checkRetention(opts.retention ?? storeRetentionDefaults), opts.recordTables ?? gatewayRecordTables),
+      classes: new ClassRetention(db, checkRetention(opts.retention ?? STORE_RETENTION_DEFAULTS), opts.recordTables ?? gatewayRecordTables),
     });
     openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
@@ -213,7 +214,7 @@ export class ReadingWriter {
   /** Write everything queued now, batch by batch, stopping at the first failure. Returns readings written. */
   flush(): number {
     let total = 0;
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       const n = this.writeOneBatch();
       if (n <= 0) break;
       total += n;
@@ -240,7 +241,7 @@ export class ReadingWriter {
     this.journal.close();
     openWriters.delete(this.dbFile);
     this.closed = true;
-    const lost = this.queue.length;
+    const lost = this.queue.size;
     if (lost > 0) {
       this.dropped += lost;
       this.queue.drop(lost);
@@ -252,7 +253,7 @@ export class ReadingWriter {
     const s: ReadingWriterStats = {
       written: this.written,
       dropped: this.dropped,
-      queued: this.queue.length,
+      queued: this.queue.size,
       failures: this.failures,
       failing: this.consecutiveFailures > 0,
       open: this.open.length,
@@ -292,7 +293,7 @@ export class ReadingWriter {
   private drain(): void {
     this.drainStep = undefined;
     const n = this.writeOneBatch();
-    if (n > 0 && this.queue.length > 0) {
+    if (n > 0 && this.queue.size > 0) {
       this.drainStep = setImmediate(() => {
         try {
           this.drain();
@@ -310,7 +311,7 @@ export class ReadingWriter {
 
   /** Readings written, 0 when nothing was queued, -1 when the write failed (readings stay queued). */
   private writeOneBatch(): number {
-    const batch = this.queue.peek(this.opts.maxBatch);
+    const batch = this.queue.oldest(this.opts.maxBatch);
     if (batch.length === 0) return 0;
     try {
       // Packing has failed for long: the open set would grow without bound, so stop taking more
@@ -336,7 +337,7 @@ export class ReadingWriter {
     this.queue.drop(batch.length);
     this.written += batch.length;
     this.onWriteSucceeded();
-    if (this.droppingSince !== undefined && this.queue.length === 0) {
+    if (this.droppingSince !== undefined && this.queue.size === 0) {
       this.log.warn({ dropped: this.droppedSinceEpisode() }, 'reading queue caught up; no longer dropping');
       this.droppingSince = undefined;
     }
@@ -354,7 +355,7 @@ export class ReadingWriter {
    * the clock, whichever is later (so readings that arrive old, e.g. a backlog, are packed at once).
    */
   private closeBefore(): number {
-    return spanStartOf(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs, this.blockMs);
+    return spanStartOf(Math.max(this.newestBatchWall, this.clock.wall()) - READING_WRITER_DEFAULTS.closeGraceMs, this.blockMs);
   }
 
   /** Pack closed spans when one has ended; a failure keeps them in the journal and is retried later. */
@@ -441,12 +442,12 @@ export class ReadingWriter {
     this.failures++;
     this.consecutiveFailures++;
     this.lastError = describe(err);
-    const delay = Math.min(this.opts.flushIntervalMs * 2 ** Math.min(this.consecutiveFailures, 20), this.opts.retryMaxMs);
+    const delay = exponentialDelay(this.opts.flushIntervalMs, this.opts.retryMaxMs, this.consecutiveFailures);
     this.nextAttemptAt = this.clock.mono() + delay;
     if (!this.failingLogged) {
       this.failingLogged = true;
       this.log.error(
-        { error: this.lastError, queued: this.queue.length, maxQueued: this.opts.maxQueued },
+        { error: this.lastError, queued: this.queue.size, maxQueued: this.opts.maxQueued },
         'reading store writes failing; readings kept in memory, oldest dropped if the queue fills',
       );
     }
@@ -455,7 +456,7 @@ export class ReadingWriter {
   private onWriteSucceeded(): void {
     if (this.consecutiveFailures > 0) {
       this.log.warn(
-        { failedAttempts: this.consecutiveFailures, dropped: this.droppedSinceEpisode(), queued: this.queue.length },
+        { failedAttempts: this.consecutiveFailures, dropped: this.droppedSinceEpisode(), queued: this.queue.size },
         'reading store writes resumed',
       );
     }

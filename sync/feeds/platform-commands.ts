@@ -36,7 +36,7 @@ export interface PlatformCommandOptions {
   logger: SyncLogger;
 }
 
-export const platformCommandDefaults = { confirmWithinMs: 3_000 } as const;
+export const PLATFORM_COMMAND_DEFAULTS = { confirmWithinMs: 3_000 } as const;
 
 /** A platform command that cannot be carried out here, with a machine-readable code for the ack. */
 export class PlatformCommandError extends Error {
