@@ -2,7 +2,7 @@
 // the board-config loader (edge/config/cross-checks.ts). Each rule catches something that would
 // otherwise fail silently at run time: a record that can never be encoded (so it never reaches the
 // platform), a platform remote cut the interlocks would refuse, a TLS half-configuration.
-import type { CheckContext, ConfigCheck } from '../edge/config/cross-checks.js';
+import type { CheckContext, ConfigCheck } from '../edge/config/check-context.js';
 import { SENSOR_TYPES } from '../core/mt1201-codes.js';
 
 const S = 'sync';

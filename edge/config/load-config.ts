@@ -8,7 +8,8 @@ import type { Profile } from '../../board-configs/profile-schema.js';
 import { loadProfile, ProfileError } from '../../board-configs/profiles.js';
 import { type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig, SubstationConfigSchema } from '../../board-configs/schema.js';
 import { ConfigError, type ConfigIssue, formatPath } from '../../core/config-error.js';
-import { type CheckContext, type ConfigCheck, type ConfigPath, crossChecks } from './cross-checks.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from './check-context.js';
+import { configChecks } from './check-registry.js';
 import { validateWithSchema } from '../../core/schema-issues.js';
 import { schemaValidPart } from './schema-valid-part.js';
 import { readYamlSource, type YamlSource } from '../../core/yaml-source.js';
@@ -131,7 +132,7 @@ function crossCheck(
     issues.push({ file, ...source.locate(at), path: formatPath(at), message });
   };
   const ctx = checkContext(file, config, profiles, problems, report, (path) => source.locate(toFilePath(path)).line);
-  runChecks(crossChecks, ctx);
+  runChecks(configChecks, ctx);
   return ctx;
 }
 

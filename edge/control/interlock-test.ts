@@ -5,7 +5,7 @@
 // by its feed sensor where there is one. The session runs in the gateway, so the result is
 // recorded even if the CLI goes away; the CLI follows it through `interlock.test.state`.
 import { randomBytes } from 'node:crypto';
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from '../gateway-view.js';
 import { isUsable, type Reading } from '../../core/readings.js';
 import type { RuleId } from '../safety/holds.js';
 import { enumArg, intArg, optionalIntArg, stringArg } from './args.js';
@@ -221,7 +221,7 @@ class InterlockTestSession {
 }
 
 /** The triggers, feed points and steps of a zone's test, or UNKNOWN_TARGET / ZONE_ALREADY_CUT. */
-function planTest(gateway: Gateway, zone: string, kind: InterlockKind, limitMs: number): { outputs: string[]; triggers: Trigger[]; feedPoints: string[]; feedWaitMs: number; steps: string[] } {
+function planTest(gateway: GatewayView, zone: string, kind: InterlockKind, limitMs: number): { outputs: string[]; triggers: Trigger[]; feedPoints: string[]; feedWaitMs: number; steps: string[] } {
   const plan = gateway.safety.engine.plan;
   const outputs = plan.zones.get(zone);
   if (!outputs) throw new ControlError('UNKNOWN_TARGET', `no zone "${zone}" (zones: ${[...plan.zones.keys()].join(', ')})`);

@@ -1,6 +1,6 @@
 // The state of outputs as the relay module reports it, for command results and audit before/after
 // values, and a non-blocking wait for a command's effect to be confirmed on the wire.
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from '../gateway-view.js';
 
 export interface OutputState {
   energize: boolean;
@@ -11,7 +11,7 @@ export interface OutputState {
 
 export const OUTPUT_WAIT_DEFAULTS = { pollMs: 20 } as const;
 
-export function outputsState(gateway: Gateway, ids: readonly string[]): Record<string, OutputState> {
+export function outputsState(gateway: GatewayView, ids: readonly string[]): Record<string, OutputState> {
   const state: Record<string, OutputState> = {};
   for (const o of gateway.safety.outputs()) {
     if (ids.includes(o.id)) state[o.id] = { energize: o.energize, confirmed: o.confirmed, holds: [...o.holds] };
@@ -20,7 +20,7 @@ export function outputsState(gateway: Gateway, ids: readonly string[]): Record<s
 }
 
 /** Resolves true once every output satisfies `ok` (checked every 20 ms), false after timeoutMs. */
-export async function waitForOutputs(gateway: Gateway, ids: readonly string[], ok: (s: OutputState) => boolean, timeoutMs: number): Promise<boolean> {
+export async function waitForOutputs(gateway: GatewayView, ids: readonly string[], ok: (s: OutputState) => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = outputsState(gateway, ids);

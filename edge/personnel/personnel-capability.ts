@@ -14,7 +14,7 @@ import { TcpLink } from '../../protocols/links/tcp-link.js';
 import type { CardSighting, ReaderPower, ReaderStateChange } from '../../protocols/card-reader/types.js';
 import { formatTimeZoned } from '../../core/mine-time.js';
 import type { Capability, CapabilityContext } from '../capability.js';
-import type { CheckContext, ConfigCheck, ConfigPath } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from '../config/check-context.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { SafetyEvent } from '../safety/events.js';

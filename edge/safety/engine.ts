@@ -5,7 +5,6 @@
 // faulty or over-range is dangerous, and only positive evidence (a good reading) releases a hold.
 // Pure logic: no I/O, no timers. Durability goes through an optional journal that never blocks.
 import { loadPresets, type PresetLibrary } from '../../board-configs/presets/load-presets.js';
-import type { OutputKind } from '../../board-configs/safety-schema.js';
 import type { Reading } from '../../core/readings.js';
 import { type Alarm, type AlarmInput, AlarmSet } from './alarms.js';
 import { ABNORMALITY, type AbnormalityCode, CLAUSES } from './clauses.js';
@@ -15,22 +14,15 @@ import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import { type Hold, type HoldInput, HoldSet, holdKey, type PersistedHold, type RuleId, toPersistedHold } from './holds.js';
 import { IntegrityMonitor } from './integrity.js';
 import { failSafeDecisions } from './fail-safe.js';
+import type { OutputDecision } from './output-decision.js';
 import { may } from './quality-policy.js';
 import { buildSafetyPlan, type PlannedFan, type PlannedFanUnit, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
 
 /** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
 export type ReadingSource = (point: string) => Reading | undefined;
 
-export interface OutputDecision {
-  output: string;
-  device: string;
-  channel: string;
-  kind: OutputKind;
-  /** Coil/pin on. For power outputs: power permitted (no hold). */
-  energize: boolean;
-  /** Keys of the holds keeping a power output cut. */
-  holds: string[];
-}
+// OutputDecision lives in output-decision.ts (fail-safe.ts needs it without importing the engine).
+export type { OutputDecision } from './output-decision.js';
 
 export interface EvaluateOptions {
   /** Toggle the heartbeat output in this evaluation (default true). */

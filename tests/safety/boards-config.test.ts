@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SubstationConfigSchema } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../../edge/safety/board-checks.js';
 import { ConfigError, parseConfigText } from '../../edge/config/load-config.js';
-import type { CheckContext, ConfigPath } from '../../edge/config/cross-checks.js';
+import type { CheckContext, ConfigPath } from '../../edge/config/check-context.js';
 import { readYamlSource } from '../../core/yaml-source.js';
 
 const BASE = `
