@@ -1,7 +1,7 @@
 // Schema of a substation board config (one YAML file per substation). Shape and types only;
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
-import { OFFLINE_PROBE_DEFAULT_MS } from './bus-defaults.js';
+import { OFFLINE_PROBE_DEFAULT_MS } from './kernel-constants.js';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';

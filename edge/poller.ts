@@ -2,7 +2,7 @@
 // serialises anyway; a sequential loop keeps the queue empty so actuation never waits behind it).
 // A device that stops answering is marked offline after N failed polls and quarantined to a slow
 // probe, so it costs the healthy devices at most one response timeout per probe.
-import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/bus-defaults.js';
+import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/kernel-constants.js';
 import type { ModbusDevice, ModbusPort } from '../drivers/modbus-device.js';
 import { exponentialDelay } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';

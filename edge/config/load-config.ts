@@ -13,6 +13,7 @@ import { configChecks } from './check-registry.js';
 import { validateWithSchema } from '../../core/schema-issues.js';
 import { schemaValidPart } from './schema-valid-part.js';
 import { readYamlSource, type YamlSource } from '../../core/yaml-source.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export { ConfigError, type ConfigIssue } from '../../core/config-error.js';
 
@@ -41,10 +42,9 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** freshnessMs() was asked about a point code the config does not define. */
-export class UnknownPointError extends Error {
-  readonly code = 'UNKNOWN_POINT' as const;
+export class UnknownPointError extends MinegateError<'UNKNOWN_POINT'> {
   constructor(readonly point: string) {
-    super(`unknown point code "${point}"`);
+    super('UNKNOWN_POINT', `unknown point code "${point}"`, { field: point });
     this.name = 'UnknownPointError';
   }
 }

@@ -4,14 +4,14 @@
 // (personnel, seals, sync) are not here: each registers them with edge/config/check-registry.ts
 // (edge/capabilities.ts does it), so this file knows no feature. Rules only run on a config that
 // passed the schema, so every field has its declared type here.
-import { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
+import { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
 import { BAUD_RATES, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../safety/board-checks.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
 import type { CheckContext, ConfigCheck } from './check-context.js';
 
-export { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
+export { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
 
 /** Ids of buses, devices, zones and outputs, and point codes, are each unique. */
 export function idsAreUnique(ctx: CheckContext): void {

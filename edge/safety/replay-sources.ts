@@ -11,19 +11,20 @@ import type { LegacyRow } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
 import { iterateReadings } from '../store/reading-reader.js';
 import { readingMigrations } from '../store/reading-store.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export type ReplayInputErrorCode = 'UNREADABLE' | 'UNKNOWN_FORMAT' | 'BAD_HEADER' | 'BAD_LINE';
 
 /** The recording cannot be read as readings. `line` is 1-based for CSV problems. */
-export class ReplayInputError extends Error {
+export class ReplayInputError extends MinegateError<ReplayInputErrorCode> {
   override readonly name = 'ReplayInputError';
   constructor(
-    readonly code: ReplayInputErrorCode,
+    code: ReplayInputErrorCode,
     message: string,
-    readonly file: string,
+    file: string,
     readonly line?: number,
   ) {
-    super(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`);
+    super(code, line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`, { file });
   }
 }
 

@@ -8,6 +8,7 @@ import type { SafetyConfigView } from './config-view.js';
 import { SafetyEngine } from './engine.js';
 import type { SafetyEvent, SafetyEventType } from './events.js';
 import type { Hold } from './holds.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export interface ReplayOptions {
   presets?: PresetLibrary;
@@ -59,14 +60,13 @@ const TIMELINE_TYPES: ReadonlySet<SafetyEventType> = new Set<SafetyEventType>([
   'fan-switchover',
 ]);
 
-export class ReplayOrderError extends Error {
+export class ReplayOrderError extends MinegateError<'REPLAY_OUT_OF_ORDER'> {
   override readonly name = 'ReplayOrderError';
-  readonly code = 'REPLAY_OUT_OF_ORDER' as const;
   constructor(
     readonly index: number,
     readonly point: string,
   ) {
-    super(`recorded reading #${index} (${point}) is older than the one before it: replay needs readings in time order`);
+    super('REPLAY_OUT_OF_ORDER', `recorded reading #${index} (${point}) is older than the one before it: replay needs readings in time order`);
   }
 }
 
