@@ -1,5 +1,7 @@
 // Dependency rules checked in CI (`npm run depcheck`, also run by tests/architecture/dependencies.test.ts).
-// Runtime imports only (type-only imports vanish at compile time and cost nothing at run time).
+// The layering of README "Layout", with no exceptions. Runtime imports only here (type-only imports
+// vanish at compile time and cost nothing at run time, and the kernel's reach is about what it
+// loads); cycles are checked with type-only imports too, by .dependency-cruiser-cycles.cjs.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -38,18 +40,17 @@ module.exports = {
     {
       name: 'drivers-know-devices',
       comment:
-        'drivers/ know devices: they use protocols/ and core/, never the rules, state, upstream or the simulator above them. (drivers/ -> board-configs/ is still there today: card-reader-modbus.ts loads its profile, board-params.ts takes BAUD_RATES; not yet a rule, see README "Layout".)',
+        'drivers/ know devices: they use protocols/ and core/, never the rules, state, upstream, the config files or the simulator above them (a driver is handed its profile; it does not load one).',
       severity: 'error',
       from: { path: '^drivers/' },
-      to: { path: '^(edge|sync|simulator|bench)/' },
+      to: { path: '^(edge|sync|board-configs|simulator|bench)/' },
     },
     {
       name: 'board-configs-are-schemas',
-      comment:
-        'board-configs/ holds schemas and data: no buses, drivers, upstream or simulator. (board-configs/profiles.ts -> edge/config/ YAML and issue helpers is still there today; not yet a rule, see README "Layout".)',
+      comment: 'board-configs/ holds schemas and data: it uses core/ (YAML source, issue formatting) and nothing above it: no buses, drivers, rules, upstream or simulator.',
       severity: 'error',
       from: { path: '^board-configs/' },
-      to: { path: '^(protocols|drivers|sync|simulator|bench)/' },
+      to: { path: '^(protocols|drivers|edge|sync|simulator|bench)/' },
     },
     {
       name: 'sync-knows-upstream',
@@ -57,6 +58,28 @@ module.exports = {
       severity: 'error',
       from: { path: '^sync/' },
       to: { path: '^(protocols|drivers|simulator|bench)/' },
+    },
+    {
+      name: 'edge-knows-no-upstream',
+      comment:
+        'Below the composition root, edge/ never imports sync/: mine time and the MT/T 1201 codes are core/ vocabulary, a capability registers its own config rules (edge/config/check-registry.ts), so a stalled or broken uplink cannot reach the rules and state.',
+      severity: 'error',
+      from: { path: '^edge/', pathNot: '^edge/(cli\\.ts$|capabilities\\.ts$|commands/)' },
+      to: { path: '^sync/' },
+    },
+    {
+      name: 'simulator-is-the-field',
+      comment: 'simulator/ plays the devices: it speaks protocols/ and reads board-configs/ and core/, never the product that it is there to test (edge/, sync/, drivers/).',
+      severity: 'error',
+      from: { path: '^simulator/' },
+      to: { path: '^(edge|sync|drivers|bench)/' },
+    },
+    {
+      name: 'harnesses-stay-outside',
+      comment: 'bench/ and tests/ may import anything; nothing of ours imports them.',
+      severity: 'error',
+      from: { path: '^(core|protocols|drivers|board-configs|edge|sync|simulator)/' },
+      to: { path: '^(bench|tests)/' },
     },
     {
       name: 'safety-knows-no-upstream',
@@ -78,7 +101,7 @@ module.exports = {
     },
     {
       name: 'no-circular',
-      comment: 'No runtime import cycles: a cycle makes load order (and so what is undefined at import time) depend on who is imported first.',
+      comment: 'No runtime import cycles: a cycle makes load order (and so what is undefined at import time) depend on who is imported first. (Type-only cycles: .dependency-cruiser-cycles.cjs.)',
       severity: 'error',
       from: {},
       to: { circular: true },

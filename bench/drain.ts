@@ -19,7 +19,7 @@ import { startWalCheckpointer } from '../sync/wal-checkpointer.js';
 import { Outbox, type StoredBatch } from '../sync/outbox.js';
 import { LANES } from '../sync/stream.js';
 import { cdssStream } from '../sync/streams/index.js';
-import { Uplink, batchMessage, uplinkDefaults } from '../sync/uplink.js';
+import { Uplink, batchMessage, UPLINK_DEFAULTS } from '../sync/uplink.js';
 import { percentiles, type BenchContext } from './harness.js';
 import { startMosquitto } from './mosquitto.js';
 
@@ -74,7 +74,7 @@ export default async function drain(ctx: BenchContext): Promise<void> {
     const idleDeviations = idle.stop();
 
     // Baseline: raw mqtt.js, same payloads and properties, same window of unacked messages.
-    const raw = await rawPublish(broker.url, batches, uplinkDefaults.maxInFlight);
+    const raw = await rawPublish(broker.url, batches, UPLINK_DEFAULTS.maxInFlight);
 
     // The uplink draining the outbox (delete on PUBACK), with a 100 ms timer watching the event loop.
     const jitter = watchTimer(100);

@@ -7,7 +7,7 @@ import ModbusSerial from 'modbus-serial';
 import type { DeviceConfig, PointConfig } from '../board-configs/schema.js';
 import { loadProfile } from '../board-configs/profiles.js';
 import { ModbusDevice } from '../drivers/modbus-device.js';
-import { systemClock } from '../edge/clock.js';
+import { systemClock } from '../core/clock.js';
 import { PointTable } from '../edge/point-table.js';
 import { BusPoller } from '../edge/poller.js';
 import { TcpLink } from '../protocols/links/tcp-link.js';

@@ -9,7 +9,7 @@
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Reading } from '../edge/readings.js';
+import type { Reading } from '../core/readings.js';
 import { PointIds } from '../edge/store/block-store.js';
 import { openDatabase } from '../edge/store/database.js';
 import type { BlockReading } from '../edge/store/reading-codec.js';

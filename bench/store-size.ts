@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Quality, Reading } from '../edge/readings.js';
+import type { Quality, Reading } from '../core/readings.js';
 import { blockMsOf, commitBlocks, journalGenOf, PointIds, spanStartOf, type BlockRow } from '../edge/store/block-store.js';
 import { openDatabase } from '../edge/store/database.js';
 import { encodeBlock, type BlockReading } from '../edge/store/reading-codec.js';

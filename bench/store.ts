@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Reading } from '../edge/readings.js';
+import type { Reading } from '../core/readings.js';
 import { openDatabase } from '../edge/store/database.js';
-import { ReadingWriter, readingMigrations, readingWriterDefaults } from '../edge/store/reading-store.js';
+import { ReadingWriter, readingMigrations, READING_WRITER_DEFAULTS } from '../edge/store/reading-store.js';
 import { type BenchContext, median, nowNs, percentiles, intArg, timeIt } from './harness.js';
 
 const defaults = { rows: 200_000, rounds: 3, points: 64 };
@@ -72,7 +72,7 @@ async function timeRawInsert(file: string, readings: Reading[]): Promise<number>
     const insertMany = db.transaction((batch: Reading[]) => {
       for (const r of batch) insert.run(r.point, r.value, r.quality, r.wallTime, r.monoTime, JSON.stringify(r.raw));
     });
-    const batchSize = readingWriterDefaults.maxBatch;
+    const batchSize = READING_WRITER_DEFAULTS.maxBatch;
     const { ms } = await timeIt(() => {
       for (let i = 0; i < readings.length; i += batchSize) insertMany(readings.slice(i, i + batchSize));
     });

@@ -2,26 +2,27 @@
 // board config: every problem with file:line:column and the field path.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigIssue, formatIssue, sortIssues } from '../edge/config/config-error.js';
-import { validateWithSchema } from '../edge/config/schema-issues.js';
-import { readYamlSource } from '../edge/config/yaml-source.js';
+import { type ConfigIssue, formatIssue, sortIssues } from '../core/config-error.js';
+import { validateWithSchema } from '../core/schema-issues.js';
+import { readYamlSource } from '../core/yaml-source.js';
 import { profilesDir } from './paths.js';
 import { type Profile, ProfileSchema } from './profile-schema.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 const cache = new Map<string, Profile>();
 
 export type ProfileErrorCode = 'PROFILE_NOT_FOUND' | 'PROFILE_INVALID';
 
-export class ProfileError extends Error {
+export class ProfileError extends MinegateError<ProfileErrorCode> {
   readonly issues: ConfigIssue[];
 
   constructor(
-    readonly code: ProfileErrorCode,
-    readonly file: string,
+    code: ProfileErrorCode,
+    file: string,
     issues: readonly ConfigIssue[],
   ) {
     const sorted = sortIssues(issues);
-    super(sorted.map(formatIssue).join('\n'));
+    super(code, sorted.map(formatIssue).join('\n'), { file });
     this.name = 'ProfileError';
     this.issues = sorted;
   }

@@ -1,7 +1,7 @@
 // Schema of a substation board config (one YAML file per substation). Shape and types only;
 // cross-references (point → device → bus, unique unit ids) are checked by edge/config.
 import { z } from 'zod';
-import { OFFLINE_PROBE_DEFAULT_MS } from './bus-defaults.js';
+import { OFFLINE_PROBE_DEFAULT_MS } from './kernel-constants.js';
 import { BoardSchema } from './boards-schema.js';
 import { PersonnelSchema } from './personnel-schema.js';
 import { SealSchema } from './seal-schema.js';
@@ -9,10 +9,12 @@ import { StoreSchema } from './store-schema.js';
 import { SyncSchema } from './sync-schema.js';
 import { DashboardSchema } from './dashboard-schema.js';
 import { OutputSchema, SafetySettingsSchema, ThresholdOverrideSchema, ZoneSchema } from './safety-schema.js';
+import { BAUD_RATES } from '../core/baud-rates.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
 
-export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+// The line speeds live in core/ (drivers/board-params.ts checks them too); re-exported for the schema's users.
+export { BAUD_RATES };
 
 const responseTimeoutMs = z.number().int().min(20).max(10_000).default(300);
 export { OFFLINE_PROBE_DEFAULT_MS };

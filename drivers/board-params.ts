@@ -2,12 +2,13 @@
 // point…), read and written over a Modbus port. Every write is range-checked before it leaves,
 // read back afterwards, and reported with the value before and after. Changing the unit id is
 // followed through: the read-back goes to the new unit id, and this object talks to it from then on.
-import { BAUD_RATES } from '../board-configs/schema.js';
+import { BAUD_RATES } from '../core/baud-rates.js';
 import type { Profile } from '../board-configs/profile-schema.js';
 import { isModbusError } from '../protocols/modbus/errors.js';
 import { ExceptionCode } from '../protocols/modbus/types.js';
 import type { ModbusPort } from './modbus-device.js';
 import { decodeRaw, encodeRaw, widthOf } from './register-codec.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 export type ParamSpec = Profile['params'][string];
 
@@ -49,14 +50,14 @@ export interface ParamChange {
  */
 export type BoardParamErrorCode = 'unknown-param' | 'not-a-number' | 'out-of-range' | 'not-representable' | 'unit-in-use' | 'no-answer';
 
-export class BoardParamError extends Error {
+export class BoardParamError extends MinegateError<BoardParamErrorCode> {
   constructor(
-    readonly code: BoardParamErrorCode,
+    code: BoardParamErrorCode,
     readonly param: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { field: param, cause: options?.cause });
     this.name = 'BoardParamError';
   }
 }

@@ -4,7 +4,6 @@
 // them with an idempotent ack write, so a lost reply or a retried ack never loses or repeats a record.
 import { EventEmitter } from 'node:events';
 import type { Profile } from '../board-configs/profile-schema.js';
-import { loadProfile } from '../board-configs/profiles.js';
 import { ReaderLiveness } from '../protocols/card-reader/liveness.js';
 import type { CardReaderEvents, CardSighting, ReaderPower, ReaderState, ReaderStateChange, TimeSource } from '../protocols/card-reader/types.js';
 import type { ModbusPort } from './modbus-device.js';
@@ -23,8 +22,11 @@ export interface CardReaderFifoOptions {
   timeoutMs?: number;
   /** At most this many windows are drained per reader per cycle, so one busy reader cannot starve the rest. */
   maxWindowsPerPoll?: number;
-  /** The register map; board-configs/profiles/card-reader-fifo.yaml by default. */
-  profile?: Profile;
+  /**
+   * The register map (board-configs/profiles/card-reader-fifo.yaml, loaded by the caller: a driver
+   * knows devices, not where their profiles are kept).
+   */
+  profile: Profile;
   clock?: TimeSource;
 }
 
@@ -123,7 +125,7 @@ export class CardReaderFifoDriver extends EventEmitter<CardReaderEvents> {
     this.liveness = new ReaderLiveness(positive('offlineAfterMs', o.offlineAfterMs), SEQ_MODULUS, this.units);
     for (const u of this.units) this.cursors.set(u, { nextSeq: null, overflows: null });
 
-    const profile = opts.profile ?? loadProfile('card-reader-fifo');
+    const profile = opts.profile;
     const channel = (name: string, table: 'input' | 'holding'): number => {
       const ch = profile.channels[name];
       if (!ch || ch.table !== table) throw new TypeError(`profile ${profile.name} needs the ${table}-register channel "${name}" for a card-reader FIFO`);

@@ -9,6 +9,7 @@ import type * as TapMain from '@iotize/tap';
 import type * as TapClientImpl from '@iotize/tap/client/impl';
 import type { Link } from '../protocols/links/link.js';
 import { LinkTapProtocol, TapTransportError, type TapTransportOptions } from './tap-transport.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 const require = createRequire(import.meta.url);
 const tapLib = require('@iotize/tap') as typeof TapMain;
@@ -33,13 +34,13 @@ export interface TapBoard {
  */
 export type TapBoardErrorCode = 'not-connected' | 'timeout' | 'link' | 'status' | 'invalid-argument';
 
-export class TapBoardError extends Error {
+export class TapBoardError extends MinegateError<TapBoardErrorCode> {
   constructor(
-    readonly code: TapBoardErrorCode,
+    code: TapBoardErrorCode,
     message: string,
     readonly details: { variable?: number; status?: number; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, { cause: details.cause });
     this.name = 'TapBoardError';
   }
 

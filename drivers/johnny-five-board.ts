@@ -5,6 +5,7 @@
 // tests): without it johnny-five auto-detects ports with the serialport v8 API and throws.
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { Backoff } from '../core/backoff.js';
 import type { OutputDriver } from './output-driver.js';
 
 const require = createRequire(import.meta.url);
@@ -62,7 +63,7 @@ export interface BoardInputPin {
 }
 
 export interface UnlockKeyPin extends BoardInputPin {
-  /** How long the key must stay turned (default johnnyFiveBoardDefaults.unlockHoldMs). */
+  /** How long the key must stay turned (default JOHNNY_FIVE_BOARD_DEFAULTS.unlockHoldMs). */
   holdMs?: number;
   /** The local fan it unlocks and the identity the unlock is recorded under. */
   fan: string;
@@ -84,7 +85,7 @@ export interface JohnnyFiveBoardOptions {
   livenessTimeoutMs?: number;
 }
 
-export const johnnyFiveBoardDefaults = {
+export const JOHNNY_FIVE_BOARD_DEFAULTS = {
   readyTimeoutMs: 10_000,
   livenessTimeoutMs: 2_000,
   unlockHoldMs: 2_000,
@@ -119,8 +120,8 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
     this.opts = opts;
     // repl/debug off (no console takeover); sigint off: johnny-five would otherwise install a
     // SIGINT handler that force-exits the whole gateway.
-    this.board = new (five().Board)({ io: opts.io, repl: false, debug: false, sigint: false, timeout: opts.readyTimeoutMs ?? johnnyFiveBoardDefaults.readyTimeoutMs });
-    const timeoutMs = opts.readyTimeoutMs ?? johnnyFiveBoardDefaults.readyTimeoutMs;
+    this.board = new (five().Board)({ io: opts.io, repl: false, debug: false, sigint: false, timeout: opts.readyTimeoutMs ?? JOHNNY_FIVE_BOARD_DEFAULTS.readyTimeoutMs });
+    const timeoutMs = opts.readyTimeoutMs ?? JOHNNY_FIVE_BOARD_DEFAULTS.readyTimeoutMs;
     this.readyPromise = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -217,7 +218,7 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
     if (!this.online) return false;
     const io = this.opts.io as { queryFirmware?: (callback: () => void) => void };
     if (typeof io.queryFirmware !== 'function' || this.probe) return this.online;
-    const timeoutMs = this.opts.livenessTimeoutMs ?? johnnyFiveBoardDefaults.livenessTimeoutMs;
+    const timeoutMs = this.opts.livenessTimeoutMs ?? JOHNNY_FIVE_BOARD_DEFAULTS.livenessTimeoutMs;
     this.probe = setTimeout(() => {
       this.probe = undefined;
       this.markOffline(new Error(`board ${this.id}: no answer to a firmware query within ${timeoutMs} ms`));
@@ -278,7 +279,7 @@ export class JohnnyFiveBoard extends EventEmitter<JohnnyFiveBoardEvents> impleme
       this.buttons.push(button);
     }
     for (const key of this.opts.unlockKeys ?? []) {
-      const button = new f.Button({ pin: key.pin, isPullup: key.pullup ?? false, holdtime: key.holdMs ?? johnnyFiveBoardDefaults.unlockHoldMs, board });
+      const button = new f.Button({ pin: key.pin, isPullup: key.pullup ?? false, holdtime: key.holdMs ?? JOHNNY_FIVE_BOARD_DEFAULTS.unlockHoldMs, board });
       // 'hold' repeats while the key stays turned: one unlock per turn of the key.
       let fired = false;
       button.on('hold', () => {
@@ -318,7 +319,7 @@ export interface ReconnectingBoardOptions {
   reopenMaxMs?: number;
 }
 
-export const reconnectingBoardDefaults = { reopenMinMs: 1_000, reopenMaxMs: 30_000 } as const;
+export const RECONNECTING_BOARD_DEFAULTS = { reopenMinMs: 1_000, reopenMaxMs: 30_000 } as const;
 
 /**
  * A board that comes back by itself: when it goes offline (unplugged, hung) or never gets ready,
@@ -329,9 +330,8 @@ export class ReconnectingBoard extends EventEmitter<JohnnyFiveBoardEvents> imple
   readonly id: string;
   private board: JohnnyFiveBoard | undefined;
   private readonly open: () => JohnnyFiveBoard;
-  private readonly minMs: number;
-  private readonly maxMs: number;
-  private delay: number;
+  /** No jitter: one panel board per serial port. */
+  private readonly delay: Backoff;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly firstReady: Promise<void>;
@@ -343,12 +343,12 @@ export class ReconnectingBoard extends EventEmitter<JohnnyFiveBoardEvents> imple
     if (typeof opts.open !== 'function') throw new TypeError(`ReconnectingBoard(${opts.id}): open must be a function returning a JohnnyFiveBoard`);
     this.id = opts.id;
     this.open = opts.open;
-    this.minMs = opts.reopenMinMs ?? reconnectingBoardDefaults.reopenMinMs;
-    this.maxMs = opts.reopenMaxMs ?? reconnectingBoardDefaults.reopenMaxMs;
-    for (const [name, v] of [['reopenMinMs', this.minMs], ['reopenMaxMs', this.maxMs]] as const) {
+    const minMs = opts.reopenMinMs ?? RECONNECTING_BOARD_DEFAULTS.reopenMinMs;
+    const maxMs = opts.reopenMaxMs ?? RECONNECTING_BOARD_DEFAULTS.reopenMaxMs;
+    for (const [name, v] of [['reopenMinMs', minMs], ['reopenMaxMs', maxMs]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`ReconnectingBoard(${opts.id}): ${name} must be a positive integer, got ${String(v)}`);
     }
-    this.delay = this.minMs;
+    this.delay = new Backoff({ initialMs: minMs, maxMs, jitter: 'none' });
     this.firstReady = new Promise((resolve) => (this.resolveFirst = resolve));
     this.connect();
   }
@@ -392,7 +392,7 @@ export class ReconnectingBoard extends EventEmitter<JohnnyFiveBoardEvents> imple
     }
     this.board = board;
     board.on('online', () => {
-      this.delay = this.minMs;
+      this.delay.reset();
       this.resolveFirst();
       this.emit('online');
     });
@@ -415,8 +415,7 @@ export class ReconnectingBoard extends EventEmitter<JohnnyFiveBoardEvents> imple
     board?.close();
     this.board = undefined;
     if (this.closed || this.timer) return;
-    const wait = this.delay;
-    this.delay = Math.min(this.delay * 2, this.maxMs);
+    const wait = this.delay.next();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.connect();

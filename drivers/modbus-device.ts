@@ -3,7 +3,7 @@
 import type { DeviceConfig, PointConfig } from '../board-configs/schema.js';
 import type { Channel, Profile } from '../board-configs/profile-schema.js';
 import type { ModbusTable } from '../protocols/modbus/types.js';
-import type { Quality, Reading } from '../edge/readings.js';
+import type { Quality, Reading } from '../core/readings.js';
 import { toEngineering, widthOf } from './register-codec.js';
 
 /** What a driver needs from a bus master (protocols/modbus/master.ts satisfies it). */

@@ -11,6 +11,7 @@ import type * as Rx from 'rxjs';
 import type { Link } from '../protocols/links/link.js';
 import { encodeFrame, FrameError, FrameReader, TAP_FRAME_DEFAULTS } from '../protocols/iotize/length-prefixed-frames.js';
 import { encodeSocketRequest, IOTIZE_SOCKET_DEFAULTS, SocketReplyReader } from '../protocols/iotize/socket-apdu-frames.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 export type TapFraming = 'iotize-socket' | 'length-prefixed';
 export const TAP_FRAMINGS: readonly TapFraming[] = ['iotize-socket', 'length-prefixed'];
@@ -43,13 +44,13 @@ export interface TapTransportOptions {
 }
 
 /** 'link-closed': the link went down with a reply outstanding. 'out-of-step': a frame length made no sense. */
-export class TapTransportError extends Error {
+export class TapTransportError extends MinegateError<'link-closed' | 'out-of-step'> {
   constructor(
-    readonly code: 'link-closed' | 'out-of-step',
+    code: 'link-closed' | 'out-of-step',
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options?.cause });
     this.name = 'TapTransportError';
   }
 }

@@ -29,7 +29,7 @@ export interface TestIOOptions {
   autoConnect?: boolean;
 }
 
-export const testIODefaults = { digitalPins: 20, pwmPins: [3, 5, 6, 9, 10, 11], autoConnect: true } as const;
+export const TEST_IO_DEFAULTS = { digitalPins: 20, pwmPins: [3, 5, 6, 9, 10, 11], autoConnect: true } as const;
 
 export class TestIO extends EventEmitter {
   readonly name = 'TestIO';
@@ -47,9 +47,9 @@ export class TestIO extends EventEmitter {
 
   constructor(opts: TestIOOptions = {}) {
     super();
-    const digitalPins = opts.digitalPins ?? testIODefaults.digitalPins;
+    const digitalPins = opts.digitalPins ?? TEST_IO_DEFAULTS.digitalPins;
     if (!Number.isInteger(digitalPins) || digitalPins < 1) throw new TypeError(`TestIO: digitalPins must be a positive integer, got ${String(opts.digitalPins)}`);
-    const pwm = new Set(opts.pwmPins ?? testIODefaults.pwmPins);
+    const pwm = new Set(opts.pwmPins ?? TEST_IO_DEFAULTS.pwmPins);
     this.pins = Array.from({ length: digitalPins }, (_, i) => ({
       supportedModes: pwm.has(i) ? [MODES.INPUT, MODES.OUTPUT, MODES.PWM] : [MODES.INPUT, MODES.OUTPUT],
       mode: MODES.OUTPUT,
@@ -57,7 +57,7 @@ export class TestIO extends EventEmitter {
       report: 0,
       analogChannel: 127,
     }));
-    if (opts.autoConnect ?? testIODefaults.autoConnect) process.nextTick(() => this.connectNow());
+    if (opts.autoConnect ?? TEST_IO_DEFAULTS.autoConnect) process.nextTick(() => this.connectNow());
   }
 
   /** Announce the board (connect, then ready), as firmata does after its version report. */

@@ -1,10 +1,15 @@
 // The optional parts a config asks for, in the order they must start: personnel before seals
-// (the seals cross-check against positioning). Each only when its config section exists.
+// (the seals cross-check against positioning). Each only when its config section exists. Each
+// capability's config rules are registered with the loader here (registerCapabilityConfigChecks),
+// so edge/config/ imports no feature.
+import { syncChecks } from '../sync/config-checks.js';
 import type { Capability } from './capability.js';
+import { registerConfigChecks } from './config/check-registry.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { DashboardCapability, type DashboardCapabilityOptions } from './dashboard/dashboard-capability.js';
-import { PersonnelCapability, type PersonnelCapabilityOptions } from './personnel/personnel-capability.js';
-import { sealsOf } from './seals/config-checks.js';
+import { personnelChecks } from './personnel/config-checks.js';
+import { PersonnelCapability, type PersonnelCapabilityOptions, personnelReadersAreWired } from './personnel/personnel-capability.js';
+import { sealChecks, sealsOf } from './seals/config-checks.js';
 import { SealCapability, type SealCapabilityOptions } from './seals/seal-capability.js';
 import { SyncCapability, type SyncCapabilityOptions } from '../sync/sync-capability.js';
 
@@ -30,3 +35,18 @@ export function defaultCapabilities(loaded: LoadedConfig, opts: DefaultCapabilit
   if (dashboard !== undefined || opts.dashboard !== undefined) capabilities.push(new DashboardCapability({ ...dashboard, ...opts.dashboard }));
   return capabilities;
 }
+
+/**
+ * Register every capability's config rules with the loader (edge/config/check-registry.ts), in the
+ * order their issues read best: personnel (roster, areas, readers, evacuation wiring), seals
+ * (shaft mouths, cameras, meters), upstream (file-safe text, TLS pairs, the platform's authority).
+ * Idempotent; the CLI calls it before any command reads a config, and importing this module does too.
+ */
+export function registerCapabilityConfigChecks(): void {
+  registerConfigChecks('personnel', [...personnelChecks, personnelReadersAreWired]);
+  registerConfigChecks('seals', sealChecks);
+  registerConfigChecks('sync', syncChecks);
+}
+
+// Whoever composes capabilities also loads configs for them: their rules must already be there.
+registerCapabilityConfigChecks();

@@ -4,10 +4,10 @@
 // polling core and the interlocks are up, stops before them, and adds a section to the status.
 import type Database from 'better-sqlite3';
 import type { ModbusPort } from '../drivers/modbus-device.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ControlHandler } from './control/context.js';
 import type { LoadedConfig } from './config/load-config.js';
-import type { GatewayStatus, ReadingListener } from './gateway.js';
+import type { GatewayStatus, ReadingListener } from './gateway-status.js';
 import type { Logger } from './log.js';
 import type { PointTable } from './point-table.js';
 import type { SafetyClient } from './kernel/safety-client.js';

@@ -4,10 +4,13 @@
 // 2 bad usage (unknown command or option). Each command lives in edge/commands/.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCapabilityConfigChecks } from './capabilities.js';
 import { commands } from './commands/index.js';
 import { EXIT } from './commands/output.js';
 
 function buildProgram(): Command {
+  // Every command that reads a config runs the capabilities' rules too (edge/config/check-registry.ts).
+  registerCapabilityConfigChecks();
   const program = new Command('minegate')
     .description('Edge gateway for an underground coal-mine substation (井下分站)')
     .version(packageVersion(), '-V, --version', 'print the minegate version')

@@ -11,10 +11,10 @@
 // mean leans toward the alarm values, which errs on the safe side for gas. `samples` tells a
 // reader how many values stand behind it.
 //
-// Usable = quality good or calibrating with a finite value (edge/readings.ts isUsable; a
+// Usable = quality good or calibrating with a finite value (core/readings.ts isUsable; a
 // calibrating value is a real measurement). Everything else is excluded from max/min/average
 // and counted, so a window full of faults reads "no value, 60 excluded", never "0".
-import { QUALITIES, isUsable, type Quality, type Reading } from './readings.js';
+import { QUALITIES, isUsable, type Quality, type Reading } from '../core/readings.js';
 
 export type StatsReading = Pick<Reading, 'point' | 'value' | 'quality' | 'wallTime'>;
 

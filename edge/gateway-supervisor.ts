@@ -5,7 +5,7 @@
 // SafetyKernel.reload), so no cycle is missed, no port reopens and no coil glitches. A reload that
 // would loosen an interlock needs a safety officer.
 import type { Capability } from './capability.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './config/load-config.js';
 import { Gateway } from './gateway.js';
 import type { KernelReloadResult } from './kernel/protocol.js';

@@ -8,14 +8,14 @@ import type Database from 'better-sqlite3';
 import type { ModbusPort } from '../drivers/modbus-device.js';
 import type { ModbusMasterStats } from '../protocols/modbus/master.js';
 import type { Capability, CapabilityContext } from './capability.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { type Logger, logStats } from './log.js';
 import { PointTable } from './point-table.js';
 import { takeConfirmation } from './reload-confirmation.js';
 import type { StatusSection } from './status-view.js';
 import type { DeviceStatus, PollerOptions } from './poller.js';
-import type { Quality, Reading } from './readings.js';
+import type { Quality, Reading } from '../core/readings.js';
 import { KernelHost, type KernelMode } from './kernel/kernel-host.js';
 import type { KernelReloadResult, KernelState } from './kernel/protocol.js';
 import { remotePort } from './kernel/remote-port.js';
@@ -25,6 +25,10 @@ import { safetyMigrations } from './safety/store.js';
 import { type Migration, openDatabase } from './store/database.js';
 import { ReadingWriter, readingMigrations } from './store/reading-store.js';
 import { storeRetention } from './store/retention-classes.js';
+import type { GatewayStatus, ReadingListener } from './gateway-status.js';
+
+// The status types live in gateway-status.ts (so capabilities and views need not import the class).
+export type { BusStatus, GatewayStatus, PointStatus, ReadingListener } from './gateway-status.js';
 
 export interface GatewayOptions {
   /** Folder for the SQLite store and logs. */
@@ -46,40 +50,6 @@ export interface GatewayOptions {
   /** The kernel process ended unasked: protection is gone. Default: throw, so the process exits non-zero. */
   onKernelLost?: (why: string) => void;
 }
-
-export interface PointStatus {
-  code: string;
-  name: string;
-  device: string;
-  value: number | null;
-  unit: string;
-  quality: Quality;
-  ageMs: number;
-}
-
-export interface BusStatus {
-  id: string;
-  open: boolean;
-  stats: ModbusMasterStats;
-}
-
-export interface GatewayStatus {
-  points: PointStatus[];
-  devices: DeviceStatus[];
-  buses: BusStatus[];
-  store: ReturnType<ReadingWriter['stats']>;
-  outputs: OutputStatus[];
-  holds: KernelState['holds'];
-  alarms: KernelState['alarms'];
-  /** The safety kernel's cadence: cycles, age of the last one, worst stall, dropped copies. */
-  kernel: { alive: boolean; pid: number | null; cycles: number; lastCycleAgeMs: number; maxCycleMs: number; maxTickGapMs: number; maxStallMs: number; dropped: KernelState['dropped'] };
-  /** The log file: lines dropped (disk full, stalled, pipe gone) and the newest write error; zeros when logging nowhere. */
-  log: { dropped: number; failures: number; lastError: string | null };
-  /** Machine-readable status of each started capability, by name. */
-  capabilities: Record<string, unknown>;
-}
-
-export type ReadingListener = (readings: readonly Reading[], device: DeviceStatus) => void;
 
 export class Gateway {
   readonly points: PointTable;

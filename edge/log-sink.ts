@@ -12,8 +12,9 @@
 //   end() flushes asynchronously with a deadline, then closes whatever is left.
 import { close, constants, mkdir, open, write } from 'node:fs';
 import { dirname } from 'node:path';
+import { Backoff } from '../core/backoff.js';
 
-export const logSinkDefaults = {
+export const LOG_SINK_DEFAULTS = {
   /** Lines kept while the file does not take writes; more are dropped (counted). */
   maxPendingBytes: 1024 * 1024,
   /** At most this much per write call. */
@@ -24,7 +25,7 @@ export const logSinkDefaults = {
   endTimeoutMs: 2_000,
 } as const;
 
-export type LogSinkOptions = { -readonly [K in keyof typeof logSinkDefaults]?: number };
+export type LogSinkOptions = { -readonly [K in keyof typeof LOG_SINK_DEFAULTS]?: number };
 
 export interface LogSinkStats {
   /** Lines handed to the file system. */
@@ -53,7 +54,8 @@ export class LogSink {
   private chunkLines = 0;
   private writing = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs: number;
+  /** No jitter: the log file is ours alone, nobody to stampede. */
+  private readonly retry: Backoff;
   private droppedUnreported = 0;
   private ended = false;
   private closed = false;
@@ -65,8 +67,8 @@ export class LogSink {
     opts: LogSinkOptions = {},
   ) {
     if (typeof file !== 'string' || file === '') throw new TypeError(`LogSink: file must be a path, got ${JSON.stringify(file)}`);
-    this.o = { ...logSinkDefaults, ...opts };
-    this.retryMs = this.o.retryMinMs;
+    this.o = { ...LOG_SINK_DEFAULTS, ...opts };
+    this.retry = new Backoff({ initialMs: this.o.retryMinMs, maxMs: this.o.retryMaxMs, jitter: 'none' });
     this.openFile();
   }
 
@@ -193,7 +195,7 @@ export class LogSink {
       }
       if (err) return this.failed(err, !KEEP_FD.has(err.code ?? ''));
       this.counters.lastError = null;
-      this.retryMs = this.o.retryMinMs;
+      this.retry.reset();
       if (this.chunk && n < this.chunk.length) this.chunk = this.chunk.subarray(n);
       else {
         this.counters.written += this.chunkLines;
@@ -212,9 +214,8 @@ export class LogSink {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();
-    }, this.retryMs);
+    }, this.retry.next());
     this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, this.o.retryMaxMs);
   }
 
   private closeFd(): void {

@@ -18,16 +18,16 @@ export interface LoggerOptions {
   sink?: LogSinkOptions;
 }
 
-export const loggerDefaults = { level: 'info', name: 'minegate', fileName: 'minegate.log' } as const;
+export const LOGGER_DEFAULTS = { level: 'info', name: 'minegate', fileName: 'minegate.log' } as const;
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const level = opts.level ?? loggerDefaults.level;
+  const level = opts.level ?? LOGGER_DEFAULTS.level;
   if (!LEVELS.has(level)) {
     throw new TypeError(`createLogger: level must be one of ${[...LEVELS].join(', ')}, got ${JSON.stringify(opts.level)}`);
   }
-  const name = opts.name ?? loggerDefaults.name;
+  const name = opts.name ?? LOGGER_DEFAULTS.name;
   const options = { level, name, timestamp: pino.stdTimeFunctions.isoTime };
   // An explicit sink: pino's default destination is stdout, which closeLogger() must never end.
   if (opts.dataDir === undefined) return pino({ ...options, enabled: false }, { write: () => undefined });
@@ -36,7 +36,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   // The directory and file are made by the sink, in the background: a data dir that cannot take
   // them now (full, read-only) must not stop the gateway from starting; the sink keeps retrying.
-  return pino(options, new LogSink(join(opts.dataDir, 'logs', loggerDefaults.fileName), opts.sink));
+  return pino(options, new LogSink(join(opts.dataDir, 'logs', LOGGER_DEFAULTS.fileName), opts.sink));
 }
 
 function sinkOf(logger: Logger): LogSink | undefined {

@@ -1,7 +1,7 @@
 // Latest reading of every configured point, with freshness applied on read: a value older than
 // its point's freshness limit comes back as 'stale' (dangerous), never as its last good number.
-import type { Clock } from './clock.js';
-import type { Reading } from './readings.js';
+import type { Clock } from '../core/clock.js';
+import type { Reading } from '../core/readings.js';
 
 export interface PointInfo {
   code: string;

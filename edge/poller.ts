@@ -2,10 +2,11 @@
 // serialises anyway; a sequential loop keeps the queue empty so actuation never waits behind it).
 // A device that stops answering is marked offline after N failed polls and quarantined to a slow
 // probe, so it costs the healthy devices at most one response timeout per probe.
-import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/bus-defaults.js';
+import { OFFLINE_PROBE_DEFAULT_MS } from '../board-configs/kernel-constants.js';
 import type { ModbusDevice, ModbusPort } from '../drivers/modbus-device.js';
-import type { Clock } from './clock.js';
-import type { Reading } from './readings.js';
+import { exponentialDelay } from '../core/backoff.js';
+import type { Clock } from '../core/clock.js';
+import type { Reading } from '../core/readings.js';
 
 export type DeviceState = 'unknown' | 'online' | 'offline';
 
@@ -201,8 +202,7 @@ export class BusPoller {
         this.hooks.onDeviceState?.({ ...s }, `${s.consecutiveFailures} polls failed (last: ${s.lastError}); probing every ${this.opts.probeMs} ms`);
         this.hooks.onReadings(e.device.commFault(this.clock.wall(), now), s);
       } else {
-        const backoff = this.opts.retryBackoffMs * 2 ** (s.consecutiveFailures - 1);
-        e.due = now + Math.min(backoff, this.intervalOf(e));
+        e.due = now + exponentialDelay(this.opts.retryBackoffMs, this.intervalOf(e), s.consecutiveFailures - 1);
       }
     }
   }

@@ -15,7 +15,7 @@
 import type { Logger } from './log.js';
 import { settleLogger } from './log.js';
 
-export const processGuardDefaults = {
+export const PROCESS_GUARD_DEFAULTS = {
   /** EX_SOFTWARE from sysexits.h, as the kernel process uses. */
   exitCode: 70,
   /** The kernel's fail-safe writes issued and answered. */
@@ -37,7 +37,7 @@ export interface ProcessGuardOptions {
   exit?: (code: number) => void;
   /** One line for whoever reads stderr (journald under systemd). */
   stderr?: (line: string) => void;
-  timeouts?: Partial<Omit<typeof processGuardDefaults, 'exitCode'>>;
+  timeouts?: Partial<Omit<typeof PROCESS_GUARD_DEFAULTS, 'exitCode'>>;
 }
 
 export type FaultKind = 'uncaughtException' | 'unhandledRejection';
@@ -67,7 +67,7 @@ function describe(err: unknown): string {
 
 /** Install the handlers; returns a function that removes them (normal shutdown, tests). */
 export function installProcessGuard(opts: ProcessGuardOptions): () => void {
-  const t = { ...processGuardDefaults, ...opts.timeouts };
+  const t = { ...PROCESS_GUARD_DEFAULTS, ...opts.timeouts };
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const stderr = opts.stderr ?? ((line: string) => process.stderr.write(line));
   const log = opts.logger.child({ module: 'process-guard' });
@@ -76,7 +76,7 @@ export function installProcessGuard(opts: ProcessGuardOptions): () => void {
   const exitOnce = (): void => {
     if (exited) return;
     exited = true;
-    exit(processGuardDefaults.exitCode);
+    exit(PROCESS_GUARD_DEFAULTS.exitCode);
   };
 
   const onFault = async (kind: FaultKind, err: unknown): Promise<void> => {
@@ -90,7 +90,7 @@ export function installProcessGuard(opts: ProcessGuardOptions): () => void {
     // Not unref'd: this timer is what ends the process if everything else hangs.
     setTimeout(exitOnce, t.totalMs);
     const reason = `${kind} in the gateway process: ${describe(err)}`;
-    stderr(`minegate: ${reason}; outputs to the fail-safe state, exiting with ${processGuardDefaults.exitCode}\n`);
+    stderr(`minegate: ${reason}; outputs to the fail-safe state, exiting with ${PROCESS_GUARD_DEFAULTS.exitCode}\n`);
     log.fatal({ kind, err: describe(err), stack: err instanceof Error ? err.stack : undefined }, 'fault outside the safety kernel: outputs to the fail-safe state, exiting');
     const failSafe = await bounded(() => opts.failSafe(reason), t.failSafeTimeoutMs);
     const records = opts.settleRecords ? await bounded(() => opts.settleRecords!(t.recordsTimeoutMs), t.recordsTimeoutMs + 50) : true;

@@ -1,5 +1,5 @@
 // The live status screen of `npm start` / `minegate run`: what a technician checks first.
-import type { GatewayStatus } from './gateway.js';
+import type { GatewayStatus } from './gateway-status.js';
 import { renderTable } from './text-table.js';
 import { describeCapacity } from './store/reading-retention.js';
 import { describeClassCapacity } from './store/retention-classes.js';

@@ -1,5 +1,5 @@
 // Typed errors of the simulator: callers (tests, the CLI) branch on `code`, not on message text.
-import { type ConfigIssue, formatIssue, sortIssues } from '../edge/config/config-error.js';
+import { type ConfigIssue, formatIssue, sortIssues } from '../core/config-error.js';
 
 export type SimulatorErrorCode =
   /** A channel name that the device's profile does not define. */

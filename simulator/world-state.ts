@@ -7,7 +7,7 @@
 // when it stops and resumes the scenario from it: the gateway restarts against a world that went on.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomically } from '../edge/atomic-file.js';
+import { writeFileAtomically } from '../core/atomic-file.js';
 
 const uint32 = z.number().int().min(0).max(0xffff_ffff);
 

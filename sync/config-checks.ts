@@ -2,8 +2,8 @@
 // the board-config loader (edge/config/cross-checks.ts). Each rule catches something that would
 // otherwise fail silently at run time: a record that can never be encoded (so it never reaches the
 // platform), a platform remote cut the interlocks would refuse, a TLS half-configuration.
-import type { CheckContext, ConfigCheck } from '../edge/config/cross-checks.js';
-import { SENSOR_TYPES } from './formats/codes.js';
+import type { CheckContext, ConfigCheck } from '../edge/config/check-context.js';
+import { SENSOR_TYPES } from '../core/mt1201-codes.js';
 
 const S = 'sync';
 /** Characters MT/T 1201 cannot carry inside a field (formats/record-line.ts). */
@@ -31,7 +31,7 @@ export function syncSensorTypesAreKnown(ctx: CheckContext): void {
   if (!ctx.config.sync) return;
   ctx.config.points.forEach((p, i) => {
     if (SENSOR_TYPES[p.sensorType] === undefined) {
-      ctx.report(['points', i, 'sensorType'], `sensor type "${p.sensorType}" has no MT/T 1201 name in minegate's table (sync/formats/codes.ts); the platform would receive the bare code`);
+      ctx.report(['points', i, 'sensorType'], `sensor type "${p.sensorType}" has no MT/T 1201 name in minegate's table (core/mt1201-codes.ts); the platform would receive the bare code`);
     }
   });
 }

@@ -3,19 +3,24 @@
 // waiting for the next interval). A capability offers them through controlHandlers(); the runtime
 // registers them with the control server.
 import type { ControlHandler } from '../edge/control/context.js';
-import type { SyncCapability, UpstreamStatusJson } from './sync-capability.js';
 
-export function syncControlHandlers(sync: SyncCapability): ControlHandler[] {
+/** What the handlers need of the sync capability (named here so this file does not import it back). */
+export interface SyncControls<Status> {
+  statusJson(): Status;
+  snapshotNow(): void;
+}
+
+export function syncControlHandlers<Status>(sync: SyncControls<Status>): ControlHandler[] {
   return [
     {
       command: 'sync.status',
       role: 'viewer',
-      handle: (): UpstreamStatusJson => sync.statusJson(),
+      handle: (): Status => sync.statusJson(),
     },
     {
       command: 'sync.now',
       role: 'technician',
-      handle: (): UpstreamStatusJson => {
+      handle: (): Status => {
         sync.snapshotNow();
         return sync.statusJson();
       },

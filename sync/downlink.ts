@@ -9,13 +9,13 @@
 // commands are acknowledged upstream twice: 'accepted', then 'completed' or 'failed'.
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { CommandLog } from './command-log.js';
+import { CommandLog } from '../edge/control/command-log.js';
 import type { Outbox } from './outbox.js';
 import { commandAckStream, type CommandAck } from './streams/command-ack.js';
 import { securityStream, type SecurityReason } from './streams/security.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 import { commandTopic } from './topics.js';
-import { formatTimeZoned } from './formats/mine-time.js';
+import { formatTimeZoned } from '../core/mine-time.js';
 import type { Uplink } from './uplink.js';
 
 export type CommandKind = 'cutoff' | 'evacuate' | 'weather-warning' | 'time-sync';
@@ -62,7 +62,7 @@ export interface DownlinkOptions {
   logger?: SyncLogger;
 }
 
-export const downlinkDefaults = {
+export const DOWNLINK_DEFAULTS = {
   maxLifetimeMs: 3_600_000,
   maxClockSkewMs: 300_000,
   timeSyncSkewMs: 7 * 86_400_000,
@@ -112,7 +112,7 @@ export class Downlink {
     if (typeof options.substation !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(options.substation)) {
       throw new TypeError(`Downlink: substation must be 1-16 letters/digits, got ${JSON.stringify(options.substation)}`);
     }
-    const d = downlinkDefaults;
+    const d = DOWNLINK_DEFAULTS;
     this.o = {
       mineCode: options.mineCode,
       substation: options.substation,
@@ -295,8 +295,8 @@ function parseCommand(payload: Buffer): Command | string {
   }
   if ((o['expiresAt'] as number) <= (o['issuedAt'] as number)) return 'expiresAt must be after issuedAt';
   const nonce = o['nonce'];
-  if (typeof nonce !== 'string' || nonce.length < downlinkDefaults.nonceMinLength || nonce.length > downlinkDefaults.nonceMaxLength || !/^[A-Za-z0-9_-]+$/.test(nonce)) {
-    return `nonce must be ${downlinkDefaults.nonceMinLength}-${downlinkDefaults.nonceMaxLength} characters of [A-Za-z0-9_-]`;
+  if (typeof nonce !== 'string' || nonce.length < DOWNLINK_DEFAULTS.nonceMinLength || nonce.length > DOWNLINK_DEFAULTS.nonceMaxLength || !/^[A-Za-z0-9_-]+$/.test(nonce)) {
+    return `nonce must be ${DOWNLINK_DEFAULTS.nonceMinLength}-${DOWNLINK_DEFAULTS.nonceMaxLength} characters of [A-Za-z0-9_-]`;
   }
   return o as unknown as Command;
 }

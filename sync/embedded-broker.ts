@@ -32,7 +32,7 @@ export interface EmbeddedBrokerOptions {
   logger?: SyncLogger;
 }
 
-export const embeddedBrokerDefaults = {
+export const EMBEDDED_BROKER_DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   maxQueuedPerSession: 1_000_000,
@@ -67,9 +67,9 @@ interface Connection {
 const MAX_IN_FLIGHT_PER_SESSION = 1000;
 
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
-  const host = opts.host ?? embeddedBrokerDefaults.host;
-  const port = opts.port ?? embeddedBrokerDefaults.port;
-  const maxQueued = opts.maxQueuedPerSession ?? embeddedBrokerDefaults.maxQueuedPerSession;
+  const host = opts.host ?? EMBEDDED_BROKER_DEFAULTS.host;
+  const port = opts.port ?? EMBEDDED_BROKER_DEFAULTS.port;
+  const maxQueued = opts.maxQueuedPerSession ?? EMBEDDED_BROKER_DEFAULTS.maxQueuedPerSession;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`startEmbeddedBroker: port must be 0-65535, got ${String(opts.port)}`);
   if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) throw new TypeError(`startEmbeddedBroker: maxQueuedPerSession must be a positive integer, got ${String(opts.maxQueuedPerSession)}`);
   const log = opts.logger ?? silentLogger;

@@ -5,13 +5,13 @@
 // never the whole range in memory) and reports progress.
 import type Database from 'better-sqlite3';
 import { writeDropFile } from './file-drop.js';
-import { statusFromReading } from './formats/codes.js';
+import { statusFromReading } from '../core/mt1201-codes.js';
 import { encodeFile } from './formats/mt1201-file.js';
-import { formatTimeZoned } from './formats/mine-time.js';
+import { formatTimeZoned } from '../core/mine-time.js';
 import { CDSS } from './formats/records/index.js';
 import type { UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord } from './feeds/point-snapshots.js';
-import type { Quality } from '../edge/readings.js';
+import type { Quality } from '../core/readings.js';
 import { countReadings as countStored, iterateReadings } from '../edge/store/reading-reader.js';
 
 export interface ExportRange {
@@ -27,7 +27,7 @@ export interface ExportProgress {
   (done: number, total: number): void;
 }
 
-export const exportDefaults = {
+export const EXPORT_DEFAULTS = {
   /** Records per MT/T 1201 file. */
   recordsPerFile: 1000,
   /** Progress is reported every this many rows. */
@@ -73,7 +73,7 @@ export function exportCsv(db: Database.Database, r: ExportRange, points: Readonl
     const value = row.value === null ? '' : String(row.value);
     chunk += `${formatTimeZoned(row.wall_time)},${row.wall_time},${csvField(row.point)},${value},${csvField(unit)},${row.quality},${statusFromReading({ quality: row.quality })}\n`;
     n++;
-    if (n % exportDefaults.progressEvery === 0) {
+    if (n % EXPORT_DEFAULTS.progressEvery === 0) {
       write(chunk);
       chunk = '';
       progress?.(n, total);
@@ -116,9 +116,9 @@ export async function exportMt1201(
     else {
       lines.push(CDSS.encode(cdssRecord(p, { value: row.value, quality: row.quality, wallTime: row.wall_time }, none, row.wall_time)));
       records++;
-      if (lines.length >= exportDefaults.recordsPerFile) await flush();
+      if (lines.length >= EXPORT_DEFAULTS.recordsPerFile) await flush();
     }
-    if (seen % exportDefaults.progressEvery === 0) progress?.(seen, total);
+    if (seen % EXPORT_DEFAULTS.progressEvery === 0) progress?.(seen, total);
   }
   await flush();
   progress?.(seen, total);

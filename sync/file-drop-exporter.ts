@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { basename } from 'node:path';
 import { bumpedName, DropFileError, removeStaleDropTemps, writeDropFile } from './file-drop.js';
 import { FILE_NAME_PATTERN } from './formats/mt1201-file.js';
-import { parseStamp } from './formats/mine-time.js';
+import { parseStamp } from '../core/mine-time.js';
 import type { SealedBatchInfo } from './outbox.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 
@@ -26,7 +26,7 @@ export interface FileDropExporterOptions {
   logger?: SyncLogger;
 }
 
-export const fileDropExporterDefaults = {
+export const FILE_DROP_EXPORTER_DEFAULTS = {
   maxQueuedBytes: 64 * 1024 * 1024,
   retryMs: 5_000,
 } as const;
@@ -62,8 +62,8 @@ export class FileDropExporter {
     if (!o || typeof o !== 'object') throw new TypeError(`FileDropExporter: options must be an object, got ${String(o)}`);
     if (typeof o.dir !== 'string' || o.dir.trim() === '') throw new TypeError(`FileDropExporter: dir must be a directory path, got ${JSON.stringify(o.dir)}`);
     if (!o.db || typeof o.db.prepare !== 'function') throw new TypeError('FileDropExporter: db must be the open outbox database');
-    const maxQueuedBytes = o.maxQueuedBytes ?? fileDropExporterDefaults.maxQueuedBytes;
-    const retryMs = o.retryMs ?? fileDropExporterDefaults.retryMs;
+    const maxQueuedBytes = o.maxQueuedBytes ?? FILE_DROP_EXPORTER_DEFAULTS.maxQueuedBytes;
+    const retryMs = o.retryMs ?? FILE_DROP_EXPORTER_DEFAULTS.retryMs;
     if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) throw new TypeError(`FileDropExporter: maxQueuedBytes must be a positive integer, got ${String(o.maxQueuedBytes)}`);
     if (!Number.isSafeInteger(retryMs) || retryMs < 1) throw new TypeError(`FileDropExporter: retryMs must be a positive integer, got ${String(o.retryMs)}`);
     this.dir = o.dir;

@@ -15,7 +15,8 @@ import { constants as fsConstants } from 'node:fs';
 import { access, link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_NAME_PATTERN } from './formats/mt1201-file.js';
-import { formatStamp, parseStamp } from './formats/mine-time.js';
+import { formatStamp, parseStamp } from '../core/mine-time.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 export type DropFileErrorCode =
   /** The name is not an MT/T 1201 file name. */
@@ -25,14 +26,12 @@ export type DropFileErrorCode =
   /** The filesystem refused (directory not creatable, disk full, …); `cause` has the system error. */
   | 'write-failed';
 
-export class DropFileError extends Error {
-  readonly code: DropFileErrorCode;
+export class DropFileError extends MinegateError<DropFileErrorCode> {
   readonly path: string;
 
   constructor(code: DropFileErrorCode, message: string, filePath: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(code, message, { file: filePath, cause });
     this.name = 'DropFileError';
-    this.code = code;
     this.path = filePath;
   }
 }

@@ -18,7 +18,7 @@ import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, sealBatch } from './integrity.js';
 import { encodeLines } from './line-bytes.js';
-import { RingQueue } from './ring-queue.js';
+import { BoundedQueue } from '../core/bounded-queue.js';
 import { LANE_RANK, LANES, type BatchHeader, type Lane, type StreamDef } from './stream.js';
 import { gapStream, type GapMarker, type GapReason } from './streams/gap.js';
 import { SyncError, messageOf, silentLogger, type SyncLogger } from './sync-error.js';
@@ -58,7 +58,7 @@ export interface OutboxOptions {
   logger?: SyncLogger;
 }
 
-export const outboxDefaults = {
+export const OUTBOX_DEFAULTS = {
   maxBytes: 256 * 1024 * 1024,
   // AQ 6201-2019 keeps real-time values locally for 7 days; older data is no longer worth a backlog slot.
   maxAgeMs: 7 * 86_400_000,
@@ -257,8 +257,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private readonly log: SyncLogger;
   private readonly now: () => number;
 
-  private readonly routine: RingQueue<QueueEntry>;
-  private readonly critical: RingQueue<QueueEntry>;
+  private readonly routine: BoundedQueue<QueueEntry>;
+  private readonly critical: BoundedQueue<QueueEntry>;
   private readonly streams = new Map<string, StreamDef<unknown>>();
   private readonly states = new Map<string, StreamState>();
   private readonly inFlight = new Map<number, InFlightInfo>();
@@ -321,8 +321,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.log = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.opts = o;
-    this.routine = new RingQueue(o.queueCapacity);
-    this.critical = new RingQueue(o.criticalQueueCapacity);
+    this.routine = new BoundedQueue(o.queueCapacity, { preallocate: true });
+    this.critical = new BoundedQueue(o.criticalQueueCapacity, { preallocate: true });
 
     const db = this.db;
     this.stmt = {
@@ -619,7 +619,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private flushFromTimer(): void {
     if (this.closed) return;
     // Drained: hand freed pages back to the SD card, one small step a second (reclaim() paces it).
-    if (this.storedBatches === 0 && this.now() - this.lastReclaim >= outboxDefaults.reclaimIntervalMs) this.reclaim();
+    if (this.storedBatches === 0 && this.now() - this.lastReclaim >= OUTBOX_DEFAULTS.reclaimIntervalMs) this.reclaim();
     if (this.routine.size + this.critical.size === 0 && this.memoryDrops.size === 0) return;
     if (this.diskBlocked && this.now() < this.diskBlockedUntil) return;
     this.flush();
@@ -702,7 +702,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     let markers: GapMarker[] = [];
     const over = this.storedBytes + pendingBytes - this.opts.maxBytes;
     if (over > 0) {
-      const target = over + Math.floor(this.opts.maxBytes * (1 - outboxDefaults.capHysteresis));
+      const target = over + Math.floor(this.opts.maxBytes * (1 - OUTBOX_DEFAULTS.capHysteresis));
       victims = this.oldestRoutine(target);
       markers = gapMarkers(victims, 'over-cap', this.now());
       if (markers.length > 0) {
@@ -925,7 +925,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   private freeSpaceForDisk(needBytes: number): boolean {
     // Page overhead: a batch occupies somewhat more than its payload; ask for half as much again.
-    const want = Math.max(outboxDefaults.diskFullMinFreeBytes, Math.ceil(needBytes * 1.5));
+    const want = Math.max(OUTBOX_DEFAULTS.diskFullMinFreeBytes, Math.ceil(needBytes * 1.5));
     const victims = this.oldestRoutine(want);
     if (victims.length === 0) return false;
     return this.commitDrops(victims, 'disk-full');
@@ -991,14 +991,14 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    */
   private reclaim(): void {
     const t = this.now();
-    if (t - this.lastReclaim < outboxDefaults.reclaimIntervalMs) return;
+    if (t - this.lastReclaim < OUTBOX_DEFAULTS.reclaimIntervalMs) return;
     this.lastReclaim = t;
     try {
       let vacuumed = false;
       if (this.db.pragma('auto_vacuum', { simple: true }) === 2) {
         const free = this.db.pragma('freelist_count', { simple: true }) as number;
         if (free > 0) {
-          this.db.pragma(`incremental_vacuum(${Math.min(free, outboxDefaults.reclaimPagesPerStep)})`);
+          this.db.pragma(`incremental_vacuum(${Math.min(free, OUTBOX_DEFAULTS.reclaimPagesPerStep)})`);
           vacuumed = true;
         }
       }
@@ -1094,7 +1094,7 @@ function validateOptions(o: OutboxOptions): Required<Omit<OutboxOptions, 'db' | 
   if (!o.signingKey || o.signingKey.type !== 'private' || o.signingKey.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('Outbox: signingKey must be an Ed25519 private KeyObject (integrity.loadPrivateKey)');
   }
-  const d = outboxDefaults;
+  const d = OUTBOX_DEFAULTS;
   const merged = {
     mineCode: o.mineCode,
     mineName: o.mineName,

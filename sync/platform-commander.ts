@@ -20,7 +20,7 @@ export interface PlatformCommanderOptions {
   tls?: TlsFiles;
 }
 
-export const platformCommanderDefaults = {
+export const PLATFORM_COMMANDER_DEFAULTS = {
   /** Commands are valid this long (the downlink refuses more than 1 h). */
   lifetimeMs: 120_000,
 } as const;
@@ -65,7 +65,7 @@ export class PlatformCommander {
       kind,
       args,
       issuedAt,
-      expiresAt: issuedAt + (opts.lifetimeMs ?? platformCommanderDefaults.lifetimeMs),
+      expiresAt: issuedAt + (opts.lifetimeMs ?? PLATFORM_COMMANDER_DEFAULTS.lifetimeMs),
       nonce: randomBytes(16).toString('hex'),
     };
     const { payload, signature } = signCommand(command, this.o.platformKey);

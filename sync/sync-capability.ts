@@ -16,15 +16,15 @@ import type { SyncConfig } from '../board-configs/sync-schema.js';
 import type { Capability, CapabilityContext } from '../edge/capability.js';
 import type { ControlHandler } from '../edge/control/context.js';
 import { FiveMinuteStats } from '../edge/five-minute-stats.js';
-import { isUsable } from '../edge/readings.js';
+import { isUsable } from '../core/readings.js';
 import type { StatusSection } from '../edge/status-view.js';
-import { POWER_STATUS, RUN_STATUS, SENSOR_TYPES } from './formats/codes.js';
-import { formatTimeZoned } from './formats/mine-time.js';
+import { POWER_STATUS, RUN_STATUS, SENSOR_TYPES } from '../core/mt1201-codes.js';
+import { formatTimeZoned } from '../core/mine-time.js';
 import { tjsjFromWindow } from './formats/records/index.js';
 import { FileDropExporter, type FileDropStats } from './file-drop-exporter.js';
 import { AbnormalityTracker, type AbnormalityStats } from './feeds/abnormalities.js';
 import { isPersonnelSource, PersonnelFeed, type PersonnelFeedStats, type PersonnelSource } from './feeds/personnel-feed.js';
-import { PlatformCommands, platformCommandDefaults, type TimeSyncReport } from './feeds/platform-commands.js';
+import { PlatformCommands, PLATFORM_COMMAND_DEFAULTS, type TimeSyncReport } from './feeds/platform-commands.js';
 import { upstreamPoints, type UpstreamPoint } from './feeds/point-info.js';
 import { cdssRecord, interlockState } from './feeds/point-snapshots.js';
 import { isSealSource, SealFeed } from './feeds/seal-feed.js';
@@ -36,7 +36,7 @@ import { cdssStream, fzssStream, tjsjStream, ycbjStream } from './streams/index.
 import { messageOf } from './sync-error.js';
 import { startSync, type SyncService } from './sync-service.js';
 import { DefinitionFeed, type DefinitionFeedStats } from './feeds/definitions-feed.js';
-import { rejectedCommandEvents } from './command-log.js';
+import { rejectedCommandEvents } from '../edge/control/command-log.js';
 import type { SafetyEvent } from '../edge/safety/events.js';
 import type { EventQuery } from '../edge/safety/store.js';
 import { definitionStreams } from './streams/definitions.js';
@@ -54,11 +54,11 @@ export interface SyncCapabilityOptions {
   confirmCutWithinMs?: number;
 }
 
-export const syncCapabilityDefaults = {
+export const SYNC_CAPABILITY_DEFAULTS = {
   statsCloseDelayMs: 5_000,
   statsCheckMs: 5_000,
   rateWindowMs: 10_000,
-  confirmCutWithinMs: platformCommandDefaults.confirmWithinMs,
+  confirmCutWithinMs: PLATFORM_COMMAND_DEFAULTS.confirmWithinMs,
 } as const;
 
 export interface UpstreamStatusJson {
@@ -124,8 +124,8 @@ export class SyncCapability implements Capability {
 
   constructor(opts: SyncCapabilityOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`SyncCapability: options must be an object, got ${String(opts)}`);
-    const o = { ...syncCapabilityDefaults, ...opts };
-    for (const key of Object.keys(syncCapabilityDefaults) as (keyof typeof syncCapabilityDefaults)[]) {
+    const o = { ...SYNC_CAPABILITY_DEFAULTS, ...opts };
+    for (const key of Object.keys(SYNC_CAPABILITY_DEFAULTS) as (keyof typeof SYNC_CAPABILITY_DEFAULTS)[]) {
       const v = o[key];
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new TypeError(`SyncCapability: ${key} must be a positive integer (ms), got ${String(opts[key])}`);
     }

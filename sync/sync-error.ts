@@ -1,4 +1,5 @@
 // The typed failures of the sync layer. Callers branch on `code`, never on message text.
+import { MinegateError } from '../core/minegate-error.js';
 
 export type SyncErrorCode =
   /** A key file is missing, unreadable or not an Ed25519 key of the expected kind. */
@@ -14,13 +15,13 @@ export type SyncErrorCode =
   /** The broker could not be started (embedded aedes or a test mosquitto). */
   | 'broker-failed';
 
-export class SyncError extends Error {
+export class SyncError extends MinegateError<SyncErrorCode> {
   constructor(
-    readonly code: SyncErrorCode,
+    code: SyncErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options?.cause });
     this.name = 'SyncError';
   }
 }

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../core/backoff.js';
 import type { Outbox, StoredBatch } from './outbox.js';
 import { ReceiptTracker, verifyReceipt } from './receipts.js';
 import { LANES, type Lane } from './stream.js';
@@ -82,13 +82,13 @@ export interface ReceiptOptions {
  */
 const PUMP_SLICE_MS = 2;
 
-export const receiptDefaults = {
+export const RECEIPT_DEFAULTS = {
   timeoutMs: 30_000,
   maxAwaiting: 512,
   maxAwaitingBytes: 32 * 1024 * 1024,
 } as const;
 
-export const uplinkDefaults = {
+export const UPLINK_DEFAULTS = {
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
   ackTimeoutMs: 15_000,
@@ -578,7 +578,7 @@ function validateOptions(o: UplinkOptions): Uplink['o'] {
   }
   if (typeof o.mineCode !== 'string' || !/^\d{12}$/.test(o.mineCode)) throw new TypeError(`Uplink: mineCode must be 12 digits, got ${JSON.stringify(o.mineCode)}`);
   if (typeof o.substation !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(o.substation)) throw new TypeError(`Uplink: substation must be 1-16 letters/digits, got ${JSON.stringify(o.substation)}`);
-  const d = uplinkDefaults;
+  const d = UPLINK_DEFAULTS;
   const merged = {
     brokerUrl: o.brokerUrl,
     mineCode: o.mineCode,
@@ -615,7 +615,7 @@ function validateReceipts(r: ReceiptOptions): Required<ReceiptOptions> {
   if (typeof r !== 'object' || !r.platformKey || r.platformKey.asymmetricKeyType !== 'ed25519' || r.platformKey.type !== 'public') {
     throw new TypeError('Uplink: receipts.platformKey must be the platform Ed25519 public KeyObject');
   }
-  const merged = { platformKey: r.platformKey, timeoutMs: r.timeoutMs ?? receiptDefaults.timeoutMs, maxAwaiting: r.maxAwaiting ?? receiptDefaults.maxAwaiting, maxAwaitingBytes: r.maxAwaitingBytes ?? receiptDefaults.maxAwaitingBytes };
+  const merged = { platformKey: r.platformKey, timeoutMs: r.timeoutMs ?? RECEIPT_DEFAULTS.timeoutMs, maxAwaiting: r.maxAwaiting ?? RECEIPT_DEFAULTS.maxAwaiting, maxAwaitingBytes: r.maxAwaitingBytes ?? RECEIPT_DEFAULTS.maxAwaitingBytes };
   for (const k of ['timeoutMs', 'maxAwaiting', 'maxAwaitingBytes'] as const) {
     if (!Number.isSafeInteger(merged[k]) || merged[k] < 1) throw new TypeError(`Uplink: receipts.${k} must be a positive integer, got ${String(merged[k])}`);
   }

@@ -18,7 +18,7 @@ export interface WalCheckpointerOptions {
   logger?: SyncLogger;
 }
 
-export const walCheckpointerDefaults = {
+export const WAL_CHECKPOINTER_DEFAULTS = {
   intervalMs: 1_000,
   /** SQLite's own default, restored when the worker is gone. */
   fallbackAutoCheckpointPages: 1_000,
@@ -61,7 +61,7 @@ parentPort.postMessage({ type: 'ready' });
 
 /** Takes over the checkpoints of `db` (opened on `file`). */
 export function startWalCheckpointer(db: Database.Database, file: string, opts: WalCheckpointerOptions = {}): WalCheckpointer {
-  const intervalMs = opts.intervalMs ?? walCheckpointerDefaults.intervalMs;
+  const intervalMs = opts.intervalMs ?? WAL_CHECKPOINTER_DEFAULTS.intervalMs;
   if (!Number.isSafeInteger(intervalMs) || intervalMs < 10) throw new TypeError(`startWalCheckpointer: intervalMs must be an integer ≥ 10, got ${String(opts.intervalMs)}`);
   const log = opts.logger ?? silentLogger;
   const counters = { checkpoints: 0, failures: 0 };
@@ -73,7 +73,7 @@ export function startWalCheckpointer(db: Database.Database, file: string, opts: 
     fellBack = true;
     running = false;
     try {
-      if (db.open) db.pragma(`wal_autocheckpoint = ${walCheckpointerDefaults.fallbackAutoCheckpointPages}`);
+      if (db.open) db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINTER_DEFAULTS.fallbackAutoCheckpointPages}`);
     } catch {
       // The connection is closing: nothing left to protect.
     }

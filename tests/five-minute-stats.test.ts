@@ -2,7 +2,7 @@
 // no window emitted twice, silent points still closed.
 import { describe, expect, it } from 'vitest';
 import { FiveMinuteStats, type FiveMinuteWindow } from '../edge/five-minute-stats.js';
-import type { Quality } from '../edge/readings.js';
+import type { Quality } from '../core/readings.js';
 import { TJSJ, tjsjFromWindow } from '../sync/formats/records/index.js';
 
 /** Beijing wall-clock → ms epoch, independent of the code under test. */

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { boardConfigsDir } from '../paths.js';
 import { type Preset, type PresetRow, PresetSchema } from './preset-schema.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
-export class PresetError extends Error {
-  readonly code = 'PRESET_INVALID' as const;
+export class PresetError extends MinegateError<'PRESET_INVALID'> {
   constructor(
     message: string,
-    readonly file: string,
+    file: string,
   ) {
-    super(message);
+    super('PRESET_INVALID', message, { file });
     this.name = 'PresetError';
   }
 }

@@ -3,8 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAlias, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { ParamChange } from '../../drivers/board-params.js';
-import { writeFileAtomically } from '../atomic-file.js';
-import { ConfigError } from '../config/config-error.js';
+import { writeFileAtomically } from '../../core/atomic-file.js';
+import { ConfigError } from '../../core/config-error.js';
 import { parseConfigText } from '../config/load-config.js';
 import type { DeviceLink } from './board-link.js';
 

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import type { BusConfig } from '../../board-configs/schema.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../../core/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { OPERATORS_FILE, OperatorStore } from '../operators/operator-store.js';
 import { hasPackedLayout } from '../store/block-store.js';
@@ -17,7 +17,7 @@ import { SafetyEngine } from '../safety/engine.js';
 import { SafetyStore } from '../safety/store.js';
 import { newestReadingTime } from '../store/reading-reader.js';
 import { describeCapacity, readingCapacity } from '../store/reading-retention.js';
-import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, storeRetentionDefaults, type StoreRetention } from '../store/retention-classes.js';
+import { ClassRetention, describeClassCapacity, gatewayRecordTables, RETENTION_MINIMUM_DAYS, storeRetention, STORE_RETENTION_DEFAULTS, type StoreRetention } from '../store/retention-classes.js';
 import { EXIT, out } from './output.js';
 import { formatWall } from '../control/durations.js';
 import { configOption, dataDirOption, locationSource } from '../locations.js';
@@ -125,7 +125,7 @@ function configChecks(file: string): { buses: BusConfig[]; brokerUrl: string | u
     return {
       buses: rawBuses(file),
       brokerUrl,
-      retention: storeRetentionDefaults,
+      retention: STORE_RETENTION_DEFAULTS,
       newestConfigCheck: [{ area: 'config', status: 'fail', message: `invalid: ${shown}${more}`, fix: `minegate config check ${file} lists every problem with its line` }],
     };
   }

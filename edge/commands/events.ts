@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { mergeEvents, rejectedCommandEvents } from '../../sync/command-log.js';
+import { mergeEvents, rejectedCommandEvents } from '../control/command-log.js';
 import type { Command } from 'commander';
 import { addDataDir, type CommonOptions, intOption, printJson, reportError, UsageError } from '../control/cli-support.js';
 import { ControlClient } from '../control/client.js';

@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { addDataDir, AUTH_HELP, type CommonOptions, credentials, intOption, printJson, READ_HELP, requireText, UsageError, withGateway } from '../control/cli-support.js';
 import type { ControlClient } from '../control/client.js';
 import { formatWall, parseDuration } from '../control/durations.js';
-import { INTERLOCK_KINDS, interlockRecordDefaults } from '../control/interlock-records.js';
-import { interlockTestDefaults, type InterlockTestPlan, type InterlockTestState, type InterlockZoneStatus } from '../control/interlock-test.js';
+import { INTERLOCK_KINDS, INTERLOCK_RECORD_DEFAULTS } from '../control/interlock-records.js';
+import { INTERLOCK_TEST_DEFAULTS, type InterlockTestPlan, type InterlockTestState, type InterlockZoneStatus } from '../control/interlock-test.js';
 import { renderTable } from '../text-table.js';
 import { out } from './output.js';
 
-export const interlockCliDefaults = { pollMs: 100 } as const;
+export const INTERLOCK_CLI_DEFAULTS = { pollMs: 100 } as const;
 
 interface TestOptions extends CommonOptions {
   reason?: string;
@@ -35,7 +35,7 @@ async function follow(client: ControlClient, session: string, onState: (s: Inter
     const s = await client.request<InterlockTestState>('interlock.test.state', { session });
     onState(s);
     if (s.phase === 'done' || stopped()) return s;
-    await new Promise((r) => setTimeout(r, interlockCliDefaults.pollMs));
+    await new Promise((r) => setTimeout(r, INTERLOCK_CLI_DEFAULTS.pollMs));
   }
 }
 
@@ -50,7 +50,7 @@ export function registerInterlock(program: Command): void {
       .option('-u, --user <name>', 'acting technician (or above)')
       .option('--reason <text>', 'why (recorded with your name)')
       .option('--kind <kind>', `what to test: ${INTERLOCK_KINDS.join(' (甲烷电闭锁) or ')} (风电闭锁)`, 'methane')
-      .option('--limit-ms <ms>', 'longest allowed execution time', String(interlockTestDefaults.limitMs))
+      .option('--limit-ms <ms>', 'longest allowed execution time', String(INTERLOCK_TEST_DEFAULTS.limitMs))
       .option('--wait <duration>', 'how long to wait for the test gas / fan stop', '5m')
       .option('--json', 'print JSON (plan and result)'),
   )
@@ -67,7 +67,7 @@ Ctrl-C aborts the test (recorded as aborted). Exit code 0 only when the test pas
   addDataDir(
     interlock
       .command('status')
-      .description(`zones with their last passed interlock test; overdue after ${interlockRecordDefaults.periodDays} days (AQ 1029-2019)`)
+      .description(`zones with their last passed interlock test; overdue after ${INTERLOCK_RECORD_DEFAULTS.periodDays} days (AQ 1029-2019)`)
       .option('--json', 'print JSON'),
   )
     .addHelpText('after', `\nExample:\n  minegate interlock status -d /var/lib/minegate\n${READ_HELP}`)

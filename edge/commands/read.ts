@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ModbusDevice } from '../../drivers/modbus-device.js';
 import { createMaster } from '../bus-factory.js';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
 import { loadConfig } from '../config/load-config.js';
 import { renderTable } from '../text-table.js';
 import { fail, out } from './output.js';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { addDataDir, AUTH_HELP, type CommonOptions, credentials, intOption, printJson, requireText, withGateway } from '../control/cli-support.js';
 import type { RelayTestResult } from '../control/relay-test.js';
-import { safetyLoopDefaults } from '../safety/safety-loop.js';
+import { SAFETY_LOOP_DEFAULTS } from '../safety/safety-loop.js';
 import { out } from './output.js';
 
 export function registerRelay(program: Command): void {
@@ -15,7 +15,7 @@ export function registerRelay(program: Command): void {
       .argument('<output>', 'output id from the board config (e.g. siren, heading-power)')
       .option('-u, --user <name>', 'acting technician (or above)')
       .option('--reason <text>', 'why (recorded with your name)')
-      .option('--pulse-ms <ms>', `pulse length, ${safetyLoopDefaults.minPulseMs}..${safetyLoopDefaults.maxPulseMs}`, '500')
+      .option('--pulse-ms <ms>', `pulse length, ${SAFETY_LOOP_DEFAULTS.minPulseMs}..${SAFETY_LOOP_DEFAULTS.maxPulseMs}`, '500')
       .option('--json', 'print JSON'),
   )
     .addHelpText(
@@ -27,7 +27,7 @@ A power output is only ever pulsed off (a cut); one held cut by any rule is refu
     .action(async (output: string, o: CommonOptions & { reason?: string; pulseMs: string }) => {
       await withGateway('relay test', o.dataDir, async (client) => {
         const reason = requireText(o.reason, '--reason', '"weekly siren check"');
-        const pulseMs = intOption(o.pulseMs, '--pulse-ms', safetyLoopDefaults.minPulseMs, safetyLoopDefaults.maxPulseMs)!;
+        const pulseMs = intOption(o.pulseMs, '--pulse-ms', SAFETY_LOOP_DEFAULTS.minPulseMs, SAFETY_LOOP_DEFAULTS.maxPulseMs)!;
         const auth = await credentials(o.user, 'technician');
         const r = await client.request<RelayTestResult>('relay.test', { output, reason, pulseMs }, { auth, timeoutMs: pulseMs + 15_000 });
         if (o.json) return printJson(r);

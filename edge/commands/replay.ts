@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { formatWall, parseMineTime } from '../control/durations.js';
-import { ReplayOrderError, replayDefaults, replaySafety, type ReplayResult } from '../safety/replay.js';
+import { ReplayOrderError, REPLAY_DEFAULTS, replaySafety, type ReplayResult } from '../safety/replay.js';
 import { recordedReadings, ReplayInputError } from '../safety/replay-sources.js';
 import { renderTable } from '../text-table.js';
 import { EXIT, fail, out } from './output.js';
@@ -67,7 +67,7 @@ export function registerReplay(program: Command): void {
     .requiredOption('--from <db|csv>', 'a gateway database (minegate.db) or a CSV file with time,point,value[,quality]')
     .option('--since <time>', 'only readings from this date/time (2026-01-10T08:00, mine time +08:00 unless a zone is given)')
     .option('--until <time>', 'only readings before this date/time')
-    .option('--cycle-ms <ms>', 'evaluation period on the recording\'s clock', String(replayDefaults.cycleMs))
+    .option('--cycle-ms <ms>', 'evaluation period on the recording\'s clock', String(REPLAY_DEFAULTS.cycleMs))
     .option('--cold-start', 'replay as a gateway start (every output cut until its points are read)')
     .option('--integrity', 'run the sensor-integrity checks too (frozen value, sudden drop, calibration age, gaps)')
     .option('--json', 'print the whole result as JSON')

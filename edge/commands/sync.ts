@@ -3,7 +3,7 @@
 // gateway running, `sync status` reads the outbox file itself, read-only: what is waiting on disk.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatTime } from '../../sync/formats/mine-time.js';
+import { formatTime } from '../../core/mine-time.js';
 import { readOutboxReport, type OutboxReport } from '../../sync/outbox-report.js';
 import { LANES } from '../../sync/stream.js';
 import { offlineSyncStatus, onlineSyncStatus } from '../../sync/sync-status-json.js';

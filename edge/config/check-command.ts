@@ -1,6 +1,6 @@
 // `minegate config check <files...>`: validate board configs the way the gateway would load them,
 // and print every mistake as `file:line:col  path  message` (one per line, greppable).
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../../core/config-error.js';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 
 /** Exit code: 0 when every file is valid, 1 when any is not. */

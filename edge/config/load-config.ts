@@ -7,13 +7,15 @@ import { profilesDir as builtInProfilesDir } from '../../board-configs/paths.js'
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { loadProfile, ProfileError } from '../../board-configs/profiles.js';
 import { type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig, SubstationConfigSchema } from '../../board-configs/schema.js';
-import { ConfigError, type ConfigIssue, formatPath } from './config-error.js';
-import { type CheckContext, type ConfigCheck, type ConfigPath, crossChecks } from './cross-checks.js';
-import { validateWithSchema } from './schema-issues.js';
+import { ConfigError, type ConfigIssue, formatPath } from '../../core/config-error.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from './check-context.js';
+import { configChecks } from './check-registry.js';
+import { validateWithSchema } from '../../core/schema-issues.js';
 import { schemaValidPart } from './schema-valid-part.js';
-import { readYamlSource, type YamlSource } from './yaml-source.js';
+import { readYamlSource, type YamlSource } from '../../core/yaml-source.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
-export { ConfigError, type ConfigIssue } from './config-error.js';
+export { ConfigError, type ConfigIssue } from '../../core/config-error.js';
 
 export interface LoadedConfig {
   file: string;
@@ -40,10 +42,9 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** freshnessMs() was asked about a point code the config does not define. */
-export class UnknownPointError extends Error {
-  readonly code = 'UNKNOWN_POINT' as const;
+export class UnknownPointError extends MinegateError<'UNKNOWN_POINT'> {
   constructor(readonly point: string) {
-    super(`unknown point code "${point}"`);
+    super('UNKNOWN_POINT', `unknown point code "${point}"`, { field: point });
     this.name = 'UnknownPointError';
   }
 }
@@ -131,7 +132,7 @@ function crossCheck(
     issues.push({ file, ...source.locate(at), path: formatPath(at), message });
   };
   const ctx = checkContext(file, config, profiles, problems, report, (path) => source.locate(toFilePath(path)).line);
-  runChecks(crossChecks, ctx);
+  runChecks(configChecks, ctx);
   return ctx;
 }
 

@@ -10,7 +10,7 @@
 // with a typo in its unit.
 import type { z } from 'zod';
 import type { SubstationConfig } from '../../board-configs/schema.js';
-import type { ConfigPath } from './cross-checks.js';
+import type { ConfigPath } from './check-context.js';
 
 /** The top-level lists whose elements are validated (and set aside) one by one. */
 const LISTS = ['buses', 'devices', 'points', 'zones', 'outputs', 'boards'] as const;

@@ -5,7 +5,7 @@ import { optionalStringArg } from './args.js';
 import { auditDone } from './audit-helpers.js';
 import type { ControlHandler } from './context.js';
 
-export const alarmAckDefaults = {
+export const ALARM_ACK_DEFAULTS = {
   /** The reason recorded when the technician gives none: what acknowledging does. */
   reason: 'alarms acknowledged at the console (siren silenced, beacon stays on)',
 } as const;
@@ -19,7 +19,7 @@ export const alarmAckHandler: ControlHandler = {
   role: 'technician',
   async handle(args, ctx): Promise<AlarmAckResult> {
     const operator = ctx.requireOperator();
-    const reason = optionalStringArg(args, 'reason') ?? alarmAckDefaults.reason;
+    const reason = optionalStringArg(args, 'reason') ?? ALARM_ACK_DEFAULTS.reason;
     const { gateway } = ctx;
     const engine = gateway.safety.engine;
     const active = engine.alarms().map((a) => ({ key: a.key, severity: a.severity, message: a.message }));

@@ -7,11 +7,11 @@ import { optionalIntArg, optionalStringArg } from './args.js';
 import type { ControlHandler } from './context.js';
 import { ControlError } from './errors.js';
 
-export const auditQueryDefaults = { limit: 50, maxLimit: 10_000 } as const;
+export const AUDIT_QUERY_DEFAULTS = { limit: 50, maxLimit: 10_000 } as const;
 
 /** Request args → an audit filter (shared with the CLI's read-only fallback). */
 export function auditFilterOf(args: Record<string, unknown>): AuditFilter {
-  const filter: AuditFilter = { limit: optionalIntArg(args, 'limit', 1, auditQueryDefaults.maxLimit) ?? auditQueryDefaults.limit, order: 'desc' };
+  const filter: AuditFilter = { limit: optionalIntArg(args, 'limit', 1, AUDIT_QUERY_DEFAULTS.maxLimit) ?? AUDIT_QUERY_DEFAULTS.limit, order: 'desc' };
   const action = optionalStringArg(args, 'action');
   if (action !== undefined) {
     if (!(AUDIT_ACTIONS as readonly string[]).includes(action)) throw new ControlError('BAD_REQUEST', `action must be one of ${AUDIT_ACTIONS.join(', ')}, got ${JSON.stringify(action)}`);

@@ -11,7 +11,7 @@ import { auditDone, auditRefused } from './audit-helpers.js';
 import type { ControlHandler } from './context.js';
 import { ControlError } from './errors.js';
 
-export const calibrationDefaults = {
+export const CALIBRATION_DEFAULTS = {
   /** How long `end` waits for the engine to record the date: this many poll periods of the point's device … */
   waitPolls: 3,
   /** … and at least this long. */
@@ -62,7 +62,7 @@ export const calibrationHandler: ControlHandler = {
 
     if (!calibrating) throw new ControlError('NOT_CALIBRATING', `${point} is not being calibrated; start with: minegate calibrate ${point} start`);
     const pollMs = gateway.loaded.devicesById.get(config.device)?.pollMs ?? 1_000;
-    const waitMs = optionalIntArg(args, 'waitMs', 0, 600_000) ?? Math.max(calibrationDefaults.minWaitMs, calibrationDefaults.waitPolls * pollMs);
+    const waitMs = optionalIntArg(args, 'waitMs', 0, 600_000) ?? Math.max(CALIBRATION_DEFAULTS.minWaitMs, CALIBRATION_DEFAULTS.waitPolls * pollMs);
     // Listen before lifting the flag: the date is recorded on the very next fresh reading.
     let unsubscribe = (): void => {};
     const recorded = new Promise<number | null>((resolve) => {

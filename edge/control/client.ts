@@ -11,7 +11,7 @@ export interface ControlClientOptions {
   timeoutMs?: number;
 }
 
-export const controlClientDefaults = {
+export const CONTROL_CLIENT_DEFAULTS = {
   timeoutMs: 10_000,
 } as const;
 
@@ -38,7 +38,7 @@ export class ControlClient {
 
   constructor(dataDir: string, opts: ControlClientOptions = {}) {
     if (typeof dataDir !== 'string' || dataDir.trim() === '') throw new TypeError(`ControlClient: dataDir must be a directory path, got ${JSON.stringify(dataDir)}`);
-    this.timeoutMs = opts.timeoutMs ?? controlClientDefaults.timeoutMs;
+    this.timeoutMs = opts.timeoutMs ?? CONTROL_CLIENT_DEFAULTS.timeoutMs;
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1) throw new TypeError(`ControlClient: timeoutMs must be a positive integer, got ${String(opts.timeoutMs)}`);
     this.dataDir = resolve(dataDir);
     this.socketPath = controlSocketPath(this.dataDir);

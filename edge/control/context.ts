@@ -2,16 +2,16 @@
 // process next to the safety loop: they must be quick (engine calls, one SQLite insert) and do
 // anything long (a relay pulse, an interlock test) asynchronously, never by blocking.
 import type Database from 'better-sqlite3';
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from '../gateway-view.js';
 import type { Logger } from '../log.js';
 import type { AuditEntry, AuditRecord } from '../operators/audit.js';
 import type { Operator } from '../operators/operator-store.js';
 import type { Role } from '../operators/roles.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { SafetyEvent } from '../safety/events.js';
 
 export interface ControlContext {
-  readonly gateway: Gateway;
+  readonly gateway: GatewayView;
   readonly dataDir: string;
   /** The authenticated operator; null for a viewer command sent without credentials. */
   readonly operator: Operator | null;

@@ -9,16 +9,16 @@ import Database from 'better-sqlite3';
 import { PersonnelStore } from '../personnel/store.js';
 import { type EventQuery, SafetyStore } from '../safety/store.js';
 import { SealStore } from '../seals/store.js';
-import { rejectedCommandEvents } from '../../sync/command-log.js';
+import { rejectedCommandEvents } from './command-log.js';
 import { ControlError } from './errors.js';
 import { optionalIntArg, optionalStringArg } from './args.js';
 import { isEventKind, SAFETY_EVENT_TYPES } from './event-types.js';
 
-export const eventQueryDefaults = { limit: 50, maxLimit: 10_000 } as const;
+export const EVENT_QUERY_DEFAULTS = { limit: 50, maxLimit: 10_000 } as const;
 
 /** Request args → a store query (shared with the CLI's read-only fallback). */
 export function eventQueryOf(args: Record<string, unknown>): EventQuery {
-  const query: EventQuery = { limit: optionalIntArg(args, 'limit', 1, eventQueryDefaults.maxLimit) ?? eventQueryDefaults.limit };
+  const query: EventQuery = { limit: optionalIntArg(args, 'limit', 1, EVENT_QUERY_DEFAULTS.maxLimit) ?? EVENT_QUERY_DEFAULTS.limit };
   const since = optionalIntArg(args, 'sinceWall', 0, Number.MAX_SAFE_INTEGER);
   if (since !== undefined) query.sinceWall = since;
   const point = optionalStringArg(args, 'point');

@@ -1,7 +1,7 @@
 // Durations and times as a technician types them: "2h", "90s", "1h30m", "500ms", "1d";
 // --since also takes a date or date-time ("2026-01-10", "2026-01-10T08:00").
 // Every time shown or parsed here is mine time (+08:00), never the host's zone.
-import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES, zoneText } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES, zoneText } from '../../core/mine-time.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;

@@ -2,6 +2,7 @@
 // message is written for the technician. Errors raised by the gateway side travel over the socket
 // as { code, message } and come back out of ControlClient as a ControlError with `remote: true`
 // and the gateway's own code (e.g. WRONG_AUTHORITY from the engine, bad-credentials from accounts).
+import { MinegateError } from '../../core/minegate-error.js';
 
 export type ControlErrorCode =
   /** Nothing answers on <data-dir>/control.sock: no gateway is running there. */
@@ -34,15 +35,15 @@ export type ControlErrorCode =
   /** An error the gateway side did not expect (a bug); its message says what. */
   | 'INTERNAL';
 
-export class ControlError extends Error {
+export class ControlError extends MinegateError<ControlErrorCode | (string & {})> {
   override readonly name = 'ControlError';
   constructor(
     /** One of ControlErrorCode, or a code passed through from the gateway (engine, accounts, audit). */
-    readonly code: ControlErrorCode | (string & {}),
+    code: ControlErrorCode | (string & {}),
     message: string,
     /** True when the gateway answered with this error (as opposed to the channel failing). */
     readonly remote = false,
   ) {
-    super(message);
+    super(code, message);
   }
 }

@@ -3,9 +3,9 @@
 import type { SafetyEvent } from '../safety/events.js';
 import type { ControlHandler } from './context.js';
 // eventQueryOf lives in domain-events.ts (which uses it) so the two files form no import cycle.
-import { type DomainEvent, domainEvents, eventQueryDefaults, eventQueryOf, parseDomains } from './domain-events.js';
+import { type DomainEvent, domainEvents, EVENT_QUERY_DEFAULTS, eventQueryOf, parseDomains } from './domain-events.js';
 
-export { eventQueryDefaults, eventQueryOf };
+export { EVENT_QUERY_DEFAULTS, eventQueryOf };
 
 export const eventsHandler: ControlHandler = {
   command: 'events',
@@ -18,6 +18,6 @@ export const eventsHandler: ControlHandler = {
     // Capabilities may add entries (sync: rejected platform commands); one list, newest first.
     const extra = gateway.capabilityList().flatMap((c) => c.events?.(query) ?? []);
     if (extra.length === 0) return events;
-    return [...events, ...extra].sort((a, b) => b.wallTime - a.wallTime).slice(0, query.limit ?? eventQueryDefaults.limit);
+    return [...events, ...extra].sort((a, b) => b.wallTime - a.wallTime).slice(0, query.limit ?? EVENT_QUERY_DEFAULTS.limit);
   },
 };

@@ -9,7 +9,7 @@ export type InterlockKind = (typeof INTERLOCK_KINDS)[number];
 
 export type InterlockOutcome = 'pass' | 'fail' | 'no-trigger' | 'aborted';
 
-export const interlockRecordDefaults = {
+export const INTERLOCK_RECORD_DEFAULTS = {
   /** AQ 1029-2019: 甲烷电闭锁 and 风电闭锁 are function-tested every 15 days. */
   periodDays: 15,
 } as const;

@@ -5,16 +5,16 @@
 // by its feed sensor where there is one. The session runs in the gateway, so the result is
 // recorded even if the CLI goes away; the CLI follows it through `interlock.test.state`.
 import { randomBytes } from 'node:crypto';
-import type { Gateway } from '../gateway.js';
-import { isUsable, type Reading } from '../readings.js';
+import type { GatewayView } from '../gateway-view.js';
+import { isUsable, type Reading } from '../../core/readings.js';
 import type { RuleId } from '../safety/holds.js';
 import { enumArg, intArg, optionalIntArg, stringArg } from './args.js';
 import type { ControlContext, ControlHandler } from './context.js';
 import { ControlError } from './errors.js';
-import { INTERLOCK_KINDS, type InterlockKind, type InterlockOutcome, type InterlockTestRecord, interlockRecordDefaults, interlockTests, recordInterlockTest } from './interlock-records.js';
+import { INTERLOCK_KINDS, type InterlockKind, type InterlockOutcome, type InterlockTestRecord, INTERLOCK_RECORD_DEFAULTS, interlockTests, recordInterlockTest } from './interlock-records.js';
 import { outputsState, type OutputState } from './output-state.js';
 
-export const interlockTestDefaults = {
+export const INTERLOCK_TEST_DEFAULTS = {
   /** AQ 6201-2019: methane over-limit cut-off and methane-wind-power interlock execute within 2 s. */
   limitMs: 2_000,
   /** How long the technician has to apply test gas or stop the fan. */
@@ -98,7 +98,7 @@ class InterlockTestSession {
   ) {
     this.startedAt = ctx.gateway.clock.wall();
     this.unsubscribe = ctx.onReadings((readings) => this.onReadings(readings));
-    this.timer = setInterval(() => this.tick(), interlockTestDefaults.tickMs);
+    this.timer = setInterval(() => this.tick(), INTERLOCK_TEST_DEFAULTS.tickMs);
   }
 
   get done(): boolean {
@@ -106,7 +106,7 @@ class InterlockTestSession {
   }
 
   expired(now: number): boolean {
-    return this.done && now - this.finishedAt > interlockTestDefaults.keepFinishedMs;
+    return this.done && now - this.finishedAt > INTERLOCK_TEST_DEFAULTS.keepFinishedMs;
   }
 
   state(): InterlockTestState {
@@ -127,7 +127,7 @@ class InterlockTestSession {
       detail: this.detail,
       recordId: this.recordId,
       outputs: outputsState(this.ctx.gateway, this.outputs),
-      resolutionMs: interlockTestDefaults.tickMs,
+      resolutionMs: INTERLOCK_TEST_DEFAULTS.tickMs,
     };
   }
 
@@ -221,7 +221,7 @@ class InterlockTestSession {
 }
 
 /** The triggers, feed points and steps of a zone's test, or UNKNOWN_TARGET / ZONE_ALREADY_CUT. */
-function planTest(gateway: Gateway, zone: string, kind: InterlockKind, limitMs: number): { outputs: string[]; triggers: Trigger[]; feedPoints: string[]; feedWaitMs: number; steps: string[] } {
+function planTest(gateway: GatewayView, zone: string, kind: InterlockKind, limitMs: number): { outputs: string[]; triggers: Trigger[]; feedPoints: string[]; feedWaitMs: number; steps: string[] } {
   const plan = gateway.safety.engine.plan;
   const outputs = plan.zones.get(zone);
   if (!outputs) throw new ControlError('UNKNOWN_TARGET', `no zone "${zone}" (zones: ${[...plan.zones.keys()].join(', ')})`);
@@ -302,7 +302,7 @@ export function interlockHandlers(): ControlHandler[] {
   const find = (args: Record<string, unknown>): InterlockTestSession => {
     const id = stringArg(args, 'session');
     const s = sessions.get(id);
-    if (!s) throw new ControlError('UNKNOWN_TARGET', `no interlock test session "${id}" (finished ones are kept ${interlockTestDefaults.keepFinishedMs / 60_000} min)`);
+    if (!s) throw new ControlError('UNKNOWN_TARGET', `no interlock test session "${id}" (finished ones are kept ${INTERLOCK_TEST_DEFAULTS.keepFinishedMs / 60_000} min)`);
     return s;
   };
 
@@ -314,8 +314,8 @@ export function interlockHandlers(): ControlHandler[] {
       const zone = stringArg(args, 'zone');
       const kind = enumArg(args, 'kind', INTERLOCK_KINDS, 'methane');
       const reason = stringArg(args, 'reason');
-      const limitMs = intArg(args, 'limitMs', 100, 60_000, interlockTestDefaults.limitMs);
-      const waitMs = optionalIntArg(args, 'waitMs', 1_000, 3_600_000) ?? interlockTestDefaults.waitMs;
+      const limitMs = intArg(args, 'limitMs', 100, 60_000, INTERLOCK_TEST_DEFAULTS.limitMs);
+      const waitMs = optionalIntArg(args, 'waitMs', 1_000, 3_600_000) ?? INTERLOCK_TEST_DEFAULTS.waitMs;
       sweep(ctx.gateway.clock.wall());
       const running = [...sessions.values()].find((s) => !s.done && s.zone === zone);
       if (running) throw new ControlError('ZONE_ALREADY_CUT', `an interlock test of zone "${zone}" is already running (session ${running.id})`);
@@ -359,7 +359,7 @@ export function interlockHandlers(): ControlHandler[] {
       const { gateway } = ctx;
       const plan = gateway.safety.engine.plan;
       const now = gateway.clock.wall();
-      const periodMs = interlockRecordDefaults.periodDays * 86_400_000;
+      const periodMs = INTERLOCK_RECORD_DEFAULTS.periodDays * 86_400_000;
       const rows: InterlockZoneStatus[] = [];
       for (const [zone, outputs] of plan.zones) {
         const name = gateway.loaded.config.zones.find((z) => z.id === zone)?.name ?? zone;

@@ -6,7 +6,7 @@ import type { PersonnelCapability } from '../personnel/personnel-capability.js';
 import type { EvacuationView } from '../personnel/engine.js';
 import { PersonnelCommandError } from '../personnel/errors.js';
 import { requireReason } from '../operators/audit.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from '../gateway-view.js';
 import { stringArg } from './args.js';
 import { CONTROL_AUDIT_ACTIONS } from './audit-actions.js';
 import { auditDone, auditRefused } from './audit-helpers.js';
@@ -14,7 +14,7 @@ import type { ControlContext, ControlHandler } from './context.js';
 import { ControlError } from './errors.js';
 
 /** The running personnel capability, or ControlError UNKNOWN_TARGET naming what is missing. */
-export function personnelOf(gateway: Gateway): PersonnelCapability {
+export function personnelOf(gateway: GatewayView): PersonnelCapability {
   const cap = gateway.capabilityList().find((c) => c.name === 'personnel') as PersonnelCapability | undefined;
   if (!cap) throw new ControlError('UNKNOWN_TARGET', `this gateway runs no personnel positioning (${gateway.loaded.file} has no personnel section)`);
   return cap;

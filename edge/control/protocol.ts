@@ -8,7 +8,7 @@ import { ControlError } from './errors.js';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
 
-export const controlProtocolDefaults = {
+export const CONTROL_PROTOCOL_DEFAULTS = {
   /** A line longer than this is not a request: the connection is closed. */
   maxLineBytes: 64 * 1024,
   /** sun_path is 108 bytes on Linux, including the terminating NUL. */
@@ -38,10 +38,10 @@ export type ControlResponse = { id: number | string | null; ok: true; result: un
 export function controlSocketPath(dataDir: string): string {
   if (typeof dataDir !== 'string' || dataDir.trim() === '') throw new TypeError(`controlSocketPath: dataDir must be a directory path, got ${JSON.stringify(dataDir)}`);
   const path = join(resolve(dataDir), CONTROL_SOCKET_NAME);
-  if (Buffer.byteLength(path) > controlProtocolDefaults.maxSocketPathBytes) {
+  if (Buffer.byteLength(path) > CONTROL_PROTOCOL_DEFAULTS.maxSocketPathBytes) {
     throw new ControlError(
       'SOCKET_PATH_TOO_LONG',
-      `control socket path ${path} is ${Buffer.byteLength(path)} bytes; Unix sockets allow ${controlProtocolDefaults.maxSocketPathBytes}: use a shorter --data-dir`,
+      `control socket path ${path} is ${Buffer.byteLength(path)} bytes; Unix sockets allow ${CONTROL_PROTOCOL_DEFAULTS.maxSocketPathBytes}: use a shorter --data-dir`,
     );
   }
   return path;
@@ -92,7 +92,7 @@ export class LineSplitter {
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly onOverflow: () => void,
-    private readonly maxBytes: number = controlProtocolDefaults.maxLineBytes,
+    private readonly maxBytes: number = CONTROL_PROTOCOL_DEFAULTS.maxLineBytes,
   ) {}
 
   push(chunk: Buffer | string): void {

@@ -3,14 +3,14 @@
 // An output that any rule holds cut is refused with the holds named: a test never energises it.
 import { requireReason } from '../operators/audit.js';
 import { SafetyCommandError } from '../safety/errors.js';
-import { safetyLoopDefaults, type TestPulseResult } from '../safety/safety-loop.js';
+import { SAFETY_LOOP_DEFAULTS, type TestPulseResult } from '../safety/safety-loop.js';
 import { intArg, stringArg } from './args.js';
 import { CONTROL_AUDIT_ACTIONS } from './audit-actions.js';
 import { auditDone, auditRefused } from './audit-helpers.js';
 import type { ControlHandler } from './context.js';
 import { ControlError } from './errors.js';
 
-export const relayTestDefaults = { pulseMs: 500 } as const;
+export const RELAY_TEST_DEFAULTS = { pulseMs: 500 } as const;
 
 export interface RelayTestResult extends TestPulseResult {
   device: string;
@@ -27,7 +27,7 @@ export const relayTestHandler: ControlHandler = {
     const action = CONTROL_AUDIT_ACTIONS.relayTest;
     const outputId = stringArg(args, 'output');
     const reason = requireReason(action, args.reason);
-    const pulseMs = intArg(args, 'pulseMs', safetyLoopDefaults.minPulseMs, safetyLoopDefaults.maxPulseMs, relayTestDefaults.pulseMs);
+    const pulseMs = intArg(args, 'pulseMs', SAFETY_LOOP_DEFAULTS.minPulseMs, SAFETY_LOOP_DEFAULTS.maxPulseMs, RELAY_TEST_DEFAULTS.pulseMs);
     const { gateway } = ctx;
     const output = gateway.loaded.config.outputs.find((o) => o.id === outputId);
     if (!output) {

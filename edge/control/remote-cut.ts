@@ -11,7 +11,7 @@ import { auditDone, auditRefused } from './audit-helpers.js';
 import type { ControlHandler } from './context.js';
 import { isCutConfirmed, type OutputState, outputsState, waitForOutputs } from './output-state.js';
 
-export const remoteCutDefaults = {
+export const REMOTE_CUT_DEFAULTS = {
   /** Authority recorded when none is named: an order given at the substation console. */
   authority: 'local',
   /** How long a command waits for the relay module to confirm (2 patrol-free seconds plus margin). */
@@ -49,7 +49,7 @@ export const remoteCutHandler: ControlHandler = {
     const zone = stringArg(args, 'zone');
     const reason = requireReason(action, args.reason);
     const durationMs = intArg(args, 'durationMs', 1, Number.MAX_SAFE_INTEGER);
-    const authority = optionalStringArg(args, 'authority') ?? remoteCutDefaults.authority;
+    const authority = optionalStringArg(args, 'authority') ?? REMOTE_CUT_DEFAULTS.authority;
     const { gateway } = ctx;
     const engine = gateway.safety.engine;
     const id = optionalStringArg(args, 'id') ?? newCutId(gateway.clock.wall());
@@ -62,7 +62,7 @@ export const remoteCutHandler: ControlHandler = {
       if (err instanceof SafetyCommandError) auditRefused(ctx, { action, target, reason, before, detail: `remote cut (异地断电) refused: ${err.message}` });
       throw err;
     }
-    const confirmed = await waitForOutputs(gateway, outputs, isCutConfirmed, remoteCutDefaults.confirmWithinMs);
+    const confirmed = await waitForOutputs(gateway, outputs, isCutConfirmed, REMOTE_CUT_DEFAULTS.confirmWithinMs);
     const state = outputsState(gateway, outputs);
     auditDone(
       ctx,
@@ -73,7 +73,7 @@ export const remoteCutHandler: ControlHandler = {
         before,
         after: { remoteCut: { id, authority, durationMs }, outputs: state },
         outcome: confirmed ? 'ok' : 'failed',
-        detail: `remote cut (异地断电) ${id} under authority ${authority}${confirmed ? '' : `: not confirmed by the relay module within ${remoteCutDefaults.confirmWithinMs} ms`}`,
+        detail: `remote cut (异地断电) ${id} under authority ${authority}${confirmed ? '' : `: not confirmed by the relay module within ${REMOTE_CUT_DEFAULTS.confirmWithinMs} ms`}`,
       },
       `remote cut ${id} placed on ${zone}`,
     );
@@ -89,7 +89,7 @@ export const remoteReleaseHandler: ControlHandler = {
     const action = CONTROL_AUDIT_ACTIONS.remoteCutRelease;
     const id = stringArg(args, 'id');
     const reason = requireReason(action, args.reason);
-    const authority = optionalStringArg(args, 'authority') ?? remoteCutDefaults.authority;
+    const authority = optionalStringArg(args, 'authority') ?? REMOTE_CUT_DEFAULTS.authority;
     const { gateway } = ctx;
     const engine = gateway.safety.engine;
     const cut = engine.activeRemoteCuts().find((c) => c.id === id);
@@ -103,7 +103,7 @@ export const remoteReleaseHandler: ControlHandler = {
       throw err;
     }
     const key = holdKey('remote-cut', id);
-    const confirmed = await waitForOutputs(gateway, outputs, (s) => !s.holds.includes(key) && s.confirmed === true, remoteCutDefaults.confirmWithinMs);
+    const confirmed = await waitForOutputs(gateway, outputs, (s) => !s.holds.includes(key) && s.confirmed === true, REMOTE_CUT_DEFAULTS.confirmWithinMs);
     const state = outputsState(gateway, outputs);
     const stillHeld = Object.fromEntries(Object.entries(state).filter(([, s]) => s.holds.length > 0).map(([o, s]) => [o, s.holds]));
     auditDone(

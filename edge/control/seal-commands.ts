@@ -2,7 +2,7 @@
 // changes what the electronic seal alarms on (any crossing, any power use), so it is a safety
 // officer's call, with a reason; the SealEngine persists the mode and the change.
 import { SEAL_MODES, type SealMode } from '../../board-configs/seal-schema.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayView } from '../gateway-view.js';
 import { requireReason } from '../operators/audit.js';
 import type { SealCapability } from '../seals/seal-capability.js';
 import { enumArg, stringArg } from './args.js';
@@ -18,7 +18,7 @@ export interface SealModeResult {
   changed: boolean;
 }
 
-function sealsOf(gateway: Gateway): SealCapability {
+function sealsOf(gateway: GatewayView): SealCapability {
   const cap = gateway.capabilityList().find((c) => c.name === 'seals') as SealCapability | undefined;
   if (!cap) throw new ControlError('UNKNOWN_TARGET', `this gateway runs no electronic seals (${gateway.loaded.file} has no seals section)`);
   return cap;

@@ -14,7 +14,7 @@ import { authorize } from '../operators/authorize.js';
 import { OperatorError } from '../operators/operator-error.js';
 import type { Operator } from '../operators/operator-store.js';
 import { isRole } from '../operators/roles.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { PersonnelCommandError } from '../personnel/errors.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyEvent } from '../safety/events.js';
@@ -38,7 +38,7 @@ export interface ControlServerOptions {
   probeTimeoutMs?: number;
 }
 
-export const controlServerDefaults = {
+export const CONTROL_SERVER_DEFAULTS = {
   socketMode: 0o660,
   probeTimeoutMs: 1_000,
 } as const;
@@ -47,7 +47,7 @@ export const controlServerDefaults = {
  * Resolves when no gateway answers on `dataDir`; throws ControlError GATEWAY_RUNNING when one
  * does. Call before starting a gateway, so a second one never touches the relay module.
  */
-export async function assertNoGatewayRunning(dataDir: string, probeTimeoutMs: number = controlServerDefaults.probeTimeoutMs): Promise<void> {
+export async function assertNoGatewayRunning(dataDir: string, probeTimeoutMs: number = CONTROL_SERVER_DEFAULTS.probeTimeoutMs): Promise<void> {
   const path = controlSocketPath(dataDir);
   if (await socketAnswers(path, probeTimeoutMs)) throw gatewayRunning(dataDir, path);
 }
@@ -74,9 +74,9 @@ export class ControlServer {
     if (!gateway || typeof gateway.status !== 'function') throw new TypeError(`ControlServer: gateway must be a Gateway, got ${String(gateway)}`);
     if (!opts || typeof opts.dataDir !== 'string' || opts.dataDir.trim() === '') throw new TypeError(`ControlServer: dataDir must be a directory path, got ${JSON.stringify(opts?.dataDir)}`);
     if (!opts.logger || typeof opts.logger.child !== 'function') throw new TypeError('ControlServer: logger is required');
-    this.socketMode = opts.socketMode ?? controlServerDefaults.socketMode;
+    this.socketMode = opts.socketMode ?? CONTROL_SERVER_DEFAULTS.socketMode;
     if (!Number.isInteger(this.socketMode) || this.socketMode < 0 || this.socketMode > 0o777) throw new TypeError(`ControlServer: socketMode must be a file mode 0..0o777, got ${String(opts.socketMode)}`);
-    this.probeTimeoutMs = opts.probeTimeoutMs ?? controlServerDefaults.probeTimeoutMs;
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? CONTROL_SERVER_DEFAULTS.probeTimeoutMs;
     if (!Number.isInteger(this.probeTimeoutMs) || this.probeTimeoutMs < 1) throw new TypeError(`ControlServer: probeTimeoutMs must be a positive integer, got ${String(opts.probeTimeoutMs)}`);
     this.dataDir = resolve(opts.dataDir);
     this.socketPath = controlSocketPath(this.dataDir);

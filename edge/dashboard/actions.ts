@@ -18,7 +18,7 @@ export const DASHBOARD_ACTIONS: Readonly<Record<string, DashboardAction>> = {
   'relay.test': { command: 'relay.test', target: 'output', label: 'pulse-test an output' },
 };
 
-export const actionDefaults = {
+export const ACTION_DEFAULTS = {
   /** Shorter than this is not a reason ("x", "ok"). */
   minReasonChars: 3,
   maxReasonChars: 500,
@@ -42,8 +42,8 @@ export function controlRequestOf(body: unknown): { command: string; args: Record
   const def = typeof action === 'string' && Object.hasOwn(DASHBOARD_ACTIONS, action) ? DASHBOARD_ACTIONS[action] : undefined;
   if (!def) throw new ActionRefused(400, 'UNKNOWN_ACTION', `unknown action ${JSON.stringify(action)} (known: ${Object.keys(DASHBOARD_ACTIONS).join(', ')})`);
   const text = typeof reason === 'string' ? reason.trim() : '';
-  if (text.length < actionDefaults.minReasonChars) throw new ActionRefused(400, 'REASON_REQUIRED', `a reason is required (at least ${actionDefaults.minReasonChars} characters): say why, it goes into the audit log`);
-  if (text.length > actionDefaults.maxReasonChars) throw new ActionRefused(400, 'BAD_REQUEST', `the reason is longer than ${actionDefaults.maxReasonChars} characters`);
+  if (text.length < ACTION_DEFAULTS.minReasonChars) throw new ActionRefused(400, 'REASON_REQUIRED', `a reason is required (at least ${ACTION_DEFAULTS.minReasonChars} characters): say why, it goes into the audit log`);
+  if (text.length > ACTION_DEFAULTS.maxReasonChars) throw new ActionRefused(400, 'BAD_REQUEST', `the reason is longer than ${ACTION_DEFAULTS.maxReasonChars} characters`);
   const args: Record<string, unknown> = { reason: text };
   if (def.target) {
     if (typeof target !== 'string' || target.trim() === '') throw new ActionRefused(400, 'BAD_REQUEST', `${String(action)} needs a target ${def.target}`);

@@ -10,7 +10,7 @@ import type { Role } from '../operators/roles.js';
 import { ActionRefused, controlRequestOf, httpStatusOf } from './actions.js';
 import { clearedCookie, csrfMatches, type DashboardSession, SessionStore, sessionCookie } from './sessions.js';
 
-export const dashboardServerDefaults = {
+export const DASHBOARD_SERVER_DEFAULTS = {
   /** One status frame per second on the stream. */
   streamIntervalMs: 1_000,
   maxBodyBytes: 16 * 1024,
@@ -53,7 +53,7 @@ export class DashboardServer {
   private readonly intervalMs: number;
 
   constructor(private readonly opts: DashboardServerOptions) {
-    this.intervalMs = opts.streamIntervalMs ?? dashboardServerDefaults.streamIntervalMs;
+    this.intervalMs = opts.streamIntervalMs ?? DASHBOARD_SERVER_DEFAULTS.streamIntervalMs;
   }
 
   get port(): number | undefined {
@@ -253,7 +253,7 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > dashboardServerDefaults.maxBodyBytes) {
+      if (size > DASHBOARD_SERVER_DEFAULTS.maxBodyBytes) {
         reject(Object.assign(new Error('request body too large'), { code: 'BAD_REQUEST' }));
         req.destroy();
       } else chunks.push(c);

@@ -7,7 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../operators/roles.js';
 
-export const sessionDefaults = {
+export const SESSION_DEFAULTS = {
   /** Idle time after which a session ends and the operator must log in again. */
   idleMs: 15 * 60_000,
   /** More than this and the oldest session is dropped (a laptop or two at a substation). */
@@ -30,11 +30,11 @@ export class SessionStore {
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly idleMs: number = sessionDefaults.idleMs,
+    private readonly idleMs: number = SESSION_DEFAULTS.idleMs,
   ) {}
 
   create(user: string, role: Role, password: string): DashboardSession {
-    while (this.sessions.size >= sessionDefaults.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    while (this.sessions.size >= SESSION_DEFAULTS.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     const session: DashboardSession = { id: token(), user, role, csrf: token(), password, lastUsedMs: this.now() };
     this.sessions.set(session.id, session);
     return session;
@@ -42,7 +42,7 @@ export class SessionStore {
 
   /** The live session for a Cookie header, or undefined (none, unknown, idle too long). */
   fromCookie(cookieHeader: string | undefined): DashboardSession | undefined {
-    const id = cookieValue(cookieHeader, sessionDefaults.cookieName);
+    const id = cookieValue(cookieHeader, SESSION_DEFAULTS.cookieName);
     if (!id) return undefined;
     const session = this.sessions.get(id);
     if (!session) return undefined;
@@ -72,11 +72,11 @@ export function csrfMatches(session: DashboardSession, header: string | string[]
 }
 
 export function sessionCookie(session: DashboardSession): string {
-  return `${sessionDefaults.cookieName}=${session.id}; HttpOnly; SameSite=Strict; Path=/`;
+  return `${SESSION_DEFAULTS.cookieName}=${session.id}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 export function clearedCookie(): string {
-  return `${sessionDefaults.cookieName}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+  return `${SESSION_DEFAULTS.cookieName}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
 }
 
 function token(): string {

@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { SafetyPlan } from '../safety/plan.js';
 import { iterateReadings } from '../store/reading-reader.js';
 
-export const trendDefaults = {
+export const TREND_DEFAULTS = {
   windowMs: 30 * 60_000,
   /** Points per sparkline: one bucket per 15 s over 30 min. */
   buckets: 120,
@@ -50,7 +50,7 @@ export function dashboardMeta(loaded: LoadedConfig, plan: SafetyPlan): Dashboard
  * Per point, [wallMs, value] pairs over the window, one per bucket: the bucket's highest value, so
  * a short methane peak is never averaged away in the sparkline. A bad reading (value null) is a gap.
  */
-export function trends(db: Database.Database, nowWall: number, windowMs: number = trendDefaults.windowMs, buckets: number = trendDefaults.buckets): Record<string, [number, number | null][]> {
+export function trends(db: Database.Database, nowWall: number, windowMs: number = TREND_DEFAULTS.windowMs, buckets: number = TREND_DEFAULTS.buckets): Record<string, [number, number | null][]> {
   const from = nowWall - windowMs;
   const width = windowMs / buckets;
   const byPoint = new Map<string, Map<number, number | null>>();

@@ -6,7 +6,7 @@ import type { PersistedHold } from '../safety/holds.js';
 import type { RecordJournal } from '../safety/safety-loop.js';
 import type { KernelChannel } from './kernel-channel.js';
 
-export const channelJournalDefaults = {
+export const CHANNEL_JOURNAL_DEFAULTS = {
   /** close() gives up waiting for the gateway process after this long (the file keeps the rest). */
   closeTimeoutMs: 2_000,
 } as const;
@@ -54,7 +54,7 @@ export class ChannelJournal implements RecordJournal {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, channelJournalDefaults.closeTimeoutMs);
+      const timer = setTimeout(resolve, CHANNEL_JOURNAL_DEFAULTS.closeTimeoutMs);
       void this.flush().then(() => {
         clearTimeout(timer);
         resolve();

@@ -12,7 +12,7 @@ export interface PortLike {
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-export const kernelChannelDefaults = {
+export const KERNEL_CHANNEL_DEFAULTS = {
   /** State snapshots sent and not yet seen by the gateway process before newer ones wait. */
   maxUnseenStates: 2,
 } as const;
@@ -54,7 +54,7 @@ export class KernelChannel {
    * thread, the newest request waits (and replaces an older waiting one, counted).
    */
   state(build: () => FromKernel): void {
-    if (this.statesUnseen >= kernelChannelDefaults.maxUnseenStates) {
+    if (this.statesUnseen >= KERNEL_CHANNEL_DEFAULTS.maxUnseenStates) {
       if (this.pendingState) this.dropped.states++;
       this.pendingState = build;
       return;

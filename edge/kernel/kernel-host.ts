@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { type ChildProcess, fork } from 'node:child_process';
 import { MessageChannel } from 'node:worker_threads';
 import { pino } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { snapshotOf } from '../config/loaded-snapshot.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { DeviceStatus, PollerOptions } from '../poller.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { SafetyCommandError, type SafetyCommandErrorCode } from '../safety/errors.js';
 import { SafetyJournal } from '../safety/events.js';
 import { SafetyStore } from '../safety/store.js';
@@ -51,7 +51,7 @@ export interface KernelHostOptions {
   onKernelLost(why: string): void;
 }
 
-export const kernelHostDefaults = {
+export const KERNEL_HOST_DEFAULTS = {
   channelCapacity: 2_000,
   /** Tell the kernel what was handled after this many routine messages. */
   consumedEvery: 32,
@@ -129,7 +129,7 @@ export class KernelHost {
   async start(): Promise<void> {
     const init = this.initMessage();
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`safety kernel did not start within ${kernelHostDefaults.readyTimeoutMs} ms`)), kernelHostDefaults.readyTimeoutMs);
+      const timer = setTimeout(() => reject(new Error(`safety kernel did not start within ${KERNEL_HOST_DEFAULTS.readyTimeoutMs} ms`)), KERNEL_HOST_DEFAULTS.readyTimeoutMs);
       this.onReady = () => {
         clearTimeout(timer);
         resolve();
@@ -186,7 +186,7 @@ export class KernelHost {
       ...(o.confirmation ? { confirmation: o.confirmation } : {}),
       ...(o.poller ? { poller: o.poller } : {}),
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
-      channelCapacity: kernelHostDefaults.channelCapacity,
+      channelCapacity: KERNEL_HOST_DEFAULTS.channelCapacity,
       logLevel: o.logger.level,
     };
   }
@@ -199,8 +199,8 @@ export class KernelHost {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`safety kernel did not answer ${op} within ${kernelHostDefaults.callTimeoutMs} ms`));
-      }, kernelHostDefaults.callTimeoutMs);
+        reject(new Error(`safety kernel did not answer ${op} within ${KERNEL_HOST_DEFAULTS.callTimeoutMs} ms`));
+      }, KERNEL_HOST_DEFAULTS.callTimeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       port.postMessage({ t: 'call', id, op, args });
     });
@@ -247,7 +247,7 @@ export class KernelHost {
   }
 
   private routine(): void {
-    if (++this.routineHandled % kernelHostDefaults.consumedEvery === 0) this.port?.postMessage({ t: 'consumed', through: this.routineHandled });
+    if (++this.routineHandled % KERNEL_HOST_DEFAULTS.consumedEvery === 0) this.port?.postMessage({ t: 'consumed', through: this.routineHandled });
   }
 
   /** Into the SQLite journal; the kernel hears "persisted" once the store has them (it then empties its write-ahead file). */
@@ -293,12 +293,12 @@ export class KernelHost {
     }
     const stopped = this.call('stop', []).catch((err: Error) => this.log.warn({ err: err.message }, 'safety kernel did not stop cleanly'));
     this.stopping = true;
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, kernelHostDefaults.stopTimeoutMs))]);
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, KERNEL_HOST_DEFAULTS.stopTimeoutMs))]);
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       const child = this.child;
       const exited = new Promise((r) => child.once('exit', r));
       if (child.connected) child.disconnect();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, kernelHostDefaults.stopTimeoutMs))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, KERNEL_HOST_DEFAULTS.stopTimeoutMs))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     } else this.port.close?.();
     this.port = undefined;

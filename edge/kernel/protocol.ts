@@ -4,7 +4,7 @@
 // for what is in flight.
 import type { LoadedConfigSnapshot } from '../config/loaded-snapshot.js';
 import type { DeviceStatus, PollerOptions } from '../poller.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { Alarm } from '../safety/alarms.js';
 import type { SafetyEvent } from '../safety/events.js';
 import type { FailSafeState } from '../safety/fail-safe.js';

@@ -13,13 +13,13 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ModbusDevice } from '../../drivers/modbus-device.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import { createMaster } from '../bus-factory.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { loadedFromSnapshot } from '../config/loaded-snapshot.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import { PointTable } from '../point-table.js';
 import { BusPoller, type DeviceStatus } from '../poller.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyStateSource } from '../safety/engine.js';
 import { SafetyLoop } from '../safety/safety-loop.js';
@@ -29,7 +29,7 @@ import { kernelLogger } from './kernel-log.js';
 import type { LoadedConfigSnapshot } from '../config/loaded-snapshot.js';
 import type { KernelInit, KernelOp, KernelReloadResult, KernelState, ToKernel } from './protocol.js';
 
-export const kernelDefaults = {
+export const KERNEL_DEFAULTS = {
   /** State snapshots to the gateway process at most this often (and after every command). */
   stateMs: 200,
 } as const;
@@ -88,7 +88,7 @@ export class SafetyKernel {
     for (const { master } of this.masters.values()) this.openInBackground(master);
     this.startPollers(this.gen);
     this.stall.enable();
-    this.stateTimer = setInterval(() => this.sendState(), kernelDefaults.stateMs);
+    this.stateTimer = setInterval(() => this.sendState(), KERNEL_DEFAULTS.stateMs);
     this.channel.send({ t: 'ready', state: this.state() });
   }
 

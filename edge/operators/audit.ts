@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { type Migration, openDatabase } from '../store/database.js';
 import { isRole, type Role } from './roles.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export const AUDIT_ACTIONS = [
   'write',
@@ -91,12 +92,12 @@ export const AUDIT_DEFAULTS = {
 } as const;
 
 /** 'reason-required': a safety action without --reason. 'invalid-entry': a malformed entry (a bug). */
-export class AuditError extends Error {
+export class AuditError extends MinegateError<'reason-required' | 'invalid-entry'> {
   constructor(
-    readonly code: 'reason-required' | 'invalid-entry',
+    code: 'reason-required' | 'invalid-entry',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'AuditError';
   }
 }

@@ -1,4 +1,5 @@
 // Typed failures of operator accounts and authorisation. Callers (CLI commands) branch on `code`.
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * - no-operators:       no account exists yet; the first one must be created (a safety officer).
@@ -30,13 +31,13 @@ export type OperatorErrorCode =
   | 'store-unreadable'
   | 'store-busy';
 
-export class OperatorError extends Error {
+export class OperatorError extends MinegateError<OperatorErrorCode> {
   constructor(
-    readonly code: OperatorErrorCode,
+    code: OperatorErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options?.cause });
     this.name = 'OperatorError';
   }
 }

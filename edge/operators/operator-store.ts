@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../core/atomic-file.js';
 import { OperatorError } from './operator-error.js';
 import { decoyHash, hashPassword, PASSWORD_HASH_DEFAULTS, type ScryptParams, verifyPassword } from './password-hash.js';
 import { isRole, ROLES, type Role, roleAtLeast } from './roles.js';

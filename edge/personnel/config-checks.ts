@@ -5,7 +5,7 @@
 // config the checker accepts is exactly a config the engine accepts.
 import type { OutputKind } from '../../board-configs/safety-schema.js';
 import type { PersonnelConfig } from '../../board-configs/personnel-schema.js';
-import type { CheckContext, ConfigCheck, ConfigPath } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from '../config/check-context.js';
 
 /** What the personnel rules read from a whole config (a SubstationConfig satisfies it). */
 export interface PersonnelChecksView {

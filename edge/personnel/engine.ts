@@ -9,7 +9,7 @@
 // evidence (seen outside, or passing the shaft pair outby, or silent at the shaft mouth); a lost
 // card stays on the list where it was last seen; an SOS is acted on before any position logic.
 import { type PersonnelAlarmSettings, type RosterEntry, type StationConfig } from '../../board-configs/personnel-schema.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { SafetyEvent } from '../safety/events.js';
 import { alarmKey, type PersonnelAlarm, type PersonnelAlarmKind, PersonnelAlarmSet, severityOf } from './alarms.js';
 import { PersonnelCommandError } from './errors.js';
@@ -53,7 +53,7 @@ export interface PersonnelEngineOptions {
   seenPersistMs?: number;
 }
 
-export const personnelEngineDefaults = {
+export const PERSONNEL_ENGINE_DEFAULTS = {
   seenPersistMs: 30_000,
   /** Unknown tags and readers reported once each, up to this many (a flood must not grow memory). */
   unknownTracked: 10_000,
@@ -223,7 +223,7 @@ export class PersonnelEngine implements PersonnelStateReader {
       if (actions[key] !== undefined && typeof actions[key] !== 'function') throw new TypeError(`PersonnelEngine: actions.${key} must be a function`);
     }
     this.actions = { setOutput: actions.setOutput ?? noop, pageCard: actions.pageCard ?? noop, emit: actions.emit ?? noop };
-    this.seenPersistMs = opts.seenPersistMs ?? personnelEngineDefaults.seenPersistMs;
+    this.seenPersistMs = opts.seenPersistMs ?? PERSONNEL_ENGINE_DEFAULTS.seenPersistMs;
     if (!Number.isInteger(this.seenPersistMs) || this.seenPersistMs < 0) {
       throw new TypeError(`PersonnelEngine: seenPersistMs must be a non-negative integer, got ${String(opts.seenPersistMs)}`);
     }
@@ -284,7 +284,7 @@ export class PersonnelEngine implements PersonnelStateReader {
   onReaderState(reader: number, online: boolean, power?: StationPower): void {
     const st = this.stationStates.get(reader);
     if (!st) {
-      if (!this.unknownReaders.has(reader) && this.unknownReaders.size < personnelEngineDefaults.unknownTracked) {
+      if (!this.unknownReaders.has(reader) && this.unknownReaders.size < PERSONNEL_ENGINE_DEFAULTS.unknownTracked) {
         this.unknownReaders.add(reader);
         this.raise({ type: 'unknown-reader', reader, message: `state of reader ${reader}, which is not a configured station` });
       }
@@ -1155,7 +1155,7 @@ export class PersonnelEngine implements PersonnelStateReader {
     this.counters.unknown++;
     const seen = unknownTag ? this.unknownTags : this.unknownReaders;
     const id = unknownTag ? s.tag : s.reader;
-    if (seen.has(id) || seen.size >= personnelEngineDefaults.unknownTracked) return;
+    if (seen.has(id) || seen.size >= PERSONNEL_ENGINE_DEFAULTS.unknownTracked) return;
     seen.add(id);
     this.raise(
       unknownTag

@@ -2,7 +2,7 @@
 // deadlines, and everyone who was inside with the time they got out. Deadlines live as monotonic
 // time in the process and as wall time on disk, so a restart resumes them instead of starting the
 // wait again. Pure bookkeeping: the engine decides what happens and when.
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { AckVia, EvacuationSource } from './events.js';
 import type { PersistedEvacuation } from './journal.js';
 

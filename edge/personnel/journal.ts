@@ -76,7 +76,7 @@ export interface PersonnelStateReader {
 /** Same knobs as every durable journal (see edge/store/durable-journal.ts). */
 export type PersonnelJournalOptions = DurableJournalOptions;
 
-export const personnelJournalDefaults: PersonnelJournalOptions = {
+export const PERSONNEL_JOURNAL_DEFAULTS: PersonnelJournalOptions = {
   capacity: 10_000,
   batchSize: 500,
   retryMs: 250,
@@ -109,7 +109,7 @@ export class PersonnelJournal {
   constructor(sink: PersonnelRecordSink, reader: PersonnelStateReader, opts: Partial<PersonnelJournalOptions> = {}) {
     if (!sink || typeof sink.write !== 'function') throw new TypeError(`PersonnelJournal: sink must have a write(batch) method, got ${String(sink)}`);
     if (!reader || typeof reader.persistedPerson !== 'function') throw new TypeError('PersonnelJournal: reader must implement PersonnelStateReader');
-    this.journal = new DurableJournal('PersonnelJournal', { ...personnelJournalDefaults, ...opts }, {
+    this.journal = new DurableJournal('PersonnelJournal', { ...PERSONNEL_JOURNAL_DEFAULTS, ...opts }, {
       hasPendingState: () => this.dirtyPeople.size > 0 || this.alarmsDirty || this.evacuationDirty,
       // Take what changed now; anything changing during the write is marked again and goes next time.
       takeState: () => {

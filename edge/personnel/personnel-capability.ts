@@ -5,15 +5,16 @@
 // through the safety loop (ORed with the interlocks), its pages down the reader line. Adds the
 // "people" status section and the PersonnelView the electronic seals cross-check against.
 import type { FifoReaderConfig, ReaderLinkConfig } from '../../board-configs/personnel-schema.js';
+import { loadProfile } from '../../board-configs/profiles.js';
 import { CardReaderFifoDriver } from '../../drivers/card-reader-modbus.js';
 import { CardReaderBus } from '../../drivers/card-reader-serial.js';
 import type { Link } from '../../protocols/links/link.js';
 import { SerialLink } from '../../protocols/links/serial-link.js';
 import { TcpLink } from '../../protocols/links/tcp-link.js';
 import type { CardSighting, ReaderPower, ReaderStateChange } from '../../protocols/card-reader/types.js';
-import { formatTimeZoned } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned } from '../../core/mine-time.js';
 import type { Capability, CapabilityContext } from '../capability.js';
-import type { CheckContext, ConfigCheck, ConfigPath } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from '../config/check-context.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { SafetyEvent } from '../safety/events.js';
@@ -323,7 +324,7 @@ export class PersonnelCapability implements Capability {
         pollMs,
         offlineAfterMs,
         clock: ctx.clock,
-        ...(profile ? { profile } : {}),
+        profile: profile ?? loadProfile(CARD_READER_FIFO_PROFILE),
       });
       const group: FifoGroup = { busId, driver, readerOfUnit };
       // Units are Modbus addresses on that bus; the engine knows stations by reader address.

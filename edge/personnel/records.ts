@@ -3,7 +3,7 @@
 // engine), and the alarm files RYCS overtime, RYCY over-manning, RYXZ restricted area, RYQJ SOS.
 // Pure mapping: sync decides when to send and how to frame files.
 import type { AreaKind } from '../../board-configs/personnel-schema.js';
-import { type AreaType, IN_OUT_FLAG, type InOutFlag as RyssFlag, POWER_STATUS, type PowerStatus, RUN_STATUS, type RunStatus } from '../../sync/formats/codes.js';
+import { type AreaType, IN_OUT_FLAG, type InOutFlag as RyssFlag, POWER_STATUS, type PowerStatus, RUN_STATUS, type RunStatus } from '../../core/mt1201-codes.js';
 import type { JzssRecord, RycsRecord, RycyRecord, RyjzRecord, RyqjRecord, RyqyRecord, RyssRecord, RyxxRecord, RyxzRecord } from '../../sync/formats/records/index.js';
 import type { PersonnelAlarm } from './alarms.js';
 import type { PersonView, StationPower, StationRunState, StationView } from './engine.js';

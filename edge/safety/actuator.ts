@@ -23,7 +23,7 @@ export interface OutputActuatorOptions {
   after?: Promise<void>;
 }
 
-export const outputActuatorDefaults = { refreshMs: 1000, now: (): number => performance.now() } as const;
+export const OUTPUT_ACTUATOR_DEFAULTS = { refreshMs: 1000, now: (): number => performance.now() } as const;
 
 interface Job {
   decisions: readonly OutputDecision[];
@@ -53,11 +53,11 @@ export class OutputActuator {
       }
       this.routes.set(o.id, { device: o.device, channel: o.channel });
     }
-    const refreshMs = opts.refreshMs ?? outputActuatorDefaults.refreshMs;
+    const refreshMs = opts.refreshMs ?? OUTPUT_ACTUATOR_DEFAULTS.refreshMs;
     if (typeof refreshMs !== 'number' || Number.isNaN(refreshMs) || refreshMs < 0) throw new TypeError(`OutputActuator: refreshMs must be a non-negative number of ms, got ${String(opts.refreshMs)}`);
     this.refreshMs = refreshMs;
     if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError(`OutputActuator: now must be a function, got ${typeof opts.now}`);
-    this.now = opts.now ?? outputActuatorDefaults.now;
+    this.now = opts.now ?? OUTPUT_ACTUATOR_DEFAULTS.now;
     this.after = opts.after;
   }
 

@@ -3,7 +3,7 @@
 // board pins that fit the output kinds wired to them. Run by `config check` and at load.
 import type { BoardConfig } from '../../board-configs/boards-schema.js';
 import type { OutputKind } from '../../board-configs/safety-schema.js';
-import type { CheckContext, ConfigCheck } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck } from '../config/check-context.js';
 import { safetySettingsOf } from './config-view.js';
 
 /** Which board pin types may carry which output kind. */

@@ -5,8 +5,7 @@
 // faulty or over-range is dangerous, and only positive evidence (a good reading) releases a hold.
 // Pure logic: no I/O, no timers. Durability goes through an optional journal that never blocks.
 import { loadPresets, type PresetLibrary } from '../../board-configs/presets/load-presets.js';
-import type { OutputKind } from '../../board-configs/safety-schema.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { type Alarm, type AlarmInput, AlarmSet } from './alarms.js';
 import { ABNORMALITY, type AbnormalityCode, CLAUSES } from './clauses.js';
 import type { SafetyConfigView } from './config-view.js';
@@ -15,22 +14,15 @@ import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import { type Hold, type HoldInput, HoldSet, holdKey, type PersistedHold, type RuleId, toPersistedHold } from './holds.js';
 import { IntegrityMonitor } from './integrity.js';
 import { failSafeDecisions } from './fail-safe.js';
+import type { OutputDecision } from './output-decision.js';
 import { may } from './quality-policy.js';
 import { buildSafetyPlan, type PlannedFan, type PlannedFanUnit, type PlannedOutput, type PlannedPoint, type SafetyPlan } from './plan.js';
 
 /** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
 export type ReadingSource = (point: string) => Reading | undefined;
 
-export interface OutputDecision {
-  output: string;
-  device: string;
-  channel: string;
-  kind: OutputKind;
-  /** Coil/pin on. For power outputs: power permitted (no hold). */
-  energize: boolean;
-  /** Keys of the holds keeping a power output cut. */
-  holds: string[];
-}
+// OutputDecision lives in output-decision.ts (fail-safe.ts needs it without importing the engine).
+export type { OutputDecision } from './output-decision.js';
 
 export interface EvaluateOptions {
   /** Toggle the heartbeat output in this evaluation (default true). */
@@ -114,7 +106,7 @@ export interface SafetyEngineOptions {
   integrity?: boolean;
 }
 
-export const safetyEngineDefaults = {
+export const SAFETY_ENGINE_DEFAULTS = {
   startupHold: true,
   integrity: true,
   wallClock: (): number => Date.now(),
@@ -226,12 +218,12 @@ export class SafetyEngine {
       throw new TypeError('SafetyEngine: journal must have record(events) and saveHolds(holds)');
     }
     this.plan = buildSafetyPlan(opts.config, opts.presets ?? loadPresets());
-    this.wall = opts.wallClock ?? safetyEngineDefaults.wallClock;
+    this.wall = opts.wallClock ?? SAFETY_ENGINE_DEFAULTS.wallClock;
     this.journal = opts.journal;
-    this.startupHold = opts.startupHold ?? safetyEngineDefaults.startupHold;
+    this.startupHold = opts.startupHold ?? SAFETY_ENGINE_DEFAULTS.startupHold;
     this.warmStart = opts.warmStart ?? false;
     this.warmHoldPending = this.warmStart && this.startupHold;
-    if (opts.integrity ?? safetyEngineDefaults.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
+    if (opts.integrity ?? SAFETY_ENGINE_DEFAULTS.integrity) this.integrity = IntegrityMonitor.fromPlan(this.plan);
     for (const p of this.plan.points.values()) {
       this.pointState.set(p.code, { seen: false, provenFresh: false, faulty: false, goodSince: undefined, cutActive: false, fanCutActive: false });
       for (const z of p.zones) this.pointsByZone.set(z, [...(this.pointsByZone.get(z) ?? []), p]);

@@ -1,4 +1,5 @@
 // Typed errors of the safety engine: callers (CLI, upstream command handler) branch on `code`.
+import { MinegateError } from '../../core/minegate-error.js';
 
 export type SafetyCommandErrorCode =
   | 'UNKNOWN_TARGET'
@@ -12,13 +13,13 @@ export type SafetyCommandErrorCode =
   | 'LOCK_CONDITION_ACTIVE';
 
 /** A remote cut, release, unlock or acknowledge that the engine refused. Nothing changed. */
-export class SafetyCommandError extends Error {
+export class SafetyCommandError extends MinegateError<SafetyCommandErrorCode> {
   override readonly name = 'SafetyCommandError';
   constructor(
-    readonly code: SafetyCommandErrorCode,
+    code: SafetyCommandErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -29,11 +30,11 @@ export interface SafetyProblem {
 }
 
 /** The safety part of a config is inconsistent; the engine refuses to start rather than guess. */
-export class SafetyConfigError extends Error {
+export class SafetyConfigError extends MinegateError<'SAFETY_CONFIG_INVALID'> {
   override readonly name = 'SafetyConfigError';
-  readonly code = 'SAFETY_CONFIG_INVALID' as const;
   constructor(readonly problems: readonly SafetyProblem[]) {
     super(
+      'SAFETY_CONFIG_INVALID',
       `invalid safety config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  ${formatProblemPath(p.path)}: ${p.message}`).join('\n'),
     );

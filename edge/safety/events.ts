@@ -130,7 +130,7 @@ export interface SafetyJournalLike {
 /** Same knobs as every durable journal (see edge/store/durable-journal.ts). */
 export type SafetyJournalOptions = DurableJournalOptions;
 
-export const safetyJournalDefaults: SafetyJournalOptions = {
+export const SAFETY_JOURNAL_DEFAULTS: SafetyJournalOptions = {
   capacity: 10_000,
   batchSize: 500,
   retryMs: 250,
@@ -153,7 +153,7 @@ export class SafetyJournal implements SafetyJournalLike {
 
   constructor(sink: SafetyRecordSink, opts: Partial<SafetyJournalOptions> = {}) {
     if (!sink || typeof sink.write !== 'function') throw new TypeError(`SafetyJournal: sink must have a write(batch) method, got ${String(sink)}`);
-    this.journal = new DurableJournal('SafetyJournal', { ...safetyJournalDefaults, ...opts }, {
+    this.journal = new DurableJournal('SafetyJournal', { ...SAFETY_JOURNAL_DEFAULTS, ...opts }, {
       hasPendingState: () => this.pendingHolds !== undefined,
       // Only the newest snapshot is ever written; it stays pending until a write of it succeeds.
       takeState: () => this.pendingHolds,

@@ -5,7 +5,7 @@
 // - siren, beacon, evacuation: on (nobody can vouch for protection, so people are warned and led out);
 // - heartbeat: frozen, so the external watchdog relay trips as well.
 import type { OutputKind } from '../../board-configs/safety-schema.js';
-import type { OutputDecision } from './engine.js';
+import type { OutputDecision } from './output-decision.js';
 
 export const ENGINE_FAILURE_HOLD = 'engine-failure';
 

@@ -7,8 +7,8 @@
 // - calibration older than its period (catalytic CH4 15 days, AQ 1029-2019), or never recorded.
 // - data gap: no usable acquisition for longer than the max patrol cycle.
 import type { IntegritySettings } from '../../board-configs/safety-schema.js';
-import { GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
-import type { Reading } from '../readings.js';
+import { GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
+import type { Reading } from '../../core/readings.js';
 import { CLAUSES } from './clauses.js';
 import type { SafetyPlan } from './plan.js';
 

@@ -3,7 +3,7 @@
 // file:line through `checkSafetyInterlocks`.
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
-import type { CheckContext, ConfigCheck } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck } from '../config/check-context.js';
 import { type SafetyConfigView, safetySettingsOf } from './config-view.js';
 import type { SafetyProblem } from './errors.js';
 import { resolveThresholds } from './thresholds.js';

@@ -11,7 +11,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { ManualUnlockCommand } from './engine.js';
 
-export const outputDriverDefaults = {
+export const OUTPUT_DRIVER_DEFAULTS = {
   boardIo: (board: BoardConfig): IoPlugin =>
     createFirmataIo(board.firmata.path, { baudRate: board.firmata.baudRate, reportVersionTimeoutMs: board.firmata.reportVersionTimeoutMs }),
 } as const;
@@ -159,7 +159,7 @@ export class OutputDriverSet {
       open: () =>
         new JohnnyFiveBoard({
           id: config.id,
-          io: (this.opts.boardIo ?? outputDriverDefaults.boardIo)(config),
+          io: (this.opts.boardIo ?? OUTPUT_DRIVER_DEFAULTS.boardIo)(config),
           outputs: config.outputs,
           ...(config.acknowledgeButton ? { acknowledgeButton: config.acknowledgeButton } : {}),
           unlockKeys: config.unlockKeys,

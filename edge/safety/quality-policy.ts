@@ -4,7 +4,7 @@
 // power back on, unlock a fan or permit a restart. A calibrating sensor is measuring test gas: its
 // value trips (that is how the interlock is tested, AQ 1029-2019 calibration), and it never
 // proves the air is clean.
-import type { Quality, Reading } from '../readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 
 export interface QualityRights {
   /** Its value may raise an alarm, place a cut or lock (when it shows danger). */

@@ -6,24 +6,25 @@ import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Database from 'better-sqlite3';
-import { QUALITIES, type Quality, type Reading } from '../readings.js';
+import { QUALITIES, type Quality, type Reading } from '../../core/readings.js';
 import type { LegacyRow } from '../store/block-store.js';
 import { openDatabase } from '../store/database.js';
 import { iterateReadings } from '../store/reading-reader.js';
 import { readingMigrations } from '../store/reading-store.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export type ReplayInputErrorCode = 'UNREADABLE' | 'UNKNOWN_FORMAT' | 'BAD_HEADER' | 'BAD_LINE';
 
 /** The recording cannot be read as readings. `line` is 1-based for CSV problems. */
-export class ReplayInputError extends Error {
+export class ReplayInputError extends MinegateError<ReplayInputErrorCode> {
   override readonly name = 'ReplayInputError';
   constructor(
-    readonly code: ReplayInputErrorCode,
+    code: ReplayInputErrorCode,
     message: string,
-    readonly file: string,
+    file: string,
     readonly line?: number,
   ) {
-    super(line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`);
+    super(code, line === undefined ? `${file}: ${message}` : `${file}:${line}: ${message}`, { file });
   }
 }
 

@@ -2,12 +2,13 @@
 // return the alarm / cut / release timeline. Nothing is actuated and nothing is written: the
 // engine is pure, and the replay gives it no journal.
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { Alarm } from './alarms.js';
 import type { SafetyConfigView } from './config-view.js';
 import { SafetyEngine } from './engine.js';
 import type { SafetyEvent, SafetyEventType } from './events.js';
 import type { Hold } from './holds.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 export interface ReplayOptions {
   presets?: PresetLibrary;
@@ -21,7 +22,7 @@ export interface ReplayOptions {
   integrity?: boolean;
 }
 
-export const replayDefaults = { cycleMs: 1000, coldStart: false, integrity: false, freshnessCycles: 3 } as const;
+export const REPLAY_DEFAULTS = { cycleMs: 1000, coldStart: false, integrity: false, freshnessCycles: 3 } as const;
 
 export interface TimelineEntry extends Omit<SafetyEvent, 'seq' | 'monoTime'> {
   /** ms since the first recorded reading. */
@@ -59,14 +60,13 @@ const TIMELINE_TYPES: ReadonlySet<SafetyEventType> = new Set<SafetyEventType>([
   'fan-switchover',
 ]);
 
-export class ReplayOrderError extends Error {
+export class ReplayOrderError extends MinegateError<'REPLAY_OUT_OF_ORDER'> {
   override readonly name = 'ReplayOrderError';
-  readonly code = 'REPLAY_OUT_OF_ORDER' as const;
   constructor(
     readonly index: number,
     readonly point: string,
   ) {
-    super(`recorded reading #${index} (${point}) is older than the one before it: replay needs readings in time order`);
+    super('REPLAY_OUT_OF_ORDER', `recorded reading #${index} (${point}) is older than the one before it: replay needs readings in time order`);
   }
 }
 
@@ -75,7 +75,7 @@ export async function replaySafety(
   recorded: Iterable<Reading> | AsyncIterable<Reading>,
   opts: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  const cycleMs = opts.cycleMs ?? replayDefaults.cycleMs;
+  const cycleMs = opts.cycleMs ?? REPLAY_DEFAULTS.cycleMs;
   if (!Number.isInteger(cycleMs) || cycleMs < 1) throw new TypeError(`replaySafety: cycleMs must be a positive integer, got ${String(opts.cycleMs)}`);
   if (!recorded || (typeof (recorded as Iterable<Reading>)[Symbol.iterator] !== 'function' && typeof (recorded as AsyncIterable<Reading>)[Symbol.asyncIterator] !== 'function')) {
     throw new TypeError('replaySafety: recorded must be an array, an iterator or an async iterator of readings');
@@ -84,7 +84,7 @@ export async function replaySafety(
   const freshness = (code: string): number => {
     if (typeof opts.freshnessMs === 'function') return opts.freshnessMs(code);
     if (typeof opts.freshnessMs === 'number') return opts.freshnessMs;
-    return known.get(code)?.freshnessMs ?? replayDefaults.freshnessCycles * cycleMs;
+    return known.get(code)?.freshnessMs ?? REPLAY_DEFAULTS.freshnessCycles * cycleMs;
   };
 
   let t0: number | undefined;
@@ -92,8 +92,8 @@ export async function replaySafety(
   const engineOpts = {
     config,
     wallClock: () => (t0 ?? 0) + virtualNow,
-    startupHold: opts.coldStart ?? replayDefaults.coldStart,
-    integrity: opts.integrity ?? replayDefaults.integrity,
+    startupHold: opts.coldStart ?? REPLAY_DEFAULTS.coldStart,
+    integrity: opts.integrity ?? REPLAY_DEFAULTS.integrity,
     ...(opts.presets ? { presets: opts.presets } : {}),
   };
   const engine = new SafetyEngine(engineOpts);

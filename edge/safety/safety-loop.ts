@@ -6,16 +6,16 @@
 import type { BoardConfig } from '../../board-configs/boards-schema.js';
 import type { IoPlugin } from '../../drivers/johnny-five-board.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { PointTable } from '../point-table.js';
 import { OutputActuator } from './actuator.js';
-import { OutputDriverSet, outputDriverDefaults } from './output-drivers.js';
+import { OutputDriverSet, OUTPUT_DRIVER_DEFAULTS } from './output-drivers.js';
 import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './relay-test-pulse.js';
 
 export type { TestPulseResult } from './relay-test-pulse.js';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyStateSource } from './engine.js';
 import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
@@ -64,10 +64,10 @@ export interface SafetyLoopOptions {
   actuationStartGraceMs?: number;
 }
 
-export const safetyLoopDefaults = {
+export const SAFETY_LOOP_DEFAULTS = {
   tickMs: 250,
   actuationStartGraceMs: 5_000,
-  boardIo: outputDriverDefaults.boardIo,
+  boardIo: OUTPUT_DRIVER_DEFAULTS.boardIo,
   minPulseMs: relayTestPulseBounds.minPulseMs,
   maxPulseMs: relayTestPulseBounds.maxPulseMs,
 } as const;
@@ -133,7 +133,7 @@ export class SafetyLoop {
 
   constructor(private readonly opts: SafetyLoopOptions) {
     this.log = opts.logger.child({ module: 'safety' });
-    this.tickMs = opts.tickMs ?? safetyLoopDefaults.tickMs;
+    this.tickMs = opts.tickMs ?? SAFETY_LOOP_DEFAULTS.tickMs;
     if (!Number.isFinite(this.tickMs) || this.tickMs < 10) throw new TypeError(`SafetyLoop: tickMs must be ≥ 10, got ${String(opts.tickMs)}`);
     const { config, devicesById, profiles } = opts.loaded;
     this.journal = opts.journal;
@@ -548,7 +548,7 @@ export class SafetyLoop {
    */
   private pastFirstChance(reports: ActuationReport[]): ActuationReport[] {
     if (this.firstChancePending.size === 0) return reports;
-    const grace = this.opts.actuationStartGraceMs ?? safetyLoopDefaults.actuationStartGraceMs;
+    const grace = this.opts.actuationStartGraceMs ?? SAFETY_LOOP_DEFAULTS.actuationStartGraceMs;
     if (this.opts.clock.mono() - this.startedAtMono >= grace) {
       this.firstChancePending.clear();
       return reports;

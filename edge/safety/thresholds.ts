@@ -5,7 +5,7 @@ import type { PresetLibrary } from '../../board-configs/presets/load-presets.js'
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
 import type { PresetTag, ThresholdField } from '../../board-configs/presets/preset-schema.js';
 import type { PointConfig } from '../../board-configs/schema.js';
-import type { CheckContext, ConfigCheck } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck } from '../config/check-context.js';
 import { CLAUSES } from './clauses.js';
 import type { SafetyConfigView } from './config-view.js';
 import type { SafetyProblem } from './errors.js';

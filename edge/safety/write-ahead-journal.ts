@@ -39,7 +39,7 @@ export interface SettlingJournal extends SafetyJournalLike {
   settled(): boolean;
 }
 
-export const writeAheadDefaults = {
+export const WRITE_AHEAD_DEFAULTS = {
   /** Empty the file once the database has caught up and it has grown past this. */
   compactBytes: 64 * 1024,
 } as const;
@@ -52,7 +52,7 @@ export class WriteAheadJournal implements SafetyJournalLike {
   constructor(
     private readonly path: string,
     private readonly inner: SettlingJournal,
-    private readonly compactBytes: number = writeAheadDefaults.compactBytes,
+    private readonly compactBytes: number = WRITE_AHEAD_DEFAULTS.compactBytes,
   ) {
     try {
       this.fd = openSync(path, 'a', 0o640);

@@ -4,7 +4,7 @@
 // `sealStructureProblems` is the part that needs only the section itself, which SealEngine also
 // runs, so an engine built by hand gets the same refusal as a config file.
 import type { SealConfig } from '../../board-configs/seal-schema.js';
-import type { CheckContext, ConfigCheck, ConfigPath } from '../config/cross-checks.js';
+import type { CheckContext, ConfigCheck, ConfigPath } from '../config/check-context.js';
 
 export interface SealProblem {
   /** Path inside the `seals` section, e.g. ['shaftMouths', 0, 'cameras', 1, 'device']. */

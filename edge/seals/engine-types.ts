@@ -3,8 +3,8 @@
 import type { Logger } from '../log.js';
 import type { SealConfig, SealMode } from '../../board-configs/seal-schema.js';
 import type { CounterSet, SealTamper } from '../../drivers/seal-camera.js';
-import type { Clock } from '../clock.js';
-import type { Quality } from '../readings.js';
+import type { Clock } from '../../core/clock.js';
+import type { Quality } from '../../core/readings.js';
 import type { SealAlarm, SealEvent } from './events.js';
 import type { PersonnelView } from './personnel-view.js';
 import type { SnapshotSource } from './snapshot.js';

@@ -8,8 +8,8 @@
 // its own state) and routes every input through them in a fixed order.
 import { type SealConfig, type SealMode, SealSchema, SEAL_MODES } from '../../board-configs/seal-schema.js';
 import { SealCameraCounter, type SealSample } from '../../drivers/seal-camera.js';
-import { systemClock } from '../clock.js';
-import { isUsable, type Reading } from '../readings.js';
+import { systemClock } from '../../core/clock.js';
+import { isUsable, type Reading } from '../../core/readings.js';
 import { AlarmBook } from './alarm-book.js';
 import { AlarmImages } from './alarm-images.js';
 import { CameraHealth } from './camera-health.js';

@@ -3,7 +3,7 @@
 // AI boxes' alarm messages carry (domain.md §4): camera id, position, rule id, time, message, count
 // of persons/vehicles and an image reference.
 import type { SealCounterName } from '../../drivers/seal-camera.js';
-import { formatTime, MINE_TZ_OFFSET_MINUTES } from '../../sync/formats/mine-time.js';
+import { formatTime, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
 
 export const SEAL_RULES = {
   /** 明停暗开: a person or vehicle crossed a shaft mouth declared stopped (停产/停建). */

@@ -3,7 +3,7 @@
 // load drawing more than its idle power for its sustain time while its mouth is declared stopped.
 import type { SealMode } from '../../board-configs/seal-schema.js';
 // Messages show mine time with its zone (issue 14 item 8: one time rule), never UTC ISO.
-import { formatTimeZoned } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned } from '../../core/mine-time.js';
 import type { AlarmBook } from './alarm-book.js';
 import type { SealEventLog } from './event-log.js';
 import { SEAL_RULES } from './events.js';

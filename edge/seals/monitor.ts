@@ -5,7 +5,7 @@ import type { DeviceConfig } from '../../board-configs/schema.js';
 import type { Profile } from '../../board-configs/profile-schema.js';
 import type { ModbusPort } from '../../drivers/modbus-device.js';
 import { SealCameraReader } from '../../drivers/seal-camera.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { Logger } from '../log.js';
 import { sealsOf } from './config-checks.js';
 import type { SealEngine } from './engine.js';

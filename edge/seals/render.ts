@@ -1,6 +1,6 @@
 // The seals part of the live status screen: each shaft mouth's mode and shift counts, each camera's
 // state and tamper flags, the loads' power, the headcount cross-check and every active alarm.
-import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
 import { renderTable } from '../text-table.js';
 import type { SealsState } from './engine.js';
 import { SEAL_RULES } from './events.js';

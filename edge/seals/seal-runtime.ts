@@ -4,8 +4,8 @@
 import type { Logger } from '../log.js';
 import type { SealCameraConfig, SealConfig, SealLoadConfig, ShaftMouthConfig } from '../../board-configs/seal-schema.js';
 import type { CounterSet, SealCameraCounter, SealTamper } from '../../drivers/seal-camera.js';
-import type { Clock } from '../clock.js';
-import type { Quality } from '../readings.js';
+import type { Clock } from '../../core/clock.js';
+import type { Quality } from '../../core/readings.js';
 import type { CameraState } from './engine-types.js';
 import type { PersonnelView } from './personnel-view.js';
 import type { PersistedMode } from './store.js';

@@ -5,7 +5,7 @@ import type { SealEventLog } from './event-log.js';
 import { parseShiftStarts, shiftStartAt } from './shift.js';
 import { type SealRuntime, zero } from './seal-runtime.js';
 // Messages show mine time with its zone (issue 14 item 8: one time rule), never UTC ISO.
-import { formatTimeZoned } from '../../sync/formats/mine-time.js';
+import { formatTimeZoned } from '../../core/mine-time.js';
 
 export class ShiftHeadcount {
   shiftStart = Number.NaN;

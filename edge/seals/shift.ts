@@ -1,6 +1,6 @@
 // Shift boundaries in mine time. The seal headcount restarts from a baseline at each shift start;
 // the times are local mine time (Beijing, no daylight saving) whatever the gateway's TZ.
-import { checkTzOffset } from '../../sync/formats/mine-time.js';
+import { checkTzOffset } from '../../core/mine-time.js';
 
 const DAY_MS = 86_400_000;
 

@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join, resolve, sep } from 'node:path';
-import { formatStamp, MINE_TZ_OFFSET_MINUTES } from '../../sync/formats/mine-time.js';
+import { formatStamp, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
 
 /**
  * - timeout:     no complete answer within the time limit.

@@ -23,7 +23,7 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
-export const databaseDefaults = {
+export const DATABASE_DEFAULTS = {
   readonly: false,
   // better-sqlite3 is synchronous: a lock wait blocks the event loop that also runs polling and
   // interlocks. Wait briefly, then fail; writers keep their queue and retry later.
@@ -54,8 +54,8 @@ export function openDatabase(
     throw new TypeError(`openDatabase: file must be a path to a database file, got ${JSON.stringify(file)}`);
   }
   const plan = validateComponents(components);
-  const readonly = opts.readonly ?? databaseDefaults.readonly;
-  const busyTimeoutMs = opts.busyTimeoutMs ?? databaseDefaults.busyTimeoutMs;
+  const readonly = opts.readonly ?? DATABASE_DEFAULTS.readonly;
+  const busyTimeoutMs = opts.busyTimeoutMs ?? DATABASE_DEFAULTS.busyTimeoutMs;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TypeError(`openDatabase: busyTimeoutMs must be a non-negative integer, got ${String(opts.busyTimeoutMs)}`);
   }
@@ -76,7 +76,7 @@ export function openDatabase(
   if (!readonly && existsSync(path) && statSync(path).size > 0) {
     const probe = connect(path, true);
     try {
-      probe.pragma(`busy_timeout = ${databaseDefaults.migrationBusyTimeoutMs}`);
+      probe.pragma(`busy_timeout = ${DATABASE_DEFAULTS.migrationBusyTimeoutMs}`);
       assertIntact(probe, path);
     } finally {
       probe.close();
@@ -85,7 +85,7 @@ export function openDatabase(
 
   const db = connect(path, readonly);
   try {
-    db.pragma(`busy_timeout = ${databaseDefaults.migrationBusyTimeoutMs}`);
+    db.pragma(`busy_timeout = ${DATABASE_DEFAULTS.migrationBusyTimeoutMs}`);
     if (readonly) {
       assertIntact(db, path);
     } else {
@@ -93,7 +93,7 @@ export function openDatabase(
       if (mode !== 'wal') throw new StoreError('open-failed', path, `${path}: could not switch to WAL mode (got ${String(mode)})`);
       // NORMAL in WAL: a crash never corrupts or loses committed batches; a power cut may lose the last few.
       db.pragma('synchronous = NORMAL');
-      db.pragma(`journal_size_limit = ${databaseDefaults.journalSizeLimitBytes}`);
+      db.pragma(`journal_size_limit = ${DATABASE_DEFAULTS.journalSizeLimitBytes}`);
     }
     db.pragma('foreign_keys = ON');
     migrate(db, path, plan, readonly);

@@ -4,7 +4,8 @@
 // shutdown. A full or dead disk costs the oldest queued events (counted, and reported in the
 // next batch through a journal-specific notice), never memory. Each journal supplies what else
 // it persists alongside the events (hold snapshot, changed people …) through DurableJournalParts.
-import { BoundedQueue } from './bounded-queue.js';
+import { Backoff } from '../../core/backoff.js';
+import { BoundedQueue } from '../../core/bounded-queue.js';
 
 export interface DurableJournalOptions {
   /** Events kept in memory while the store is unavailable; beyond it the oldest are dropped. */
@@ -49,7 +50,7 @@ export class DurableJournal<E, S> {
   private droppedUnreported = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay: number;
+  private readonly retry: Backoff;
   private closedFlag = false;
   private idleWaiters: (() => void)[] = [];
   private readonly counters = { written: 0, dropped: 0, failures: 0, lastError: null as string | null };
@@ -65,7 +66,7 @@ export class DurableJournal<E, S> {
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`${name}: ${key} must be a positive integer, got ${String(v)}`);
     }
     this.queue = new BoundedQueue(opts.capacity);
-    this.retryDelay = opts.retryMs;
+    this.retry = new Backoff({ initialMs: opts.retryMs, maxMs: opts.maxRetryMs, jitter: 'none' });
   }
 
   get closed(): boolean {
@@ -95,7 +96,7 @@ export class DurableJournal<E, S> {
   }
 
   stats(): DurableJournalCounters {
-    return { queued: this.queue.length, ...this.counters };
+    return { queued: this.queue.size, ...this.counters };
   }
 
   /** Resolves once everything queued or changed so far is written, or a write failed (see stats().lastError). */
@@ -126,7 +127,7 @@ export class DurableJournal<E, S> {
   }
 
   private pending(): boolean {
-    return this.queue.length > 0 || this.droppedUnreported > 0 || this.parts.hasPendingState();
+    return this.queue.size > 0 || this.droppedUnreported > 0 || this.parts.hasPendingState();
   }
 
   private cancelTimers(): void {
@@ -143,7 +144,7 @@ export class DurableJournal<E, S> {
       this.wakeIdle();
       return;
     }
-    const events = this.queue.peek(this.opts.batchSize);
+    const events = this.queue.oldest(this.opts.batchSize);
     const dropped = this.droppedUnreported;
     const state = this.parts.takeState();
     const batch = dropped > 0 ? [this.parts.droppedNotice(dropped, this.opts.capacity, events[0]), ...events] : events;
@@ -177,7 +178,7 @@ export class DurableJournal<E, S> {
       this.counters.dropped -= evicted;
       this.droppedUnreported -= dropped + evicted;
       this.parts.written(state);
-      this.retryDelay = this.opts.retryMs;
+      this.retry.reset();
       this.counters.lastError = null;
       if (this.pending()) this.scheduled = setImmediate(() => this.drain());
       else this.wakeIdle();
@@ -191,9 +192,8 @@ export class DurableJournal<E, S> {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.drain();
-    }, this.retryDelay);
+    }, this.retry.next());
     this.retryTimer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, this.opts.maxRetryMs);
   }
 
   private wakeIdle(): void {

@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { blockMsOf, hasLegacyRows, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, encodeBlock, QUALITY_CODES, type QualityCode } from './reading-codec.js';
 
-export const migrationDefaults = {
+export const MIGRATION_DEFAULTS = {
   /**
    * Rows per step (one transaction). Measured on the shared VM with 64 interleaved points: ~8 µs
    * a row to read (each row of a point sits on its own page), ~3 µs to pack, ~2 µs to delete, so
@@ -31,7 +31,7 @@ export interface MigrationStep {
 /** Convert up to `maxRows` old rows. */
 export function convertLegacyReadings(db: Database.Database, opts: { maxRows?: number } = {}): MigrationStep {
   if (!hasLegacyRows(db)) return { converted: 0, remaining: false };
-  const maxRows = opts.maxRows ?? migrationDefaults.maxRowsPerStep;
+  const maxRows = opts.maxRows ?? MIGRATION_DEFAULTS.maxRowsPerStep;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new TypeError(`maxRows must be a positive integer, got ${String(opts.maxRows)}`);
   const blockMs = blockMsOf(db);
   const ids = new PointIds(db);

@@ -9,7 +9,7 @@
 // the order of a device's points within one poll), then old rows, blocks, journal, segments, each in the
 // order it was stored. That is the old `ORDER BY wall_time, id` for everything the gateway writes.
 import type Database from 'better-sqlite3';
-import type { Quality } from '../readings.js';
+import type { Quality } from '../../core/readings.js';
 import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow, PointIds, spanStartOf } from './block-store.js';
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
@@ -41,7 +41,7 @@ export interface ReadingQuery extends ReadingRange {
   order?: 'asc' | 'desc';
 }
 
-export const readingQueryDefaults = { limit: 1_000, order: 'desc' } as const;
+export const READING_QUERY_DEFAULTS = { limit: 1_000, order: 'desc' } as const;
 
 /** A reading with its sort key: wall time, point id, source rank, position within the source. */
 interface Keyed {
@@ -62,8 +62,8 @@ const MAX_MS = 2 ** 53;
 
 /** Stored readings matching the query, ordered by wall time. */
 export function queryReadings(db: Database.Database, q: ReadingQuery = {}): StoredReading[] {
-  const limit = positiveInteger('limit', q.limit, readingQueryDefaults.limit);
-  const order = q.order ?? readingQueryDefaults.order;
+  const limit = positiveInteger('limit', q.limit, READING_QUERY_DEFAULTS.limit);
+  const order = q.order ?? READING_QUERY_DEFAULTS.order;
   if (order !== 'asc' && order !== 'desc') throw new TypeError(`queryReadings: order must be 'asc' or 'desc', got ${String(q.order)}`);
   const out: StoredReading[] = [];
   for (const r of iterateReadings(db, q, order)) {

@@ -5,26 +5,27 @@
 // point (reading-codec.ts) and committed to SQLite in one transaction (block-store.ts). A failing
 // disk (full, locked, I/O error) never reaches the caller: the writer counts it, keeps the newest
 // readings within a hard cap, and resumes by itself.
-import { systemClock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Migration } from './database.js';
 import { blockMsOf, blockStoreMigrations, packedLayoutMigration, commitBlocks, hasPackedLayout, journalGenOf, maxBlockId, PointIds, spanHasBlock, spanStartOf, type BlockRow } from './block-store.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { exponentialDelay } from '../../core/backoff.js';
+import { BoundedQueue } from '../../core/bounded-queue.js';
 import { registerReadingsTable } from './reading-sql-view.js';
 import { encodeBlock } from './reading-codec.js';
 import { JournalAppender, journalFile, journalGenerations, type JournalReading, readJournal, removeJournalFile, writeJournalFile } from './reading-journal.js';
-import { checkRetention, ClassRetention, gatewayRecordTables, storeRetentionDefaults, type RecordTable, type StoreRetention } from './retention-classes.js';
-import { DAY_MS, describe, messageOf, MIN_READING_RETENTION_MS, positiveInteger, readingWriterDefaults, type ReadingWriterOptions, type ReadingWriterStats, type Row, toRow } from './reading-writer-options.js';
+import { checkRetention, ClassRetention, gatewayRecordTables, STORE_RETENTION_DEFAULTS, type RecordTable, type StoreRetention } from './retention-classes.js';
+import { DAY_MS, describe, messageOf, MIN_READING_RETENTION_MS, positiveInteger, READING_WRITER_DEFAULTS, type ReadingWriterOptions, type ReadingWriterStats, type Row, toRow } from './reading-writer-options.js';
 import { hasStatistics, markBlocksCovered, statisticsMigration, storeWindows, windowsOf } from './statistics-store.js';
 import { StoreHousekeeping } from './store-housekeeping.js';
 import { SegmentWriter } from './segment-writer.js';
 import type { FiveMinuteWindow } from '../five-minute-stats.js';
 
-export { latestReadings, queryReadings, readingQueryDefaults, type ReadingQuery, type StoredReading } from './reading-reader.js';
+export { latestReadings, queryReadings, READING_QUERY_DEFAULTS, type ReadingQuery, type StoredReading } from './reading-reader.js';
 export { pruneReadings } from './reading-retention.js';
-export { MIN_READING_RETENTION_MS, readingWriterDefaults, type ReadingWriterOptions, type ReadingWriterStats } from './reading-writer-options.js';
+export { MIN_READING_RETENTION_MS, READING_WRITER_DEFAULTS, type ReadingWriterOptions, type ReadingWriterStats } from './reading-writer-options.js';
 
 /** Migrations of the 'store' component: open with `openDatabase(file, { store: readingMigrations, ... })`. */
 // The packed layout's SQL `readings` view is attached here, not in block-store.ts: the view reads through reading-reader.ts, which imports block-store.ts (no-circular).
@@ -77,12 +78,12 @@ export class ReadingWriter {
       throw new TypeError(`ReadingWriter: db must be a better-sqlite3 Database, got ${String(db)}`);
     }
     this.opts = {
-      flushIntervalMs: positiveInteger('flushIntervalMs', opts.flushIntervalMs, readingWriterDefaults.flushIntervalMs),
-      maxBatch: positiveInteger('maxBatch', opts.maxBatch, readingWriterDefaults.maxBatch),
-      maxQueued: positiveInteger('maxQueued', opts.maxQueued, readingWriterDefaults.maxQueued),
-      retentionMs: opts.retentionMs ?? (opts.retention ? opts.retention.readings.days * DAY_MS : readingWriterDefaults.retentionMs),
-      capBytes: opts.capBytes ?? opts.retention?.readings.maxBytes ?? readingWriterDefaults.capBytes,
-      retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, readingWriterDefaults.retryMaxMs),
+      flushIntervalMs: positiveInteger('flushIntervalMs', opts.flushIntervalMs, READING_WRITER_DEFAULTS.flushIntervalMs),
+      maxBatch: positiveInteger('maxBatch', opts.maxBatch, READING_WRITER_DEFAULTS.maxBatch),
+      maxQueued: positiveInteger('maxQueued', opts.maxQueued, READING_WRITER_DEFAULTS.maxQueued),
+      retentionMs: opts.retentionMs ?? (opts.retention ? opts.retention.readings.days * DAY_MS : READING_WRITER_DEFAULTS.retentionMs),
+      capBytes: opts.capBytes ?? opts.retention?.readings.maxBytes ?? READING_WRITER_DEFAULTS.capBytes,
+      retryMaxMs: positiveInteger('retryMaxMs', opts.retryMaxMs, READING_WRITER_DEFAULTS.retryMaxMs),
     };
     if (typeof this.opts.retentionMs !== 'number' || Number.isNaN(this.opts.retentionMs) || this.opts.retentionMs < MIN_READING_RETENTION_MS) {
       throw new TypeError(
@@ -106,14 +107,14 @@ export class ReadingWriter {
     this.dbFile = db.name;
     if (openWriters.has(this.dbFile)) throw new TypeError(`ReadingWriter: another writer is open on ${this.dbFile}; close it first`);
     this.journal = this.recoverJournal();
-    const layout = opts.layout ?? readingWriterDefaults.layout;
+    const layout = opts.layout ?? READING_WRITER_DEFAULTS.layout;
     if (layout !== 'segments' && layout !== 'blocks') throw new TypeError(`ReadingWriter: layout must be 'segments' or 'blocks', got ${String(opts.layout)}`);
     // A journal left by a blocks-layout run is still packed into blocks when its span closes.
     this.segments = layout === 'segments' ? new SegmentWriter(db, this.ids, this.log) : undefined;
     this.housekeeping = new StoreHousekeeping(db, this.log, this.clock, {
       retentionMs: this.opts.retentionMs,
       capBytes: this.opts.capBytes,
-      classes: new ClassRetention(db, checkRetention(opts.retention ?? storeRetentionDefaults), opts.recordTables ?? gatewayRecordTables),
+      classes: new ClassRetention(db, checkRetention(opts.retention ?? STORE_RETENTION_DEFAULTS), opts.recordTables ?? gatewayRecordTables),
     });
     openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
@@ -151,7 +152,7 @@ export class ReadingWriter {
   /** Write everything queued now, batch by batch, stopping at the first failure. Returns readings written. */
   flush(): number {
     let total = 0;
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       const n = this.writeOneBatch();
       if (n <= 0) break;
       total += n;
@@ -183,7 +184,7 @@ export class ReadingWriter {
     this.journal.close();
     openWriters.delete(this.dbFile);
     this.closed = true;
-    const lost = this.queue.length;
+    const lost = this.queue.size;
     if (lost > 0) {
       this.dropped += lost;
       this.queue.drop(lost);
@@ -195,7 +196,7 @@ export class ReadingWriter {
     const s: ReadingWriterStats = {
       written: this.written,
       dropped: this.dropped,
-      queued: this.queue.length,
+      queued: this.queue.size,
       failures: this.failures,
       failing: this.consecutiveFailures > 0,
       open: this.open.length,
@@ -235,7 +236,7 @@ export class ReadingWriter {
   private drain(): void {
     this.drainStep = undefined;
     const n = this.writeOneBatch();
-    if (n > 0 && this.queue.length > 0) {
+    if (n > 0 && this.queue.size > 0) {
       this.drainStep = setImmediate(() => {
         try {
           this.drain();
@@ -253,7 +254,7 @@ export class ReadingWriter {
 
   /** Readings written, 0 when nothing was queued, -1 when the write failed (readings stay queued). */
   private writeOneBatch(): number {
-    const batch = this.queue.peek(this.opts.maxBatch);
+    const batch = this.queue.oldest(this.opts.maxBatch);
     if (batch.length === 0) return 0;
     try {
       // Packing has failed for long: the open set would grow without bound, so stop taking more
@@ -282,11 +283,11 @@ export class ReadingWriter {
     this.queue.drop(batch.length);
     this.written += batch.length;
     this.onWriteSucceeded();
-    if (this.droppingSince !== undefined && this.queue.length === 0) {
+    if (this.droppingSince !== undefined && this.queue.size === 0) {
       this.log.warn({ dropped: this.droppedSinceEpisode() }, 'reading queue caught up; no longer dropping');
       this.droppingSince = undefined;
     }
-    this.segments?.storeStatistics(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs);
+    this.segments?.storeStatistics(Math.max(this.newestBatchWall, this.clock.wall()) - READING_WRITER_DEFAULTS.closeGraceMs);
     this.maybeCompact();
     return batch.length;
   }
@@ -301,7 +302,7 @@ export class ReadingWriter {
    * the clock, whichever is later (so readings that arrive old, e.g. a backlog, are packed at once).
    */
   private closeBefore(): number {
-    return spanStartOf(Math.max(this.newestBatchWall, this.clock.wall()) - readingWriterDefaults.closeGraceMs, this.blockMs);
+    return spanStartOf(Math.max(this.newestBatchWall, this.clock.wall()) - READING_WRITER_DEFAULTS.closeGraceMs, this.blockMs);
   }
 
   /** Pack closed spans when one has ended; a failure keeps them in the journal and is retried later. */
@@ -388,12 +389,12 @@ export class ReadingWriter {
     this.failures++;
     this.consecutiveFailures++;
     this.lastError = describe(err);
-    const delay = Math.min(this.opts.flushIntervalMs * 2 ** Math.min(this.consecutiveFailures, 20), this.opts.retryMaxMs);
+    const delay = exponentialDelay(this.opts.flushIntervalMs, this.opts.retryMaxMs, this.consecutiveFailures);
     this.nextAttemptAt = this.clock.mono() + delay;
     if (!this.failingLogged) {
       this.failingLogged = true;
       this.log.error(
-        { error: this.lastError, queued: this.queue.length, maxQueued: this.opts.maxQueued },
+        { error: this.lastError, queued: this.queue.size, maxQueued: this.opts.maxQueued },
         'reading store writes failing; readings kept in memory, oldest dropped if the queue fills',
       );
     }
@@ -402,7 +403,7 @@ export class ReadingWriter {
   private onWriteSucceeded(): void {
     if (this.consecutiveFailures > 0) {
       this.log.warn(
-        { failedAttempts: this.consecutiveFailures, dropped: this.droppedSinceEpisode(), queued: this.queue.length },
+        { failedAttempts: this.consecutiveFailures, dropped: this.droppedSinceEpisode(), queued: this.queue.size },
         'reading store writes resumed',
       );
     }

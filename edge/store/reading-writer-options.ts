@@ -1,6 +1,6 @@
 // The reading writer's options, defaults and statistics, and the check of each reading at enqueue:
 // what a caller of ReadingWriter sees, kept apart from how the writer writes (reading-store.ts).
-import type { Reading } from '../readings.js';
+import type { Reading } from '../../core/readings.js';
 import type { Logger } from '../log.js';
 import { QUALITY_CODES, type QualityCode } from './reading-codec.js';
 import type { RetentionRun } from './reading-retention.js';
@@ -10,7 +10,7 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** AQ 6201-2019: real-time values (CH4, CO, temperature, wind speed, pressure) are kept at least 7 days. */
 export const MIN_READING_RETENTION_MS = RETENTION_MINIMUM_DAYS.readings * DAY_MS;
 
-export const readingWriterDefaults = {
+export const READING_WRITER_DEFAULTS = {
   flushIntervalMs: 250,
   maxBatch: 5_000,
   maxQueued: 200_000,

@@ -36,7 +36,7 @@ export function storeRetention(config: StoreConfig['retention'] = STORE_DEFAULTS
 }
 
 /** The defaults (board-configs/store-schema.ts): a month of 64 points at 1 s within 2 GiB. */
-export const storeRetentionDefaults: Readonly<StoreRetention> = Object.freeze(storeRetention());
+export const STORE_RETENTION_DEFAULTS: Readonly<StoreRetention> = Object.freeze(storeRetention());
 
 /** A table of the records class: its rows carry their wall time in `timeColumn` (ms epoch). */
 export interface RecordTable {
@@ -104,7 +104,7 @@ class TableSizer {
   }
 }
 
-export const classRetentionDefaults = {
+export const CLASS_RETENTION_DEFAULTS = {
   /** Rows one run deletes at most per class (a run happens every 10 minutes). */
   maxRowsPerRun: 20_000,
   everyMs: 10 * 60_000,
@@ -113,7 +113,7 @@ export const classRetentionDefaults = {
 
 /** Retention of the statistics and records classes (readings: reading-retention.ts). */
 export class ClassRetention {
-  private readonly sizer = new TableSizer(classRetentionDefaults.remeasureMs);
+  private readonly sizer = new TableSizer(CLASS_RETENTION_DEFAULTS.remeasureMs);
 
   constructor(
     private readonly db: Database.Database,
@@ -121,7 +121,7 @@ export class ClassRetention {
     private readonly recordTables: readonly RecordTable[],
   ) {}
 
-  run(nowMs: number, maxRows: number = classRetentionDefaults.maxRowsPerRun): ClassRetentionRun[] {
+  run(nowMs: number, maxRows: number = CLASS_RETENTION_DEFAULTS.maxRowsPerRun): ClassRetentionRun[] {
     return [this.runStatistics(nowMs, maxRows), this.runRecords(nowMs, maxRows)];
   }
 

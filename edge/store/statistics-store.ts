@@ -12,7 +12,7 @@
 // and of the first/last reading are stored as offsets into the window (small integers).
 import type Database from 'better-sqlite3';
 import { FIVE_MINUTE_STATS_DEFAULTS, FiveMinuteStats, type FiveMinuteWindow } from '../five-minute-stats.js';
-import { QUALITIES, type Quality } from '../readings.js';
+import { QUALITIES, type Quality } from '../../core/readings.js';
 import type { Migration } from './database.js';
 import { blockMsOf, PointIds, spanStartOf } from './block-store.js';
 import { iterateReadings, newestSegmentTime, openSpanStart } from './reading-reader.js';
@@ -42,7 +42,7 @@ export const statisticsMigration: Migration = {
   },
 };
 
-export const statisticsDefaults = {
+export const STATISTICS_DEFAULTS = {
   /** Blocks whose spans one backfill step recomputes (64 points' spans: ~10 ms). */
   backfillBlocksPerStep: 16,
 } as const;
@@ -91,7 +91,7 @@ export function storeWindows(db: Database.Database, ids: PointIds, windows: read
  * Recompute and store the windows of the spans of up to `maxBlocks` blocks the statistics do not
  * cover yet (see the header). Returns how many blocks it covered; 0 when there is nothing left.
  */
-export function backfillStatistics(db: Database.Database, maxBlocks: number = statisticsDefaults.backfillBlocksPerStep): number {
+export function backfillStatistics(db: Database.Database, maxBlocks: number = STATISTICS_DEFAULTS.backfillBlocksPerStep): number {
   if (!hasStatistics(db)) return 0;
   const through = db.prepare("SELECT value FROM reading_state WHERE key = 'statistics_through_block'").pluck().get() as number;
   const blocks = db.prepare('SELECT id, point_id, span_start FROM reading_blocks WHERE id > ? ORDER BY id LIMIT ?').all(through, maxBlocks) as {

@@ -7,14 +7,14 @@ import type Database from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import { convertLegacyReadings } from './reading-migration.js';
 import { enforceReadingRetention, type RetentionRun } from './reading-retention.js';
-import { classRetentionDefaults, RETENTION_MINIMUM_DAYS, type ClassRetention, type ClassRetentionRun } from './retention-classes.js';
+import { CLASS_RETENTION_DEFAULTS, RETENTION_MINIMUM_DAYS, type ClassRetention, type ClassRetentionRun } from './retention-classes.js';
 import { backfillStatistics } from './statistics-store.js';
 
 const DAY_MS = 86_400_000;
 /** AQ 6201-2019: real-time values are kept at least 7 days. */
 const MIN_READING_RETENTION_MS = RETENTION_MINIMUM_DAYS.readings * DAY_MS;
 
-export const housekeepingDefaults = {
+export const HOUSEKEEPING_DEFAULTS = {
   /** Conversion steps of the old row layout per writer tick (6 x 1,000 rows per 250 ms: ~24k rows/s). */
   migrationStepsPerTick: 6,
   /** Readings retention runs at most this often... */
@@ -76,7 +76,7 @@ export class StoreHousekeeping {
    * Converting a store of the old row layout: a few small steps per tick, each in its own
    * event-loop turn, so a step (~15 ms) is the longest the gateway's loop waits.
    */
-  private migrate(stepsLeft: number = housekeepingDefaults.migrationStepsPerTick): void {
+  private migrate(stepsLeft: number = HOUSEKEEPING_DEFAULTS.migrationStepsPerTick): void {
     this.migrateStep = undefined;
     if (this.stopped) return;
     try {
@@ -109,10 +109,10 @@ export class StoreHousekeeping {
   /** One retention job per tick: readings every minute first, the statistics and records classes every 10 min. */
   private retain(): void {
     const now = this.clock.mono();
-    if (now - this.lastPruneAt >= housekeepingDefaults.pruneEveryMs) {
+    if (now - this.lastPruneAt >= HOUSEKEEPING_DEFAULTS.pruneEveryMs) {
       this.lastPruneAt = now;
       this.retainReadings();
-    } else if (now - this.lastClassRunAt >= classRetentionDefaults.everyMs) {
+    } else if (now - this.lastClassRunAt >= CLASS_RETENTION_DEFAULTS.everyMs) {
       this.lastClassRunAt = now;
       this.retainClasses();
     }
@@ -125,7 +125,7 @@ export class StoreHousekeeping {
         retentionMs: this.limits.retentionMs,
         capBytes: this.limits.capBytes,
         minRetentionMs: MIN_READING_RETENTION_MS,
-        maxRows: housekeepingDefaults.pruneMaxRowsPerRun,
+        maxRows: HOUSEKEEPING_DEFAULTS.pruneMaxRowsPerRun,
       });
       this.capacity = run;
       if (run.deleted > 0) this.log.debug({ deleted: run.deleted }, 'pruned readings past retention');

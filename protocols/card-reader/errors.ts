@@ -1,5 +1,6 @@
 // Typed errors of the card-reader drivers: callers branch on `code`, never on message text.
 import type { PageResult } from './types.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * - page-timeout:     no page ack from the reader within the timeout.
@@ -20,18 +21,18 @@ export interface CardReaderErrorDetails {
   cause?: unknown;
 }
 
-export class CardReaderError extends Error {
+export class CardReaderError extends MinegateError<CardReaderErrorCode> {
   override readonly name = 'CardReaderError';
   readonly reader?: number;
   readonly tag?: number;
   readonly result?: PageResult;
 
   constructor(
-    readonly code: CardReaderErrorCode,
+    code: CardReaderErrorCode,
     message: string,
     details: CardReaderErrorDetails = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, { cause: details.cause });
     if (details.reader !== undefined) this.reader = details.reader;
     if (details.tag !== undefined) this.tag = details.tag;
     if (details.result !== undefined) this.result = details.result;

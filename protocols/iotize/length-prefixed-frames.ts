@@ -1,18 +1,19 @@
 // Our framing for Tap APDUs on a byte stream (TCP socket or serial line): each frame is a 2-byte
 // big-endian length followed by that many bytes. This is minegate's own framing, NOT IoTize's wire
 // format (which is not published in @iotize/tap): both ends must be ours, or a bridge that speaks it.
+import { MinegateError } from '../../core/minegate-error.js';
 
 export const TAP_FRAME_DEFAULTS = {
   /** A Tap APDU is at most 256 bytes; anything far larger means the stream is out of step. */
   maxFrameBytes: 1024,
 } as const;
 
-export class FrameError extends Error {
+export class FrameError extends MinegateError<'frame-too-large' | 'empty-frame'> {
   constructor(
-    readonly code: 'frame-too-large' | 'empty-frame',
+    code: 'frame-too-large' | 'empty-frame',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'FrameError';
   }
 }

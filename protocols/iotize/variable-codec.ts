@@ -2,6 +2,7 @@
 // configuration, not on the wire. These helpers turn a typed value into bytes and back, with the
 // byte order stated explicitly (IoTize's own converters default to most significant byte first;
 // little-endian targets such as STM32 memory need 'little').
+import { MinegateError } from '../../core/minegate-error.js';
 
 export const TAP_VALUE_TYPES = ['hex', 'uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32', 'float32', 'string'] as const;
 export type TapValueType = (typeof TAP_VALUE_TYPES)[number];
@@ -16,10 +17,9 @@ const INTEGER: Record<string, { bytes: 1 | 2 | 4; signed: boolean }> = {
   int32: { bytes: 4, signed: true },
 };
 
-export class TapValueError extends Error {
-  readonly code = 'invalid-value' as const;
+export class TapValueError extends MinegateError<'invalid-value'> {
   constructor(message: string) {
-    super(message);
+    super('invalid-value', message);
     this.name = 'TapValueError';
   }
 }

@@ -1,6 +1,7 @@
 // Keeps a Link open for its owner (the Modbus master, the card-reader bus): opens it, watches for
 // it dropping, and reopens it in the background with exponential backoff until the owner stops.
 // The owner keeps its own protocol state; it hears about the link through two callbacks.
+import { Backoff } from '../../core/backoff.js';
 import type { Link } from './link.js';
 
 export interface LinkReopenerOptions {
@@ -24,7 +25,8 @@ export class LinkReopener {
   private readonly opts: LinkReopenerOptions;
   private opening: Promise<void> | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
-  private reopenDelayMs: number;
+  /** No jitter: one owner per port or connection, and a predictable reopen is easier to reason about. */
+  private readonly reopenDelay: Backoff;
   private up = false;
   private stoppedFlag = true;
   private everOpenedFlag = false;
@@ -47,7 +49,7 @@ export class LinkReopener {
       if (typeof opts[key] !== 'function') throw new TypeError(`LinkReopener ${key} must be a function, got ${String(opts[key])}`);
     }
     this.opts = opts;
-    this.reopenDelayMs = opts.reopenMinMs;
+    this.reopenDelay = new Backoff({ initialMs: opts.reopenMinMs, maxMs: opts.reopenMaxMs, jitter: 'none' });
     link.on('close', this.onLinkClose);
   }
 
@@ -162,7 +164,7 @@ export class LinkReopener {
         if (this.everOpenedFlag) this.reopenCount++;
         this.everOpenedFlag = true;
         this.up = true;
-        this.reopenDelayMs = this.opts.reopenMinMs;
+        this.reopenDelay.reset();
         this.opts.onOpen();
       },
       (err: unknown) => {
@@ -175,8 +177,7 @@ export class LinkReopener {
 
   private scheduleReopen(): void {
     if (this.stoppedFlag || this.reopenTimer !== null || this.up) return;
-    this.reopenTimer = setTimeout(this.onReopenTimer, this.reopenDelayMs);
-    this.reopenDelayMs = Math.min(this.reopenDelayMs * 2, this.opts.reopenMaxMs);
+    this.reopenTimer = setTimeout(this.onReopenTimer, this.reopenDelay.next());
   }
 
   private readonly onReopenTimer = (): void => {

@@ -1,6 +1,7 @@
 // The byte stream a Modbus master talks through. Serial ports and TCP sockets both fit behind it,
 // so the master never opens devices itself and tests can swap the transport.
 import type { EventEmitter } from 'node:events';
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * Events:
@@ -28,15 +29,15 @@ export interface Link extends EventEmitter {
  */
 export type LinkErrorCode = 'not-open' | 'open-failed' | 'connect-timeout' | 'write-failed';
 
-export class LinkError extends Error {
+export class LinkError extends MinegateError<LinkErrorCode> {
   override readonly name = 'LinkError';
   constructor(
-    readonly code: LinkErrorCode,
+    code: LinkErrorCode,
     /** The link's description, so a log line says which bus failed. */
     readonly link: string,
     message: string,
     cause?: unknown,
   ) {
-    super(`${link}: ${message}`, cause === undefined ? undefined : { cause });
+    super(code, `${link}: ${message}`, { cause });
   }
 }

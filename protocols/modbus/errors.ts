@@ -1,4 +1,5 @@
 // Typed Modbus errors: callers (poller, interlocks) branch on `code`, never on message text.
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * - timeout:   no valid reply within the response timeout (the link stays open).
@@ -34,15 +35,13 @@ export function exceptionName(code: number): string {
   return EXCEPTION_NAMES[code] ?? `exception 0x${code.toString(16).padStart(2, '0')}`;
 }
 
-export class ModbusError extends Error {
+export class ModbusError extends MinegateError<ModbusErrorCode> {
   override readonly name = 'ModbusError';
-  readonly code: ModbusErrorCode;
   readonly exceptionCode?: number;
   readonly unit?: number;
 
   constructor(code: ModbusErrorCode, message: string, details: ModbusErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    super(code, message, { cause: details.cause });
     if (details.exceptionCode !== undefined) this.exceptionCode = details.exceptionCode;
     if (details.unit !== undefined) this.unit = details.unit;
   }

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BAUD_RATES } from '../../board-configs/schema.js';
-import { type ConfigIssue, formatPath } from '../../edge/config/config-error.js';
-import { validateWithSchema } from '../../edge/config/schema-issues.js';
-import { readYamlSource, type YamlSource } from '../../edge/config/yaml-source.js';
+import { type ConfigIssue, formatPath } from '../../core/config-error.js';
+import { validateWithSchema } from '../../core/schema-issues.js';
+import { readYamlSource, type YamlSource } from '../../core/yaml-source.js';
 import { ScenarioError } from '../errors.js';
 
 const address = z.number().int().min(1).max(247);

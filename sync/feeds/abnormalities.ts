@@ -8,7 +8,7 @@
 // Events without a configured point (a stopped fan's remote start …) have no YCBJ record and are
 // counted in `skipped`. Everything here is in memory and O(1) per event and per reading.
 import type { SafetyEvent } from '../../edge/safety/events.js';
-import { ABNORMALITY_TYPES, type AbnormalityType } from '../formats/codes.js';
+import { ABNORMALITY_TYPES, type AbnormalityType } from '../../core/mt1201-codes.js';
 import type { YcbjRecord } from '../formats/records/index.js';
 import type { UpstreamPoint } from './point-info.js';
 

@@ -5,7 +5,7 @@
 // and once a day, so a platform that lost a set gets it again without asking.
 import { areaRecords, personRecords, stationRecords } from '../../edge/personnel/records.js';
 import type { PersonnelPlan } from '../../edge/personnel/plan.js';
-import { SENSOR_TYPES, SYSTEM_CODES } from '../formats/codes.js';
+import { SENSOR_TYPES, SYSTEM_CODES } from '../../core/mt1201-codes.js';
 import type { CddyRecord, FzdyRecord } from '../formats/records/index.js';
 import type { Outbox } from '../outbox.js';
 import type { DefinitionStreams } from '../streams/definitions.js';

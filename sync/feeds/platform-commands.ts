@@ -10,6 +10,7 @@
 import type { Command } from '../downlink.js';
 import type { SyncLogger } from '../sync-error.js';
 import type { PersonnelSource } from './personnel-feed.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 /** The parts of the safety loop a remote cut needs (edge/kernel/safety-client.ts SafetyClient fits). */
 export interface RemoteCutTarget {
@@ -36,16 +37,16 @@ export interface PlatformCommandOptions {
   logger: SyncLogger;
 }
 
-export const platformCommandDefaults = { confirmWithinMs: 3_000 } as const;
+export const PLATFORM_COMMAND_DEFAULTS = { confirmWithinMs: 3_000 } as const;
 
 /** A platform command that cannot be carried out here, with a machine-readable code for the ack. */
-export class PlatformCommandError extends Error {
+export class PlatformCommandError extends MinegateError<'bad-args' | 'no-personnel' | 'refused'> {
   override readonly name = 'PlatformCommandError';
   constructor(
-    readonly code: 'bad-args' | 'no-personnel' | 'refused',
+    code: 'bad-args' | 'no-personnel' | 'refused',
     message: string,
   ) {
-    super(`${code}: ${message}`);
+    super(code, `${code}: ${message}`);
   }
 }
 

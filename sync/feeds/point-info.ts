@@ -1,7 +1,7 @@
 // What upstream needs to know about each configured point, derived once from the config: the
 // MT/T 1201 sensor type name, whether the point is analog (numbers, 5-minute statistics) or a
 // switch / multi-state point (state text), and its descriptive fields.
-import { SENSOR_TYPES, type ValueType } from '../formats/codes.js';
+import { SENSOR_TYPES, type ValueType } from '../../core/mt1201-codes.js';
 
 export interface UpstreamPoint {
   code: string;

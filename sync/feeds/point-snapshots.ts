@@ -1,9 +1,9 @@
 // CDSS snapshot of every configured point: value, unit and the national status bits. The bits
 // come from the reading's quality (codes.ts statusFromReading, the one place of that mapping)
 // plus the interlocks' state: an active alarm on the point sets 报警, a cut hold it placed sets 断电.
-import { statusFromReading } from '../formats/codes.js';
+import { statusFromReading } from '../../core/mt1201-codes.js';
 import type { CdssRecord } from '../formats/records/index.js';
-import type { Quality } from '../../edge/readings.js';
+import type { Quality } from '../../core/readings.js';
 import type { UpstreamPoint } from './point-info.js';
 
 export interface SnapshotReading {

@@ -5,16 +5,16 @@
 // Encoding is UTF-8 by default (what receivers implement); GB18030 on request (the 2016 standard).
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { FormatError } from './format-error.js';
-import { MINE_TZ_OFFSET_MINUTES, checkTzOffset, formatStamp, formatTime, parseStamp, parseTime } from './mine-time.js';
+import { FormatError } from '../../core/format-error.js';
+import { MINE_TZ_OFFSET_MINUTES, checkTzOffset, formatStamp, formatTime, parseStamp, parseTime } from '../../core/mine-time.js';
 import { MINE_CODE } from './patterns.js';
 import { checkFieldText, describeChar, encodeRecord } from './record-line.js';
 import { checkParsedField, type Mt1201Type, type RecordTypeDef } from './record-type.js';
 import { RECORD_TYPES, isMt1201Type } from './records/index.js';
 
-export { FormatError, type FormatErrorCode } from './format-error.js';
+export { FormatError, type FormatErrorCode } from '../../core/format-error.js';
 export { encodeRecord, plainNumber } from './record-line.js';
-export { formatTime, parseTime, MINE_TZ_OFFSET_MINUTES } from './mine-time.js';
+export { formatTime, parseTime, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
 export type { Mt1201Type, RecordTypeDef, HeaderDef, Column, TrackPoint } from './record-type.js';
 export { RECORD_TYPES, MT1201_TYPES, isMt1201Type } from './records/index.js';
 

@@ -1,7 +1,7 @@
 // One record line: fields joined by ASCII `;`. The framing characters of the file (`;` between
 // fields, `~` after records, `||` at the end) have no escape mechanism in MT/T 1201, so a field
 // that contains one cannot be written at all: we refuse it rather than corrupt every field after it.
-import { FormatError, type FormatErrorDetails } from './format-error.js';
+import { FormatError, type FormatErrorDetails } from '../../core/format-error.js';
 
 /** Characters that would break the file's framing. The full-width `；` is listed because receivers treat it as an error. */
 const SEPARATORS = /[;~|\r\n\uFF1B]/;

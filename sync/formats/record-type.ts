@@ -1,8 +1,8 @@
 // How a record type is described: its columns in the spec's order, each with a kind that decides
 // how a value is written (fixed decimals, mine-time timestamps) and how a parsed field is checked.
 // One description drives encoding, field counts and parse validation, so they cannot disagree.
-import { FormatError, type FormatErrorDetails } from './format-error.js';
-import { MINE_TZ_OFFSET_MINUTES, formatTime, parseTime } from './mine-time.js';
+import { FormatError, type FormatErrorDetails } from '../../core/format-error.js';
+import { MINE_TZ_OFFSET_MINUTES, formatTime, parseTime } from '../../core/mine-time.js';
 import { checkFieldText, encodeRecord } from './record-line.js';
 
 export type Mt1201Type =

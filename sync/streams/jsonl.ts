@@ -1,7 +1,7 @@
 // Streams of minegate's own (gap markers, security events, command results) have no MT/T 1201
 // type, so they travel as JSON Lines: a header object, then one JSON object per record. They get
 // the same sequence numbers, hash chain and signature as the national-format streams.
-import { formatStamp } from '../formats/mine-time.js';
+import { formatStamp } from '../../core/mine-time.js';
 import { defineStream, type BatchHeader, type Criticality, type Lane, type StreamDef } from '../stream.js';
 
 export interface JsonlStreamSpec<R> {

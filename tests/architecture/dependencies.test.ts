@@ -50,6 +50,8 @@ describe('dependency rules (dependency-cruiser)', () => {
   it('the tree has no violation, and the safety kernel loads no more project modules than its budget', () => {
     const result = cruise(root, ...SOURCE_DIRS);
     expect(result.summary.violations).toEqual([]);
+    const cycles = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser-cycles.cjs', '--output-type', 'err', ...SOURCE_DIRS], { cwd: root, encoding: 'utf8' });
+    expect(cycles.status, cycles.stdout).toBe(0);
     const kernel = cruise(root, 'edge/kernel/kernel-process.ts');
     const ours = kernel.modules.filter((m) => !m.coreModule && !m.source.includes('node_modules'));
     console.log(`safety kernel: ${ours.length} project modules at run time (budget ${KERNEL_MODULE_BUDGET}, goal 20)`);
@@ -67,6 +69,8 @@ describe('dependency rules (dependency-cruiser)', () => {
     });
     const result = cruise(tree, 'edge/kernel/kernel-process.ts', 'protocols');
     expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort()).toEqual([
+      // edge/ below the composition root importing sync/ is a breach of its own since issue 16.
+      'edge-knows-no-upstream: edge/poller.ts → sync/outbox.ts',
       'protocols-know-only-bytes: protocols/modbus/master.ts → edge/readings.ts',
       'safety-kernel-stays-small: edge/kernel/kernel-process.ts → sync/outbox.ts',
     ]);
@@ -96,5 +100,52 @@ describe('dependency rules (dependency-cruiser)', () => {
     // The composition root may import the simulator, and protocols/ -> core/ is the right way.
     expect(r.stdout).not.toContain('edge/commands/run.ts');
     expect(r.stdout).not.toContain('protocols/wire.ts → core/clock.ts');
+  });
+
+  it('the rules issue 16 tightened fail with zero exceptions: drivers -> board-configs, board-configs -> edge, edge -> sync below the root, simulator -> edge, anything -> bench', () => {
+    const tree = plant({
+      'core/yaml-source.ts': 'export const y = 1;\n',
+      'board-configs/profiles.ts': "import { c } from '../edge/config/config-error.js';\nimport { y } from '../core/yaml-source.js';\nexport const load = () => c + y;\n",
+      'edge/config/config-error.ts': 'export const c = 1;\n',
+      'drivers/card-reader.ts': "import { load } from '../board-configs/profiles.js';\nexport const r = load;\n",
+      'edge/seals/shift.ts': "import { t } from '../../sync/formats/mine-time.js';\nexport const s = t;\n",
+      'edge/personnel/records.ts': "import type { T } from '../../sync/formats/mine-time.js';\nexport const n: T = 1;\n",
+      'sync/formats/mine-time.ts': 'export type T = number;\nexport const t = 1;\n',
+      'edge/capabilities.ts': "import { t } from '../sync/formats/mine-time.js';\nexport const caps = t;\n",
+      'simulator/scenario.ts': "import { c } from '../edge/config/config-error.js';\nexport const sc = c;\n",
+      'edge/metrics.ts': "import { h } from '../bench/harness.js';\nexport const m = h;\n",
+      'bench/harness.ts': 'export const h = 1;\n',
+    });
+    const dirs = ['core', 'board-configs', 'drivers', 'edge', 'sync', 'simulator', 'bench'];
+    const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...dirs], { cwd: tree, encoding: 'utf8' });
+    expect(r.status, r.stderr).not.toBe(0);
+    for (const breach of [
+      'drivers-know-devices: drivers/card-reader.ts → board-configs/profiles.ts',
+      'board-configs-are-schemas: board-configs/profiles.ts → edge/config/config-error.ts',
+      'edge-knows-no-upstream: edge/seals/shift.ts → sync/formats/mine-time.ts',
+      'simulator-is-the-field: simulator/scenario.ts → edge/config/config-error.ts',
+      'harnesses-stay-outside: edge/metrics.ts → bench/harness.ts',
+    ]) {
+      expect(r.stdout, breach).toContain(`error ${breach}`);
+    }
+    // The composition root may import sync/, board-configs/ -> core/ is the right way, and a
+    // type-only import is not a runtime layer breach.
+    expect(r.stdout).not.toContain('edge/capabilities.ts');
+    expect(r.stdout).not.toContain('core/yaml-source.ts');
+    expect(r.stdout).not.toContain('edge/personnel/records.ts');
+  });
+
+  it('a cycle made only of type imports passes the runtime check but fails the cycles check (.dependency-cruiser-cycles.cjs)', () => {
+    const tree = plant({
+      'edge/gateway.ts': "import type { Capability } from './capability.js';\nexport class Gateway { caps: Capability[] = []; }\n",
+      'edge/capability.ts': "import type { Gateway } from './gateway.js';\nexport interface Capability { start(g: Gateway): void }\n",
+    });
+    copyFileSync(join(root, '.dependency-cruiser-cycles.cjs'), join(tree, '.dependency-cruiser-cycles.cjs'));
+    const runtime = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'edge'], { cwd: tree, encoding: 'utf8' });
+    expect(runtime.status, runtime.stdout).toBe(0);
+    const types = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser-cycles.cjs', '--output-type', 'err', 'edge'], { cwd: tree, encoding: 'utf8' });
+    expect(types.status).not.toBe(0);
+    expect(types.stdout).toContain('error no-circular-types-included: edge/capability.ts');
+    expect(types.stdout).toContain('edge/gateway.ts');
   });
 });

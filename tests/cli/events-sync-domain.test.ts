@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../edge/store/database.js';
 import { SafetyStore, safetyMigrations } from '../../edge/safety/store.js';
-import { CommandLog } from '../../sync/command-log.js';
+import { CommandLog } from '../../edge/control/command-log.js';
 import { openSyncDatabase } from '../../sync/sync-database.js';
 import { tempDir } from '../sync/helpers/fixtures.js';
 import { minegate } from '../ops/helpers/cli.js';

@@ -1,7 +1,7 @@
 // One case per cross-check rule: a valid fixture broken in exactly that way must be refused with
 // the issue on the line and field of the mistake.
 import { describe, expect, it } from 'vitest';
-import { crossChecks } from '../../edge/config/cross-checks.js';
+import { configChecks as crossChecks } from '../../edge/config/check-registry.js';
 import { parseConfigText } from '../../edge/config/load-config.js';
 import { edit, issuesOf, validConfig } from './fixtures.js';
 

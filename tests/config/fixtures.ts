@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ConfigError, type ConfigIssue } from '../../edge/config/config-error.js';
+import { ConfigError, type ConfigIssue } from '../../core/config-error.js';
 
 export const validConfig = `mine: { code: "140212000001", name: 示范煤矿 }
 substation: { code: F009, name: 测试分站 }

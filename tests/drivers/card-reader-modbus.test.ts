@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CardReaderFifoDriver, type CardReaderFifoOptions } from '../../drivers/card-reader-modbus.js';
 import type { ModbusPort } from '../../drivers/modbus-device.js';
+import { loadProfile } from '../../board-configs/profiles.js';
 import type { CardSighting, ReaderLoss, ReaderStateChange } from '../../protocols/card-reader/types.js';
 import { TcpLink } from '../../protocols/links/tcp-link.js';
 import { ModbusError } from '../../protocols/modbus/errors.js';
@@ -35,7 +36,7 @@ async function rig(opts: Partial<CardReaderFifoOptions> & { port?: (m: ModbusMas
   cleanup.add(() => master.close(), null);
   await master.open();
   const { port, ...driverOpts } = opts;
-  const driver = new CardReaderFifoDriver({ master: port ? port(master) : master, readers: [11, 12], pollMs: 100, offlineAfterMs: 600, ...driverOpts });
+  const driver = new CardReaderFifoDriver({ master: port ? port(master) : master, readers: [11, 12], pollMs: 100, offlineAfterMs: 600, profile: loadProfile('card-reader-fifo'), ...driverOpts });
   cleanup.add(() => driver.stop(), null);
   const r: Rig = { net, master, driver, sightings: [], changes: [], losses: [] };
   driver.on('sightings', (s) => r.sightings.push(...s));

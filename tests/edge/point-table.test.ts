@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../edge/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import { PointTable } from '../../edge/point-table.js';
 
 describe('PointTable freshness', () => {

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceConfig, PointConfig } from '../../board-configs/schema.js';
 import { loadProfile } from '../../board-configs/profiles.js';
 import { ModbusDevice, type ModbusPort } from '../../drivers/modbus-device.js';
-import type { Clock } from '../../edge/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { BusPoller, type DeviceStatus } from '../../edge/poller.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 
 const TIMEOUT = 300;
 const clock: Clock = { wall: () => Date.now(), mono: () => Date.now() };

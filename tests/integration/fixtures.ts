@@ -8,7 +8,7 @@ import { parseConfigText } from '../../edge/config/load-config.js';
 import { Gateway } from '../../edge/gateway.js';
 import { createLogger } from '../../edge/log.js';
 import type { PollerOptions } from '../../edge/poller.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 import { ModbusSlaveServer, type ServerEndpoint } from '../../simulator/modbus-server.js';
 import { PtyPair } from '../../simulator/pty-pair.js';
 import { ProfileDevice } from '../../simulator/virtual-device.js';

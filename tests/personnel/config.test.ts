@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PersonnelSchema } from '../../board-configs/personnel-schema.js';
 import { ConfigError, parseConfigText } from '../../edge/config/load-config.js';
-import { crossChecks } from '../../edge/config/cross-checks.js';
+import { configChecks as crossChecks } from '../../edge/config/check-registry.js';
 import { personnelChecks } from '../../edge/personnel/config-checks.js';
 import { PersonnelEngine } from '../../edge/personnel/engine.js';
 import { PersonnelConfigError } from '../../edge/personnel/errors.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { boardConfigsDir } from '../../board-configs/paths.js';
 import type { EvacuationSettings, PersonnelAlarmSettings, PersonnelConfig } from '../../board-configs/personnel-schema.js';
 import type { SubstationConfig } from '../../board-configs/schema.js';
-import { ManualClock } from '../../edge/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import { loadConfig } from '../../edge/config/load-config.js';
 import type { PersonnelAlarm, PersonnelAlarmKind } from '../../edge/personnel/alarms.js';
 import { type PageReason, PersonnelEngine, type PersonnelEngineOptions } from '../../edge/personnel/engine.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../edge/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import { PersonnelEngine } from '../../edge/personnel/engine.js';
 import type { PersonnelBatch } from '../../edge/personnel/journal.js';
 import { personnelMigrations, PersonnelStore } from '../../edge/personnel/store.js';

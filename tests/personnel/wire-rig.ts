@@ -5,7 +5,7 @@
 // second; the readers, the line and its bytes run in real time. Not a test file itself.
 import { performance } from 'node:perf_hooks';
 import { CardReaderBus } from '../../drivers/card-reader-serial.js';
-import type { Clock } from '../../edge/clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { PersonnelAlarmKind } from '../../edge/personnel/alarms.js';
 import { PersonnelEngine } from '../../edge/personnel/engine.js';
 import type { PersonnelEvent, PersonnelEventType } from '../../edge/personnel/events.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { defaultCapabilities } from '../../edge/capabilities.js';
-import { ConfigError } from '../../edge/config/config-error.js';
+import { ConfigError } from '../../core/config-error.js';
 import { loadConfig } from '../../edge/config/load-config.js';
 import { readerWiringProblems } from '../../edge/personnel/personnel-capability.js';
 import { ScenarioError } from '../../simulator/errors.js';

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { SubstationConfigSchema } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../../edge/safety/board-checks.js';
 import { ConfigError, parseConfigText } from '../../edge/config/load-config.js';
-import type { CheckContext, ConfigPath } from '../../edge/config/cross-checks.js';
-import { readYamlSource } from '../../edge/config/yaml-source.js';
+import type { CheckContext, ConfigPath } from '../../edge/config/check-context.js';
+import { readYamlSource } from '../../core/yaml-source.js';
 
 const BASE = `
 mine: { code: "140212000001", name: test }

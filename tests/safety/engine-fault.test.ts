@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Quality } from '../../edge/readings.js';
+import type { Quality } from '../../core/readings.js';
 import { headingConfig, Rig, runningRig } from './rig.js';
 
 describe('fault lockout (故障闭锁, interlock clause f)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
-import type { Quality, Reading } from '../../edge/readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 import { IntegrityMonitor, type IntegrityResult } from '../../edge/safety/integrity.js';
 import { buildSafetyPlan } from '../../edge/safety/plan.js';
 import { headingConfig, runningRig, WALL0 } from './rig.js';

@@ -7,10 +7,10 @@
 // time of continuous good readings). Calibrating, over-range, stale and faulty readings never release.
 import { describe, expect, it } from 'vitest';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
-import type { Quality } from '../../edge/readings.js';
+import type { Quality } from '../../core/readings.js';
 import type { PersistedHold } from '../../edge/safety/holds.js';
 import { QUALITY_POLICY } from '../../edge/safety/quality-policy.js';
-import { QUALITIES } from '../../edge/readings.js';
+import { QUALITIES } from '../../core/readings.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { headingConfig, Rig } from './rig.js';
 

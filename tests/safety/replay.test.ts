@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 import { replaySafety, ReplayOrderError } from '../../edge/safety/replay.js';
 import { headingConfig, WALL0 } from './rig.js';
 

@@ -5,7 +5,7 @@ import type { OutputConfig, SafetySettingsInput, ZoneConfig } from '../../board-
 import type { SafetyConfigView } from '../../edge/safety/config-view.js';
 import { type OutputDecision, SafetyEngine, type SafetyEngineOptions, type SafetyEvaluation } from '../../edge/safety/engine.js';
 import type { SafetyEvent } from '../../edge/safety/events.js';
-import type { Quality, Reading } from '../../edge/readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 
 export const WALL0 = Date.UTC(2026, 0, 10, 8, 0, 0);
 

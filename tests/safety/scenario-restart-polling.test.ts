@@ -2,7 +2,7 @@
 // until their governing points are freshly read) and accelerated polling of points in alarm
 // (AQ 6201 accelerated patrol). The SIGKILL variant is in restart-sigkill.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { COIL, FIELD, ScenarioRig } from './scenario-rig.js';
 

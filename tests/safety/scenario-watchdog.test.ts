@@ -21,7 +21,7 @@ import { COIL, FIELD, ScenarioRig, scenarioRigDefaults } from './scenario-rig.js
  * which reading was taken just before the stop.
  */
 const WATCHDOG_MS = 2000;
-/** The safety loop's tick: the heartbeat toggles once per tick (safetyLoopDefaults.tickMs). */
+/** The safety loop's tick: the heartbeat toggles once per tick (SAFETY_LOOP_DEFAULTS.tickMs). */
 const TICK_MS = 250;
 /** AQ 6201-2019 / vendor spec: methane over-limit cut-off executes within 2 s [V] (domain.md §1.1). */
 const CUT_LIMIT_MS = 2000;

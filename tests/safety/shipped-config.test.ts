@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boardConfigsDir } from '../../board-configs/paths.js';
 import { loadConfig } from '../../edge/config/load-config.js';
-import type { CheckContext } from '../../edge/config/cross-checks.js';
+import type { CheckContext } from '../../edge/config/check-context.js';
 import { SafetyEngine } from '../../edge/safety/engine.js';
 import { checkSafetyInterlocks } from '../../edge/safety/interlock-checks.js';
 import { checkSafetyThresholds } from '../../edge/safety/thresholds.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 
 describe('the shipped example substation config', () => {
   const loaded = loadConfig(join(boardConfigsDir(), 'examples', 'rtu-serial-substation.yaml'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
 import type { PointConfig } from '../../board-configs/schema.js';
-import type { CheckContext, ConfigCheck } from '../../edge/config/cross-checks.js';
+import type { CheckContext, ConfigCheck } from '../../edge/config/check-context.js';
 import type { SafetyConfigView } from '../../edge/safety/config-view.js';
 import { SafetyConfigError } from '../../edge/safety/errors.js';
 import { checkSafetyInterlocks, interlockProblems } from '../../edge/safety/interlock-checks.js';

@@ -2,7 +2,7 @@
 // points, profiles and the personnel section, each reported at the field that is wrong.
 import { describe, expect, it } from 'vitest';
 import { SEAL_DEFAULTS, SealSchema, type SealConfigInput } from '../../board-configs/seal-schema.js';
-import type { CheckContext, ConfigPath } from '../../edge/config/cross-checks.js';
+import type { CheckContext, ConfigPath } from '../../edge/config/check-context.js';
 import { parseConfigText } from '../../edge/config/load-config.js';
 import { sealChecks, sealStructureProblems } from '../../edge/seals/config-checks.js';
 import { SealEngine } from '../../edge/seals/engine.js';

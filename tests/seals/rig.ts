@@ -6,7 +6,7 @@ import type { DeviceConfig, PointConfig } from '../../board-configs/schema.js';
 import { loadProfile } from '../../board-configs/profiles.js';
 import { ModbusDevice } from '../../drivers/modbus-device.js';
 import { SealCameraReader } from '../../drivers/seal-camera.js';
-import { ManualClock } from '../../edge/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import { SealEngine, type SealEngineOptions } from '../../edge/seals/engine.js';
 import type { SealEvent, SealEventType, SealRuleId } from '../../edge/seals/events.js';
 import { SealMonitor } from '../../edge/seals/monitor.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Quality, Reading } from '../../edge/readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { convertAllLegacyReadings } from '../../edge/store/reading-migration.js';
 import { countReadings, iterateReadings, newestReadingTime } from '../../edge/store/reading-reader.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeLogger, createLogger, type Logger } from '../../edge/log.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { countReadings, queryReadings } from '../../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations, type ReadingWriterOptions } from '../../edge/store/reading-store.js';

@@ -13,7 +13,7 @@ import { safetyMigrations } from '../../edge/safety/store.js';
 import { PointIds } from '../../edge/store/block-store.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
-import { ClassRetention, describeClassCapacity, gatewayRecordTables, storeRetention, storeRetentionDefaults } from '../../edge/store/retention-classes.js';
+import { ClassRetention, describeClassCapacity, gatewayRecordTables, storeRetention, STORE_RETENTION_DEFAULTS } from '../../edge/store/retention-classes.js';
 import { storeWindows } from '../../edge/store/statistics-store.js';
 import { validConfig } from '../config/fixtures.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -63,7 +63,7 @@ describe('retention of the statistics and records classes', () => {
   it('deletes by age only what is older than the configured days; a year is kept', () => {
     fillStatistics(500);
     fillSafetyEvents(500);
-    const runs = new ClassRetention(db, storeRetentionDefaults, gatewayRecordTables).run(NOW);
+    const runs = new ClassRetention(db, STORE_RETENTION_DEFAULTS, gatewayRecordTables).run(NOW);
     expect(runs.map((r) => [r.name, r.deleted, r.cutIntoMinimum])).toEqual([
       ['statistics', 100 * 20, false],
       ['records', 100, false],
@@ -73,15 +73,15 @@ describe('retention of the statistics and records classes', () => {
     expect(oldestDaysAgo('safety_events', 'wall_time')).toBeLessThanOrEqual(400);
     expect(oldestDaysAgo('safety_events', 'wall_time')).toBeGreaterThan(399);
     // A second run has nothing to do.
-    expect(new ClassRetention(db, storeRetentionDefaults, gatewayRecordTables).run(NOW).map((r) => r.deleted)).toEqual([0, 0]);
+    expect(new ClassRetention(db, STORE_RETENTION_DEFAULTS, gatewayRecordTables).run(NOW).map((r) => r.deleted)).toEqual([0, 0]);
   });
 
   it('the byte cap deletes the oldest first and says when it cut into the legal year', () => {
     fillStatistics(400);
-    const full = new ClassRetention(db, storeRetentionDefaults, gatewayRecordTables).capacity(NOW)[0]!;
+    const full = new ClassRetention(db, STORE_RETENTION_DEFAULTS, gatewayRecordTables).capacity(NOW)[0]!;
     expect(full.bytes).toBeGreaterThan(0);
     // A cap of half the present size: the oldest days go, and with them part of the legal year.
-    const limits = { ...storeRetentionDefaults, statistics: { days: 400, maxBytes: full.bytes / 2 } };
+    const limits = { ...STORE_RETENTION_DEFAULTS, statistics: { days: 400, maxBytes: full.bytes / 2 } };
     const [stats] = new ClassRetention(db, limits, gatewayRecordTables).run(NOW);
     expect(stats!.bytes).toBeLessThanOrEqual(full.bytes / 2);
     expect(stats!.cutIntoMinimum).toBe(true);
@@ -93,7 +93,7 @@ describe('retention of the statistics and records classes', () => {
 
   it('a cap that holds the year deletes nothing young', () => {
     fillSafetyEvents(380);
-    const limits = { ...storeRetentionDefaults, records: { days: 400, maxBytes: 1024 ** 3 } };
+    const limits = { ...STORE_RETENTION_DEFAULTS, records: { days: 400, maxBytes: 1024 ** 3 } };
     const [, records] = new ClassRetention(db, limits, gatewayRecordTables).run(NOW);
     expect(records!.deleted).toBe(0);
     expect(rows('safety_events')).toBe(380);
@@ -122,7 +122,7 @@ describe('store.retention in the board config', () => {
   it('defaults every class when the section is absent', () => {
     const { config } = parseConfigText(validConfig, '/site/f.yaml');
     expect(config.store.retention).toEqual({ readings: { days: 8, maxMB: 1536 }, statistics: { days: 400, maxMB: 384 }, records: { days: 400, maxMB: 128 } });
-    expect(storeRetention(config.store.retention)).toEqual(storeRetentionDefaults);
+    expect(storeRetention(config.store.retention)).toEqual(STORE_RETENTION_DEFAULTS);
   });
 
   it('refuses days below the legal minimum, naming the key and the rule', () => {

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Quality, Reading } from '../../edge/readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { countReadings, iterateReadings, latestReadings, newestReadingTime, queryReadings } from '../../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';

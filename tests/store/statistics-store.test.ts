@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FiveMinuteStats, type FiveMinuteWindow } from '../../edge/five-minute-stats.js';
 import { closeLogger, createLogger, type Logger } from '../../edge/log.js';
-import type { Quality, Reading } from '../../edge/readings.js';
+import type { Quality, Reading } from '../../core/readings.js';
 import { blockStoreMigrations } from '../../edge/store/block-store.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { FiveMinuteStats } from '../../edge/five-minute-stats.js';
-import type { Reading } from '../../edge/readings.js';
+import type { Reading } from '../../core/readings.js';
 import { openDatabase } from '../../edge/store/database.js';
 import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { storedFiveMinuteWindows } from '../../edge/store/stored-statistics.js';

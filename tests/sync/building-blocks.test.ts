@@ -1,7 +1,7 @@
 // Small pieces with exact behaviour: reconnect delays, the bandwidth bucket, the in-memory stage.
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../sync/backoff.js';
-import { RingQueue } from '../../sync/ring-queue.js';
+import { Backoff } from '../../core/backoff.js';
+import { BoundedQueue as RingQueue } from '../../core/bounded-queue.js';
 import { TokenBucket } from '../../sync/token-bucket.js';
 
 describe('Backoff', () => {

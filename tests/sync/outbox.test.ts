@@ -300,7 +300,7 @@ describe('outbox acks, history and space', () => {
     const full = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
     expect(full).toBeGreaterThan(6 * 1024 * 1024);
     drainAll(outbox);
-    // Bounded steps (outboxDefaults.reclaimPagesPerStep, 512 KiB): small enough never to stall the
+    // Bounded steps (OUTBOX_DEFAULTS.reclaimPagesPerStep, 512 KiB): small enough never to stall the
     // event loop for long, so a ~7 MiB backlog takes a few dozen of them (one a second when running).
     for (let i = 0; i < 40; i++) {
       now += 1_000;

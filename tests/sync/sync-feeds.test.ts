@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SubstationConfigSchema } from '../../board-configs/schema.js';
-import type { CheckContext } from '../../edge/config/cross-checks.js';
+import type { CheckContext } from '../../edge/config/check-context.js';
 import type { SafetyEvent } from '../../edge/safety/events.js';
 import { syncChecks } from '../../sync/config-checks.js';
 import { AbnormalityTracker } from '../../sync/feeds/abnormalities.js';

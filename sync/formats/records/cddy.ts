@@ -1,6 +1,6 @@
 // CDDY 测点定义: one record per monitored point (24 fields, domain.md §5.2 [S] S17 + S18 agree).
 // Definition file: extended header 系统型号;系统名称;生产厂家;安标有效期 (observed).
-import { SYSTEM_CODES, VALUE_TYPE_CODES, type SystemCode, type ValueType } from '../codes.js';
+import { SYSTEM_CODES, VALUE_TYPE_CODES, type SystemCode, type ValueType } from '../../../core/mt1201-codes.js';
 import { COORDINATE_DECIMALS, POINT_CODE, SENSOR_TYPE_CODE, SUBSTATION_CODE, VALUE_DECIMALS } from '../patterns.js';
 import { decimal, defineRecordType, oneOf, text, time } from '../record-type.js';
 

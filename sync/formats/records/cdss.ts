@@ -1,5 +1,5 @@
 // CDSS 测点实时数据: one record per point per snapshot (7 fields, domain.md §5.2 [S] S17 + S18 agree).
-import { MAX_POINT_STATUS } from '../codes.js';
+import { MAX_POINT_STATUS } from '../../../core/mt1201-codes.js';
 import { POINT_CODE, VALUE_DECIMALS } from '../patterns.js';
 import { DATA_HEADER, defineRecordType, integer, measured, text, time } from '../record-type.js';
 

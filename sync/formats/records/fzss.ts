@@ -1,6 +1,6 @@
 // FZSS 分站实时数据. domain.md §5.2 gives the codes (run status B.8, power status B.9) but not the
 // field order; OUR DEFINITION mirrors JZSS: 分站编码;运行状态;供电状态;数据时间.
-import { POWER_STATUS_CODES, RUN_STATUS_CODES, type PowerStatus, type RunStatus } from '../codes.js';
+import { POWER_STATUS_CODES, RUN_STATUS_CODES, type PowerStatus, type RunStatus } from '../../../core/mt1201-codes.js';
 import { SUBSTATION_CODE } from '../patterns.js';
 import { DATA_HEADER, defineRecordType, oneOf, text, time } from '../record-type.js';
 

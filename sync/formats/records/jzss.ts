@@ -1,5 +1,5 @@
 // JZSS 基站实时数据: positioning station status, every 1 min per protocol (4 fields, domain.md §5.3 [S] S16).
-import { POWER_STATUS_CODES, RUN_STATUS_CODES, type PowerStatus, type RunStatus } from '../codes.js';
+import { POWER_STATUS_CODES, RUN_STATUS_CODES, type PowerStatus, type RunStatus } from '../../../core/mt1201-codes.js';
 import { STATION_CODE } from '../patterns.js';
 import { DATA_HEADER, defineRecordType, oneOf, text, time } from '../record-type.js';
 

@@ -1,5 +1,5 @@
 // RYQY 区域定义 (positioning areas; 4 fields, domain.md §5.3 [S] S16). No data-time field.
-import { AREA_TYPES, type AreaType } from '../codes.js';
+import { AREA_TYPES, type AreaType } from '../../../core/mt1201-codes.js';
 import { AREA_CODE } from '../patterns.js';
 import { DATA_HEADER, defineRecordType, integer, oneOf, text } from '../record-type.js';
 

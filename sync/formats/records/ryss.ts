@@ -1,6 +1,6 @@
 // RYSS 人员实时数据: a complete snapshot of everyone known to the system (15 fields, domain.md
 // §5.3 [S] S16). Underground headcount = persons with flag 1 in the latest file.
-import { IN_OUT_FLAG, WORK_STATES, type InOutFlag, type WorkState } from '../codes.js';
+import { IN_OUT_FLAG, WORK_STATES, type InOutFlag, type WorkState } from '../../../core/mt1201-codes.js';
 import { AREA_CODE, CARD_CODE, COORDINATE_DECIMALS, STATION_CODE, YES_NO } from '../patterns.js';
 import { DATA_HEADER, decimal, defineRecordType, oneOf, text, time, track, type TrackPoint } from '../record-type.js';
 

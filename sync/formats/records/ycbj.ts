@@ -1,6 +1,6 @@
 // YCBJ 测点异常数据: alarms, cut-offs, feed abnormalities, faults (17 fields, domain.md §5.2 [S] S17, S18).
 // An ongoing abnormality is sent with an empty end time and sent again once it ends.
-import { ABNORMALITY_TYPES, type AbnormalityType } from '../codes.js';
+import { ABNORMALITY_TYPES, type AbnormalityType } from '../../../core/mt1201-codes.js';
 import { POINT_CODE, VALUE_DECIMALS } from '../patterns.js';
 import { DATA_HEADER, decimal, defineRecordType, oneOf, text, time } from '../record-type.js';
 

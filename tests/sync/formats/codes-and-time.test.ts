@@ -1,6 +1,6 @@
 // Status bits, code tables and mine time: the values a platform reads out of every record.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Quality } from '../../../edge/readings.js';
+import type { Quality } from '../../../core/readings.js';
 import {
   ABNORMALITY_TYPES,
   POINT_STATUS,
@@ -8,7 +8,7 @@ import {
   pointStatusFlags,
   sensorTypeName,
   statusFromReading,
-} from '../../../sync/formats/codes.js';
+} from '../../../core/mt1201-codes.js';
 import { fileName, formatTime, parseTime } from '../../../sync/formats/mt1201-file.js';
 
 describe('point status', () => {

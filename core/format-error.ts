@@ -1,5 +1,6 @@
 // The one error type of the MT/T 1201 text formats. Callers branch on `code` and the position
 // fields, never on the message text, which is for the technician reading a log.
+import { MinegateError } from './minegate-error.js';
 
 export type FormatErrorCode =
   /** A field holds `;` `~` `|` CR, LF or the full-width `；`, which would break the file's framing. */
@@ -48,24 +49,20 @@ export interface FormatErrorDetails {
   fieldName?: string;
 }
 
-export class FormatError extends Error {
-  readonly code: FormatErrorCode;
-  readonly file?: string;
+export class FormatError extends MinegateError<FormatErrorCode> {
   readonly type?: string;
   readonly record?: number;
   readonly header?: boolean;
-  readonly field?: number;
+  /** 0-based index of the field (the base's field, narrowed). */
+  declare readonly field?: number;
   readonly fieldName?: string;
 
   constructor(code: FormatErrorCode, message: string, details: FormatErrorDetails = {}) {
-    super(`${describePosition(details)}${message}`);
+    super(code, `${describePosition(details)}${message}`, { ...(details.file !== undefined ? { file: details.file } : {}), ...(details.field !== undefined ? { field: details.field } : {}) });
     this.name = 'FormatError';
-    this.code = code;
-    if (details.file !== undefined) this.file = details.file;
     if (details.type !== undefined) this.type = details.type;
     if (details.record !== undefined) this.record = details.record;
     if (details.header !== undefined) this.header = details.header;
-    if (details.field !== undefined) this.field = details.field;
     if (details.fieldName !== undefined) this.fieldName = details.fieldName;
   }
 }

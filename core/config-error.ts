@@ -1,5 +1,6 @@
 // What a technician sees when a board config or profile is wrong: every problem at once, each
 // pinned to file:line:column and the field path, so a fix never needs a second guess.
+import { MinegateError } from './minegate-error.js';
 
 /** One problem in a config or profile file. line/column are 1-based; 0 means "the file as a whole". */
 export interface ConfigIssue {
@@ -22,14 +23,13 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
 }
 
 /** A config that must not be used. `issues` holds all problems found, never just the first. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
+export class ConfigError extends MinegateError<'CONFIG_INVALID'> {
   readonly issues: ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[]) {
     if (issues.length === 0) throw new TypeError('ConfigError needs at least one issue');
     const sorted = sortIssues(issues);
-    super(sorted.map(formatIssue).join('\n'));
+    super('CONFIG_INVALID', sorted.map(formatIssue).join('\n'), { file: sorted[0]!.file, field: sorted[0]!.path });
     this.name = 'ConfigError';
     this.issues = sorted;
   }

@@ -1,7 +1,7 @@
 // Code tables of MT/T 1201 (domain.md §5.2, §5.3) and the single place where minegate's reading
 // qualities become national point-status bits. Sources are secondary ([S] S17, S18); names are
 // kept in Chinese because they are written into files as-is.
-import type { Quality } from '../../edge/readings.js';
+import type { Quality } from './readings.js';
 
 /** 测点状态 bit values; a status is the OR of the bits that apply, 0 = normal. */
 export const POINT_STATUS = {
@@ -51,7 +51,7 @@ export function pointStatusFlags(status: number): PointStatusFlag[] {
  * Reading quality → status bits (the only place this mapping lives):
  * good 0; calibrating 4 (标校); over-range 8 (超量程); stale 32 (未巡检: no fresh acquisition);
  * sensor-fault 128 (传感器故障, includes broken wire); comm-fault 16 (分站故障: the gateway —
- * the substation — cannot reach the device, as edge/readings.ts documents).
+ * the substation — cannot reach the device, as core/readings.ts documents).
  * Alarm, cut-off and paused come from the safety engine and the operator, not from the reading.
  */
 const QUALITY_STATUS: Record<Quality, number> = {

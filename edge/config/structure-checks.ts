@@ -1,46 +1,17 @@
 // Rules that span more than one field of a board config (references, uniqueness, fit with the
-// device profiles). Each rule is a small named function in `crossChecks`; a new rule (e.g. the
-// safety thresholds check) is one more entry in that list. Rules only run on a config that passed
-// the schema, so every field has its declared type here.
-import { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
-import type { Profile } from '../../board-configs/profile-schema.js';
-import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type SubstationConfig } from '../../board-configs/schema.js';
+// device profiles), plus the safety rules that every config must pass. Each rule is a small named
+// function; the list `structureChecks` is the loader's base set. A capability's own rules
+// (personnel, seals, sync) are not here: each registers them with edge/config/check-registry.ts
+// (edge/capabilities.ts does it), so this file knows no feature. Rules only run on a config that
+// passed the schema, so every field has its declared type here.
+import { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
+import { BAUD_RATES, type SubstationConfig } from '../../board-configs/schema.js';
 import { checkSafetyBoards } from '../safety/board-checks.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
-import { personnelChecks } from '../personnel/config-checks.js';
-import { personnelReadersAreWired } from '../personnel/personnel-capability.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
-import { sealChecks } from '../seals/config-checks.js';
-import { syncChecks } from '../../sync/config-checks.js';
+import type { CheckContext, ConfigCheck } from './check-context.js';
 
-type ZoneConfig = SubstationConfig['zones'][number];
-type OutputConfig = SubstationConfig['outputs'][number];
-export type ConfigPath = readonly (string | number)[];
-
-export interface CheckContext {
-  readonly file: string;
-  readonly config: SubstationConfig;
-  /** Profiles that loaded, by name. A device whose profile did not load was already reported. */
-  readonly profiles: ReadonlyMap<string, Profile>;
-  /** Why a profile name did not load (not found / invalid), for the devices that use it. */
-  readonly profileProblems: ReadonlyMap<string, string>;
-  /** First definition of each id/code; later duplicates are reported by `idsAreUnique`. */
-  readonly busesById: ReadonlyMap<string, BusConfig>;
-  readonly devicesById: ReadonlyMap<string, DeviceConfig>;
-  readonly pointsByCode: ReadonlyMap<string, PointConfig>;
-  readonly zonesById: ReadonlyMap<string, ZoneConfig>;
-  readonly outputsById: ReadonlyMap<string, OutputConfig>;
-  /** The loaded profile of a device, if both exist. */
-  profileOf(deviceId: string): Profile | undefined;
-  /** Record a problem at a field path, e.g. ['devices', 2, 'bus']; the file:line is found for it. */
-  report(path: ConfigPath, message: string): void;
-  /** Source line of a path (for messages that point at a second place, "first defined on line 12"). */
-  lineOf(path: ConfigPath): number;
-}
-
-export type ConfigCheck = (ctx: CheckContext) => void;
-
-export { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/sensor-types.js';
+export { FEED_SENSOR_TYPES, GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
 
 /** Ids of buses, devices, zones and outputs, and point codes, are each unique. */
 export function idsAreUnique(ctx: CheckContext): void {
@@ -284,8 +255,8 @@ export function governedZonesHaveOutputs(ctx: CheckContext): void {
   });
 }
 
-/** Every rule, in the order its issues read best. Add a new rule by appending it here. */
-export const crossChecks: readonly ConfigCheck[] = [
+/** The base rules, in the order their issues read best. A new structural rule is one more entry here. */
+export const structureChecks: readonly ConfigCheck[] = [
   idsAreUnique,
   devicesReferToExistingBuses,
   unitIdsAreUniquePerBus,
@@ -307,11 +278,4 @@ export const crossChecks: readonly ConfigCheck[] = [
   checkSafetyThresholds,
   checkSafetyInterlocks,
   checkSafetyBoards,
-  // Personnel positioning: roster, areas, readers, evacuation wiring.
-  ...personnelChecks,
-  personnelReadersAreWired,
-  // Electronic seals: shaft mouths, cameras, meters.
-  ...sealChecks,
-  // Upstream: file-safe text, TLS pairs, the platform's authority, keys.
-  ...syncChecks,
 ];

@@ -3,9 +3,8 @@
 // socket's `events` merge them with the safety events as type 'remote-refused' (operator
 // 'platform'), so a technician sees a forged or stale remote cut where the real ones are listed.
 import type Database from 'better-sqlite3';
-import type { SafetyEvent } from '../edge/safety/events.js';
-import type { EventQuery } from '../edge/safety/store.js';
-import { DAY_MS } from './stream.js';
+import type { SafetyEvent } from '../safety/events.js';
+import type { EventQuery } from '../safety/store.js';
 
 export interface RejectedCommand {
   at: number;
@@ -15,6 +14,7 @@ export interface RejectedCommand {
   detail: string;
 }
 
+const DAY_MS = 86_400_000;
 const KEEP_MS = 400 * DAY_MS;
 
 export class CommandLog {
