@@ -12,68 +12,26 @@
 // - reconnect with exponential backoff and jitter; in-flight cap (count and bytes); optional
 //   bandwidth cap; the drain publishes for up to 2 ms per event-loop turn (one corked socket write)
 //   and then yields, so the loop never waits on it longer than that.
+//
+// Options and defaults: uplink-options.ts; the MQTT.js options of one connection:
+// uplink-client-options.ts; topic, payload and properties of a published batch: batch-message.ts.
 import { EventEmitter } from 'node:events';
-import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from '../core/backoff.js';
+import { batchMessage } from './batch-message.js';
 import type { Outbox, StoredBatch } from './outbox.js';
 import { ReceiptTracker, verifyReceipt } from './receipts.js';
 import { LANES, type Lane } from './stream.js';
-import { SyncError, messageOf, silentLogger, type SyncLogger } from './sync-error.js';
+import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
 import { TokenBucket } from './token-bucket.js';
-import { BATCH_FORMAT_VERSION, batchTopic, receiptTopic, type BatchProperties } from './topics.js';
+import { receiptTopic } from './topics.js';
+import { uplinkClientOptions, type UplinkCredentials } from './uplink-client-options.js';
+import { validateUplinkOptions, type ResolvedUplinkOptions, type TlsFiles, type UplinkOptions } from './uplink-options.js';
 
-export interface TlsFiles {
-  /** CA bundle that signed the broker's certificate (PEM). */
-  caPath?: string;
-  /** This substation's client certificate and key (PEM), for brokers that require mutual TLS. */
-  certPath?: string;
-  keyPath?: string;
-  /** Default true; false only for lab setups. */
-  rejectUnauthorized?: boolean;
-}
+export { batchMessage } from './batch-message.js';
+export { RECEIPT_DEFAULTS, UPLINK_DEFAULTS, type ReceiptOptions, type TlsFiles, type UplinkOptions } from './uplink-options.js';
 
-export interface UplinkOptions {
-  outbox: Outbox;
-  /** mqtt://host:port or mqtts://host:port */
-  brokerUrl: string;
-  mineCode: string;
-  substation: string;
-  /** Default minegate-<mine>-<substation>; stable, so the broker keeps our command subscription while we are away. */
-  clientId?: string;
-  username?: string;
-  password?: string;
-  tls?: TlsFiles;
-  keepaliveSec?: number;
-  connectTimeoutMs?: number;
-  /** A PUBACK slower than this means the link is dead (half-open): reconnect. */
-  ackTimeoutMs?: number;
-  maxInFlight?: number;
-  maxInFlightBytes?: number;
-  /** Bandwidth cap in payload bytes per second; null = unlimited. */
-  bytesPerSecond?: number | null;
-  /** Bucket size of the bandwidth cap; default one second of `bytesPerSecond` (a burst never exceeds the rate for more than 1 s). */
-  burstBytes?: number;
-  /** End-to-end receipts: free a batch only when the platform's receipt covers it. Absent = the PUBACK frees it. */
-  receipts?: ReceiptOptions | null;
-  reconnectInitialMs?: number;
-  reconnectMaxMs?: number;
-  /** How long the broker keeps our session (and queues commands) while we are disconnected. */
-  sessionExpirySec?: number;
-  random?: () => number;
-  logger?: SyncLogger;
-}
-
-export interface ReceiptOptions {
-  /** The platform's Ed25519 public key (the one that signs commands). */
-  platformKey: KeyObject;
-  /** A batch PUBACKed this long ago without a receipt: reconnect and send everything unreceipted again. */
-  timeoutMs?: number;
-  /** Window of batches sent but not yet receipted (count and payload bytes); publishing pauses when full. */
-  maxAwaiting?: number;
-  maxAwaitingBytes?: number;
-}
+export type UplinkState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
 
 /**
  * Longest the drain publishes in one event-loop turn before it yields. A batch costs ~0.2–0.5 ms
@@ -81,28 +39,6 @@ export interface ReceiptOptions {
  * budget of the gateway process's timers (the safety kernel runs in its own process anyway).
  */
 const PUMP_SLICE_MS = 2;
-
-export const RECEIPT_DEFAULTS = {
-  timeoutMs: 30_000,
-  maxAwaiting: 512,
-  maxAwaitingBytes: 32 * 1024 * 1024,
-} as const;
-
-export const UPLINK_DEFAULTS = {
-  keepaliveSec: 30,
-  connectTimeoutMs: 10_000,
-  ackTimeoutMs: 15_000,
-  maxInFlight: 32,
-  maxInFlightBytes: 2 * 1024 * 1024,
-  bytesPerSecond: null as number | null,
-  /** null = one second of bytesPerSecond. */
-  burstBytes: null as number | null,
-  reconnectInitialMs: 500,
-  reconnectMaxMs: 30_000,
-  sessionExpirySec: 7 * 86_400,
-} as const;
-
-export type UplinkState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
 
 export interface UplinkStatus {
   state: UplinkState;
@@ -149,11 +85,8 @@ interface InFlight {
 
 export class Uplink extends EventEmitter<UplinkEvents> {
   private readonly outbox: Outbox;
-  private readonly o: Required<Omit<UplinkOptions, 'outbox' | 'tls' | 'username' | 'password' | 'random' | 'logger' | 'bytesPerSecond' | 'burstBytes' | 'receipts'>> & {
-    bytesPerSecond: number | null;
-    burstBytes: number | null;
-    receipts: Required<ReceiptOptions> | null;
-  };
+  private readonly o: ResolvedUplinkOptions;
+  private readonly credentials: UplinkCredentials;
   /** Batches awaiting the platform's receipt (receipts mode only). */
   private readonly awaiting: ReceiptTracker | null;
   private readonly tls: TlsFiles | undefined;
@@ -185,7 +118,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
 
   constructor(options: UplinkOptions) {
     super();
-    this.o = validateOptions(options);
+    this.o = validateUplinkOptions(options);
     this.outbox = options.outbox;
     this.tls = options.tls;
     this.log = options.logger ?? silentLogger;
@@ -195,8 +128,6 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.awaiting = this.o.receipts ? new ReceiptTracker() : null;
     if (this.o.receipts) this.subscriptions.set(receiptTopic(this.o.mineCode, this.o.substation), (_t, payload, props) => this.onReceipt(payload, props));
   }
-
-  private readonly credentials: { username: string | undefined; password: string | undefined };
 
   /** Connects and keeps draining until stop(). */
   start(): void {
@@ -254,7 +185,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     const gen = ++this.generation;
     let opts: IClientOptions;
     try {
-      opts = this.clientOptions();
+      opts = uplinkClientOptions(this.o, this.credentials, this.tls);
     } catch (err) {
       this.lastError = messageOf(err);
       this.log.error({ err: this.lastError }, 'uplink cannot build its connection options');
@@ -280,32 +211,6 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       this.lost(gen, `error: ${this.lastError}`);
     });
     client.on('close', () => this.lost(gen, 'connection closed'));
-  }
-
-  private clientOptions(): IClientOptions {
-    const opts: IClientOptions = {
-      protocolVersion: 5,
-      clientId: this.o.clientId,
-      clean: false,
-      keepalive: this.o.keepaliveSec,
-      connectTimeout: this.o.connectTimeoutMs,
-      // We reconnect ourselves, with a fresh client, so mqtt.js never re-sends or queues anything.
-      reconnectPeriod: 0,
-      queueQoSZero: false,
-      resubscribe: false,
-      // The default provider wraps at 65535 without checking ids in use (libraries.md §6).
-      messageIdProvider: new mqtt.UniqueMessageIdProvider(),
-      properties: { sessionExpiryInterval: this.o.sessionExpirySec },
-    };
-    if (this.credentials.username !== undefined) opts.username = this.credentials.username;
-    if (this.credentials.password !== undefined) opts.password = this.credentials.password;
-    if (this.tls) {
-      if (this.tls.caPath) opts.ca = readTlsFile(this.tls.caPath, 'caPath');
-      if (this.tls.certPath) opts.cert = readTlsFile(this.tls.certPath, 'certPath');
-      if (this.tls.keyPath) opts.key = readTlsFile(this.tls.keyPath, 'keyPath');
-      opts.rejectUnauthorized = this.tls.rejectUnauthorized ?? true;
-    }
-    return opts;
   }
 
   private connected(gen: number): void {
@@ -541,83 +446,4 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     }
     this.pump();
   }
-}
-
-/** Topic, payload and MQTT 5 user properties of a stored batch, exactly as the uplink publishes it. */
-export function batchMessage(mineCode: string, substation: string, batch: StoredBatch): { topic: string; payload: Buffer; properties: BatchProperties } {
-  return {
-    topic: batchTopic(mineCode, substation, batch.type),
-    payload: batch.payload,
-    properties: {
-      v: BATCH_FORMAT_VERSION,
-      stream: batch.stream,
-      firstSeq: String(batch.firstSeq),
-      lastSeq: String(batch.lastSeq),
-      records: String(batch.records),
-      name: batch.name,
-      prevHash: batch.prevHash,
-      hash: batch.hash,
-      signature: batch.signature,
-    },
-  };
-}
-
-function readTlsFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new SyncError('bad-tls-file', `uplink tls.${what} ${path}: ${messageOf(err)}`, { cause: err });
-  }
-}
-
-function validateOptions(o: UplinkOptions): Uplink['o'] {
-  if (!o || typeof o !== 'object') throw new TypeError(`Uplink: options must be an object, got ${String(o)}`);
-  if (!o.outbox || typeof o.outbox.claimNext !== 'function') throw new TypeError('Uplink: outbox must be an Outbox');
-  if (typeof o.brokerUrl !== 'string' || !/^(mqtts?|tcp|ssl):\/\/[^/]+/.test(o.brokerUrl)) {
-    throw new TypeError(`Uplink: brokerUrl must look like mqtt://host:port or mqtts://host:port, got ${JSON.stringify(o.brokerUrl)}`);
-  }
-  if (typeof o.mineCode !== 'string' || !/^\d{12}$/.test(o.mineCode)) throw new TypeError(`Uplink: mineCode must be 12 digits, got ${JSON.stringify(o.mineCode)}`);
-  if (typeof o.substation !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(o.substation)) throw new TypeError(`Uplink: substation must be 1-16 letters/digits, got ${JSON.stringify(o.substation)}`);
-  const d = UPLINK_DEFAULTS;
-  const merged = {
-    brokerUrl: o.brokerUrl,
-    mineCode: o.mineCode,
-    substation: o.substation,
-    clientId: o.clientId ?? `minegate-${o.mineCode}-${o.substation}`,
-    keepaliveSec: o.keepaliveSec ?? d.keepaliveSec,
-    connectTimeoutMs: o.connectTimeoutMs ?? d.connectTimeoutMs,
-    ackTimeoutMs: o.ackTimeoutMs ?? d.ackTimeoutMs,
-    maxInFlight: o.maxInFlight ?? d.maxInFlight,
-    maxInFlightBytes: o.maxInFlightBytes ?? d.maxInFlightBytes,
-    bytesPerSecond: o.bytesPerSecond === undefined ? d.bytesPerSecond : o.bytesPerSecond,
-    burstBytes: o.burstBytes ?? d.burstBytes,
-    receipts: o.receipts ? validateReceipts(o.receipts) : null,
-    reconnectInitialMs: o.reconnectInitialMs ?? d.reconnectInitialMs,
-    reconnectMaxMs: o.reconnectMaxMs ?? d.reconnectMaxMs,
-    sessionExpirySec: o.sessionExpirySec ?? d.sessionExpirySec,
-  };
-  for (const k of ['keepaliveSec', 'connectTimeoutMs', 'ackTimeoutMs', 'maxInFlight', 'maxInFlightBytes', 'reconnectInitialMs', 'reconnectMaxMs', 'sessionExpirySec'] as const) {
-    const v = merged[k];
-    if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`Uplink: ${k} must be a positive integer, got ${String(v)}`);
-  }
-  if (merged.burstBytes !== null && (!Number.isSafeInteger(merged.burstBytes) || merged.burstBytes < 1)) {
-    throw new TypeError(`Uplink: burstBytes must be a positive integer or null (one second of the rate), got ${String(merged.burstBytes)}`);
-  }
-  if (merged.reconnectMaxMs < merged.reconnectInitialMs) throw new TypeError(`Uplink: reconnectMaxMs (${merged.reconnectMaxMs}) must be ≥ reconnectInitialMs (${merged.reconnectInitialMs})`);
-  if (merged.bytesPerSecond !== null && !(Number.isFinite(merged.bytesPerSecond) && merged.bytesPerSecond > 0)) {
-    throw new TypeError(`Uplink: bytesPerSecond must be a positive number or null, got ${String(merged.bytesPerSecond)}`);
-  }
-  if (typeof merged.clientId !== 'string' || merged.clientId === '') throw new TypeError(`Uplink: clientId must be a non-empty string, got ${JSON.stringify(o.clientId)}`);
-  return merged;
-}
-
-function validateReceipts(r: ReceiptOptions): Required<ReceiptOptions> {
-  if (typeof r !== 'object' || !r.platformKey || r.platformKey.asymmetricKeyType !== 'ed25519' || r.platformKey.type !== 'public') {
-    throw new TypeError('Uplink: receipts.platformKey must be the platform Ed25519 public KeyObject');
-  }
-  const merged = { platformKey: r.platformKey, timeoutMs: r.timeoutMs ?? RECEIPT_DEFAULTS.timeoutMs, maxAwaiting: r.maxAwaiting ?? RECEIPT_DEFAULTS.maxAwaiting, maxAwaitingBytes: r.maxAwaitingBytes ?? RECEIPT_DEFAULTS.maxAwaitingBytes };
-  for (const k of ['timeoutMs', 'maxAwaiting', 'maxAwaitingBytes'] as const) {
-    if (!Number.isSafeInteger(merged[k]) || merged[k] < 1) throw new TypeError(`Uplink: receipts.${k} must be a positive integer, got ${String(merged[k])}`);
-  }
-  return merged;
 }
