@@ -8,7 +8,7 @@ import { BAUD_RATES, type BusConfig, type DeviceConfig, type PointConfig, type S
 import { checkSafetyBoards } from '../safety/board-checks.js';
 import { checkSafetyInterlocks } from '../safety/interlock-checks.js';
 import { personnelChecks } from '../personnel/config-checks.js';
-import { personnelReadersAreWired } from '../personnel/personnel-capability.js';
+import { personnelReadersAreWired } from '../personnel/reader-wiring.js';
 import { checkSafetyThresholds } from '../safety/thresholds.js';
 import { sealChecks } from '../seals/config-checks.js';
 import { syncChecks } from '../../sync/config-checks.js';
