@@ -26,18 +26,24 @@ export interface CardAcks {
 }
 
 export class CardFlagAlarms {
+  /** By tag (commands, restore) and by roster slot (the sighting path): the same objects. */
   private readonly flags = new Map<number, Flags>();
+  private readonly bySlot: Flags[] = [];
 
   constructor(
     private readonly ctx: PersonnelContext,
     private readonly acks: CardAcks,
   ) {
-    for (const tag of ctx.plan.byTag.keys()) this.flags.set(tag, { lowBattery: false, sosLastMono: null, lastPressMono: null, sosAlarmPressMono: null });
+    for (const tag of ctx.plan.byTag.keys()) {
+      const f: Flags = { lowBattery: false, sosLastMono: null, lastPressMono: null, sosAlarmPressMono: null };
+      this.flags.set(tag, f);
+      this.bySlot.push(f);
+    }
   }
 
   /** Every sighting of a known card at a known station, stale or not. */
   heard(p: Person, s: PersonnelSighting): void {
-    const f = this.flags.get(p.entry.tag)!;
+    const f = this.bySlot[p.slot]!;
     if (s.lowBattery !== f.lowBattery) this.lowBatteryChanged(p, f, s);
     if (s.sos || s.sosDouble === true) this.sosFlag(p, f, s);
   }
@@ -58,7 +64,7 @@ export class CardFlagAlarms {
 
   leftMine(p: Person, wall: number, mono: number, why: string): void {
     this.ctx.endAlarm(alarmKey('low-battery', p.entry.tag), wall, mono, `left the mine (${why})`);
-    this.flags.get(p.entry.tag)!.lowBattery = false;
+    this.bySlot[p.slot]!.lowBattery = false;
   }
 
   restoreAlarm(alarm: PersonnelAlarm): void {

@@ -18,18 +18,24 @@ interface Travel {
 }
 
 export class CardIdentityAlarms {
+  /** By tag (timers, restore) and by roster slot (the sighting path): the same objects. */
   private readonly travel = new Map<number, Travel>();
+  private readonly bySlot: Travel[] = [];
 
   constructor(
     private readonly ctx: PersonnelContext,
     private readonly cardsInMine: ReadonlyMap<string, ReadonlySet<number>>,
   ) {
-    for (const tag of ctx.plan.byTag.keys()) this.travel.set(tag, { reader: null, mono: -Infinity, distance: 0, lastCloneMono: null });
+    for (const tag of ctx.plan.byTag.keys()) {
+      const t: Travel = { reader: null, mono: -Infinity, distance: 0, lastCloneMono: null };
+      this.travel.set(tag, t);
+      this.bySlot.push(t);
+    }
   }
 
   /** A fresh (not stale) sighting: checks the jump from the last reader, then remembers this one. */
   heard(p: Person, s: PersonnelSighting): void {
-    const t = this.travel.get(p.entry.tag)!;
+    const t = this.bySlot[p.slot]!;
     if (t.reader !== null && t.reader !== s.reader) this.checkTravel(p, t, s);
     t.reader = s.reader;
     t.mono = s.monoTime;

@@ -8,6 +8,8 @@ import type { InOutFlag, PersonView } from './views.js';
 
 export interface Person {
   entry: RosterEntry;
+  /** Position on the roster (0-based): rule modules keep their per-card state in arrays by it (the sighting path avoids hashing). */
+  readonly slot: number;
   flag: InOutFlag;
   entryWall: number | null;
   entryMono: number | null;
@@ -29,9 +31,10 @@ export interface Person {
 }
 
 /** Never seen: out of the mine (flag 2), nowhere. */
-export function newPerson(entry: RosterEntry): Person {
+export function newPerson(entry: RosterEntry, slot: number): Person {
   return {
     entry,
+    slot,
     flag: 2,
     entryWall: null,
     entryMono: null,

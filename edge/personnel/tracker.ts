@@ -37,7 +37,9 @@ export class PersonTracker {
     private readonly ctx: PersonnelContext,
     private readonly hooks: TrackerHooks,
   ) {
-    for (const entry of ctx.plan.byTag.values()) this.people.set(entry.tag, newPerson(entry));
+    // Slots follow the roster order of plan.byTag; the rule modules number their state the same way.
+    let slot = 0;
+    for (const entry of ctx.plan.byTag.values()) this.people.set(entry.tag, newPerson(entry, slot++));
     for (const area of ctx.plan.areas.keys()) this.members.set(area, new Set());
   }
 
