@@ -19,7 +19,8 @@ import type { Reading } from '../../core/readings.js';
 import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyStateSource } from './engine.js';
 import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
-import { failSafeDecisions, type FailSafeState } from './fail-safe.js';
+import type { FailSafeState } from './fail-safe.js';
+import { FailSafeLatch, quietly } from './fail-safe-latch.js';
 import { type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.js';
 
 export interface SafetyLoopOptions {
@@ -107,8 +108,8 @@ export class SafetyLoop {
   /** Shared with the loop that takes over on a reload: the cadence is the kernel's, not one loop's. */
   private readonly cycleCounters: CycleStats;
   private readonly writeAhead: WriteAheadJournal | undefined;
-  /** Set while the outputs are in the fail-safe state (the cycle failed). */
-  private failSafe: FailSafeState | undefined;
+  /** Holds the outputs in the fail-safe state while the cycle fails. */
+  private readonly latch: FailSafeLatch;
   /** Output devices still waiting for their first chance at start (no actuation alarm for them yet). */
   private readonly firstChancePending: Set<string>;
   private startedAtMono = 0;
@@ -165,6 +166,19 @@ export class SafetyLoop {
     // The running loop's last writes land before this one's first (no stale write after a swap).
     this.actuator = new OutputActuator({ outputs: config.outputs, drivers: this.outputDrivers.drivers, ...(opts.takeOver ? { after: opts.takeOver.actuator.idle() } : {}) });
     this.pulses = new RelayTestPulses({ decisions: () => this.lastDecisions, drive: (d) => this.drive(d), running: () => this.running });
+    this.latch = new FailSafeLatch({
+      loaded: opts.loaded,
+      clock: opts.clock,
+      log: this.log,
+      journal: this.journal,
+      writeAhead: this.writeAhead,
+      lastDecisions: () => this.lastDecisions,
+      setLastDecisions: (d) => {
+        this.lastDecisions = d;
+      },
+      drive: (d) => void this.drive(d, false),
+      deliver: (events) => this.deliver(events),
+    });
   }
 
   /** Safety events as they happen (alarms, cuts, releases …): for upstream, evacuation, display. */
@@ -186,7 +200,7 @@ export class SafetyLoop {
       }
     } catch (err) {
       // A store that cannot be read back proves nothing: start in the fail-safe state.
-      this.enterFailSafe(err, 'restoring the holds failed');
+      this.latch.enter(err, 'restoring the holds failed');
     }
     this.cycle(true);
     this.timer = setInterval(() => this.cycle(true), this.tickMs);
@@ -259,13 +273,13 @@ export class SafetyLoop {
    * once the writes are issued and answered (or failed), so the caller may exit.
    */
   async processFault(reason: string): Promise<void> {
-    this.enterFailSafe(new Error(reason), 'process fault');
+    this.latch.enter(new Error(reason), 'process fault');
     await this.actuator.idle();
   }
 
   /** Why and since when the outputs are in the fail-safe state; undefined while the cycle works. */
   failSafeState(): FailSafeState | undefined {
-    return this.failSafe ? { ...this.failSafe } : undefined;
+    return this.latch.snapshot();
   }
 
   /** Write-ahead file counters (appends, failures), for status and metrics. */
@@ -370,7 +384,7 @@ export class SafetyLoop {
     try {
       this.runCycle(fromTimer);
     } catch (err) {
-      this.enterFailSafe(err, 'interlock cycle failed');
+      this.latch.enter(err, 'interlock cycle failed');
     }
     const c = this.cycleCounters;
     c.cycles++;
@@ -388,8 +402,8 @@ export class SafetyLoop {
     // Only the timer advances the heartbeat: its toggles must come at a steady pace whatever the
     // readings do, and stop when the timer stops (a stalled loop).
     const evaluation = this.engine.evaluate((code) => this.readingFor(code), now, { heartbeat: fromTimer });
-    if (this.failSafe && !this.leaveFailSafe()) {
-      this.drive(this.failSafeNow(), false);
+    if (this.latch.latched && !this.latch.leave()) {
+      this.drive(this.latch.decisions(), false);
       this.deliver(evaluation.events);
       return;
     }
@@ -414,7 +428,7 @@ export class SafetyLoop {
         if (fast) this.accelerated.add(d.id);
         else this.accelerated.delete(d.id);
       } catch (err) {
-        this.quietly(() => this.log.error({ device: d.id, err: (err as Error).message }, 'accelerated polling could not be switched'));
+        quietly(() => this.log.error({ device: d.id, err: (err as Error).message }, 'accelerated polling could not be switched'));
       }
     }
   }
@@ -422,95 +436,13 @@ export class SafetyLoop {
   /** Log and hand events to listeners; neither may disturb the cycle. */
   private deliver(events: readonly SafetyEvent[]): void {
     if (events.length === 0) return;
-    for (const e of events) this.quietly(() => this.logEvent(e));
+    for (const e of events) quietly(() => this.logEvent(e));
     for (const l of this.listeners) {
       try {
         l(events);
       } catch (err) {
-        this.quietly(() => this.log.error({ err: (err as Error).message }, 'safety event listener failed'));
+        quietly(() => this.log.error({ err: (err as Error).message }, 'safety event listener failed'));
       }
-    }
-  }
-
-  /** The fail-safe decisions now, from the config alone (the engine may be what failed). */
-  private failSafeNow(): OutputDecision[] {
-    const { config } = this.opts.loaded;
-    const fans = new Set((config.safety?.localFans ?? []).flatMap((f) => [f.fanOutput, f.standby?.fanOutput].filter((o): o is string => o !== undefined)));
-    const last = new Map(this.lastDecisions.map((d) => [d.output, d.energize]));
-    return failSafeDecisions(config.outputs, fans, (id) => last.get(id), this.failSafe?.heartbeat ?? last.get(config.outputs.find((o) => o.kind === 'heartbeat')?.id ?? '') ?? false);
-  }
-
-  /**
-   * Cut power (local fans kept), warnings on, heartbeat frozen, latched until the failure is on
-   * record and a cycle succeeds. The outputs are driven before anything is logged.
-   */
-  private enterFailSafe(err: unknown, what: string): void {
-    const message = err instanceof Error ? err.message : String(err);
-    try {
-      if (this.failSafe) {
-        this.failSafe.failures++;
-        this.drive(this.failSafeNow(), false);
-        return;
-      }
-      const heartbeat = this.lastDecisions.find((d) => d.kind === 'heartbeat')?.energize ?? false;
-      this.failSafe = { sinceWall: this.opts.clock.wall(), reason: `${what}: ${message}`, recorded: false, heartbeat, failures: 1 };
-      const decisions = this.failSafeNow();
-      this.lastDecisions = decisions;
-      this.drive(decisions, false);
-      const event: SafetyEvent = {
-        seq: -1,
-        type: 'engine-failure',
-        wallTime: this.opts.clock.wall(),
-        monoTime: this.opts.clock.mono(),
-        outputs: decisions.filter((d) => d.kind === 'power' && !d.energize).map((d) => d.output),
-        message: `${what}: ${message}; power cut (local fans kept running), siren, beacon and evacuation on, heartbeat stopped until a good cycle`,
-      };
-      this.recordFailSafeEvent(event, () => {
-        if (this.failSafe) this.failSafe.recorded = true;
-      });
-      this.quietly(() => this.log.error({ err: message }, `safety: ${event.message}`));
-      this.deliver([event]);
-    } catch (inner) {
-      // Even the fail-safe path failed: the latch stays, the heartbeat stops with it.
-      this.quietly(() => this.log.error({ err: (inner as Error).message }, 'safety: driving the fail-safe state failed'));
-    }
-  }
-
-  /** A good cycle while latched: leave the fail-safe state only once the failure is on record. */
-  private leaveFailSafe(): boolean {
-    const state = this.failSafe!;
-    if (!state.recorded) return false;
-    this.failSafe = undefined;
-    const event: SafetyEvent = {
-      seq: -1,
-      type: 'engine-recovered',
-      wallTime: this.opts.clock.wall(),
-      monoTime: this.opts.clock.mono(),
-      // How long, not since when: the kernel must not load the mine-time formatter (sync/), and a
-      // UTC ISO time in a message reads wrong to the mine (issue 14: mine time everywhere).
-      message: `interlock cycle works again after ${state.failures} failed cycle(s) over ${Math.max(0, Math.round((this.opts.clock.wall() - state.sinceWall) / 1000))} s: outputs follow the rules again`,
-    };
-    this.recordFailSafeEvent(event, () => {});
-    this.quietly(() => this.log.warn(`safety: ${event.message}`));
-    this.deliver([event]);
-    return true;
-  }
-
-  /** Written ahead when there is a file; otherwise recorded once the SQLite journal has it. */
-  private recordFailSafeEvent(event: SafetyEvent, recorded: () => void): void {
-    if (this.writeAhead) {
-      if (this.writeAhead.recordNow(event)) return recorded();
-    } else this.journal.record([event]);
-    void this.journal.flush().then(() => {
-      if (this.journal.settled()) recorded();
-    });
-  }
-
-  private quietly(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // Logging must never take protection down (a full disk, a closed pipe).
     }
   }
 
@@ -525,17 +457,17 @@ export class SafetyLoop {
         for (const r of reports) this.lastReports.set(r.output, r);
         // Several drive() calls coalesced into one run share its reports: the engine hears them
         // once, or one override at the module would become one event per waiting caller.
-        if (!report || this.failSafe || this.reportedRuns.has(reports)) return reports;
+        if (!report || this.latch.latched || this.reportedRuns.has(reports)) return reports;
         this.reportedRuns.add(reports);
         try {
           this.engine.reportActuation(this.pastFirstChance(reports), this.opts.clock.mono());
         } catch (err) {
-          this.enterFailSafe(err, 'actuation feedback failed');
+          this.latch.enter(err, 'actuation feedback failed');
         }
         return reports;
       },
       (err: unknown) => {
-        this.enterFailSafe(err, 'actuation failed');
+        this.latch.enter(err, 'actuation failed');
         return [];
       },
     );
