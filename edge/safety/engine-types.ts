@@ -13,7 +13,8 @@ import type { SafetyPlan } from './plan.js';
 /** Latest reading of a point with staleness already applied (edge/point-table.ts `current`). */
 export type ReadingSource = (point: string) => Reading | undefined;
 
-export type { OutputDecision } from './output-decision.js';
+import type { OutputDecision } from './output-decision.js';
+export type { OutputDecision };
 
 export interface EvaluateOptions {
   /** Toggle the heartbeat output in this evaluation (default true). */
