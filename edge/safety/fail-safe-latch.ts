@@ -10,7 +10,7 @@ import type { OutputDecision } from './engine-types.js';
 import type { SafetyEvent } from './events.js';
 import { failSafeDecisions, type FailSafeState } from './fail-safe.js';
 import type { WriteAheadJournal } from './write-ahead-journal.js';
-import type { RecordJournal } from './safety-loop.js';
+import type { RecordJournal } from './write-ahead-journal.js';
 
 export interface FailSafeLatchParts {
   loaded: LoadedConfig;

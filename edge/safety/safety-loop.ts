@@ -21,7 +21,7 @@ import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
 import type { FailSafeState } from './fail-safe.js';
 import { FailSafeLatch, quietly } from './fail-safe-latch.js';
-import { type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.js';
+import { type RecordJournal, type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.js';
 
 export interface SafetyLoopOptions {
   loaded: LoadedConfig;
@@ -84,11 +84,7 @@ export interface OutputStatus {
 
 export type SafetyEventListener = (events: readonly SafetyEvent[]) => void;
 
-/** The journal behind the write-ahead file: settles once the database has the records. */
-export interface RecordJournal extends SettlingJournal {
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
+export type { RecordJournal } from './write-ahead-journal.js';
 
 /** How the loop keeps its cadence (for /healthz, status and the kernel stall figure). */
 export interface CycleStats {

@@ -147,3 +147,9 @@ export class WriteAheadJournal implements SafetyJournalLike {
     this.counters.lastError = (err as NodeJS.ErrnoException).code ?? (err as Error).message ?? String(err);
   }
 }
+
+/** The journal behind the write-ahead file: settles once the database has the records. */
+export interface RecordJournal extends SettlingJournal {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
