@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ModbusDevice } from '../../drivers/modbus-device.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import { createMaster } from '../bus-factory.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import { loadedFromSnapshot } from '../config/loaded-snapshot.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
@@ -21,7 +21,8 @@ import { PointTable } from '../point-table.js';
 import { BusPoller, type DeviceStatus } from '../poller.js';
 import type { Reading } from '../readings.js';
 import { SafetyCommandError } from '../safety/errors.js';
-import type { SafetyStateSource } from '../safety/engine.js';
+import type { SafetyStateSource } from '../safety/engine-types.js';
+import type { SafetyPlan } from '../safety/plan.js';
 import { SafetyLoop } from '../safety/safety-loop.js';
 import { ChannelJournal } from './channel-journal.js';
 import { KernelChannel, type PortLike } from './kernel-channel.js';
@@ -61,7 +62,7 @@ export class SafetyKernel {
     const loaded = loadedFromSnapshot(init.loaded);
     for (const bus of loaded.config.buses) this.masters.set(bus.id, { master: createMaster(bus), definition: JSON.stringify(bus) });
     const points = this.pointTable(loaded, init.warmStart?.readings ?? [], (code) => loaded.pointsByCode.get(code)?.unit);
-    this.gen = this.generation(loaded, points, {
+    this.gen = this.generation(loaded, init.loaded.plan, points, {
       restoreFrom: { loadHolds: () => init.restore.holds, lastCalibrations: () => this.calibrations },
       warmStart: init.warmStart !== undefined,
       confirmation: init.confirmation,
@@ -118,7 +119,7 @@ export class SafetyKernel {
       const previous = this.masters;
       this.masters = new Map([...links, ...opened]);
       try {
-        next = this.generation(loaded, points, {
+        next = this.generation(loaded, snapshot.plan, points, {
           restoreFrom: { loadHolds: () => this.journal.lastHolds ?? this.init.restore.holds, lastCalibrations: () => this.calibrations },
           warmStart: true,
           confirmation,
@@ -181,10 +182,11 @@ export class SafetyKernel {
     };
   }
 
-  private generation(loaded: LoadedConfig, points: PointTable, how: GenerationOptions): Generation {
+  private generation(loaded: LoadedConfig, plan: SafetyPlan, points: PointTable, how: GenerationOptions): Generation {
     const pollers = new Map<string, BusPoller>();
     const loop = new SafetyLoop({
       loaded,
+      plan,
       journal: this.journal,
       restoreFrom: how.restoreFrom,
       points,
