@@ -1,9 +1,12 @@
 // A LoadedConfig as plain data, for the safety kernel's process: Maps and the freshness
 // function do not survive structured cloning, and the kernel must not re-run the config loader
 // (its checks pull the personnel, seals and sync modules). The config was validated on the main
-// thread; the kernel only rebuilds the lookups from the same objects.
+// thread; the kernel only rebuilds the lookups from the same objects. The safety plan travels
+// with it, built in the gateway process (presets applied), so the kernel loads neither the
+// presets nor the plan's config checks.
 import type { Profile } from '../../board-configs/profile-schema.js';
 import type { SubstationConfig } from '../../board-configs/schema.js';
+import type { SafetyPlan } from '../safety/plan.js';
 import type { LoadedConfig } from './load-config.js';
 
 export interface LoadedConfigSnapshot {
@@ -11,10 +14,13 @@ export interface LoadedConfigSnapshot {
   config: SubstationConfig;
   profiles: [string, Profile][];
   freshness: [string, number][];
+  /** The safety plan of this config (thresholds resolved from the presets). */
+  plan: SafetyPlan;
 }
 
-export function snapshotOf(loaded: LoadedConfig): LoadedConfigSnapshot {
+export function snapshotOf(loaded: LoadedConfig, plan: SafetyPlan): LoadedConfigSnapshot {
   return {
+    plan,
     file: loaded.file,
     config: loaded.config,
     profiles: [...loaded.profiles.entries()],

@@ -111,9 +111,19 @@ export class KernelHost {
    * refuses; afterwards readings and the lost-kernel alarm go to the new hooks.
    */
   async swap(loaded: LoadedConfig, confirmation: { operator: string; reason: string } | undefined, hooks: Pick<KernelHostOptions, 'onReadings' | 'onKernelLost'>): Promise<KernelReloadResult> {
-    const result = (await this.call('reload', [snapshotOf(loaded), confirmation])) as KernelReloadResult;
+    // The new config's plan is built here (the kernel gets it as data); one it cannot make is refused
+    // as the kernel refused it before, with the running config untouched.
+    let client: SafetyClient;
+    try {
+      client = this.clientFor(loaded);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error({ err: message }, 'reload refused: the safety plan of the new config cannot be built; the running config stays');
+      throw new SafetyCommandError('INVALID_COMMAND', `the safety kernel could not build the new config: ${message}`);
+    }
+    const result = (await this.call('reload', [snapshotOf(loaded, client.engine.plan), confirmation])) as KernelReloadResult;
     this.opts = { ...this.opts, loaded, onReadings: hooks.onReadings, onKernelLost: hooks.onKernelLost };
-    this.client = this.clientFor(loaded);
+    this.client = client;
     return result;
   }
 
@@ -179,7 +189,7 @@ export class KernelHost {
     }
     const o = this.opts;
     return {
-      loaded: snapshotOf(o.loaded),
+      loaded: snapshotOf(o.loaded, this.client.engine.plan),
       restore: { holds: this.store.loadHolds(), calibrations: [...this.store.lastCalibrations()] },
       ...(o.warmStart ? { warmStart: o.warmStart } : {}),
       ...(o.writeAheadPath !== undefined ? { writeAheadPath: o.writeAheadPath } : {}),

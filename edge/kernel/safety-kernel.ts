@@ -21,7 +21,8 @@ import { PointTable } from '../point-table.js';
 import { BusPoller, type DeviceStatus } from '../poller.js';
 import type { Reading } from '../../core/readings.js';
 import { SafetyCommandError } from '../safety/errors.js';
-import type { SafetyStateSource } from '../safety/engine.js';
+import type { SafetyStateSource } from '../safety/engine-types.js';
+import type { SafetyPlan } from '../safety/plan.js';
 import { SafetyLoop } from '../safety/safety-loop.js';
 import { ChannelJournal } from './channel-journal.js';
 import { KernelChannel, type PortLike } from './kernel-channel.js';
@@ -61,7 +62,7 @@ export class SafetyKernel {
     const loaded = loadedFromSnapshot(init.loaded);
     for (const bus of loaded.config.buses) this.masters.set(bus.id, { master: createMaster(bus), definition: JSON.stringify(bus) });
     const points = this.pointTable(loaded, init.warmStart?.readings ?? [], (code) => loaded.pointsByCode.get(code)?.unit);
-    this.gen = this.generation(loaded, points, {
+    this.gen = this.generation(loaded, init.loaded.plan, points, {
       restoreFrom: { loadHolds: () => init.restore.holds, lastCalibrations: () => this.calibrations },
       warmStart: init.warmStart !== undefined,
       confirmation: init.confirmation,
@@ -118,7 +119,7 @@ export class SafetyKernel {
       const previous = this.masters;
       this.masters = new Map([...links, ...opened]);
       try {
-        next = this.generation(loaded, points, {
+        next = this.generation(loaded, snapshot.plan, points, {
           restoreFrom: { loadHolds: () => this.journal.lastHolds ?? this.init.restore.holds, lastCalibrations: () => this.calibrations },
           warmStart: true,
           confirmation,
@@ -181,10 +182,11 @@ export class SafetyKernel {
     };
   }
 
-  private generation(loaded: LoadedConfig, points: PointTable, how: GenerationOptions): Generation {
+  private generation(loaded: LoadedConfig, plan: SafetyPlan, points: PointTable, how: GenerationOptions): Generation {
     const pollers = new Map<string, BusPoller>();
     const loop = new SafetyLoop({
       loaded,
+      plan,
       journal: this.journal,
       restoreFrom: how.restoreFrom,
       points,

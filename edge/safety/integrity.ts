@@ -7,7 +7,6 @@
 // - calibration older than its period (catalytic CH4 15 days, AQ 1029-2019), or never recorded.
 // - data gap: no usable acquisition for longer than the max patrol cycle.
 import type { IntegritySettings } from '../../board-configs/safety-schema.js';
-import { GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
 import type { Reading } from '../../core/readings.js';
 import { CLAUSES } from './clauses.js';
 import type { SafetyPlan } from './plan.js';
@@ -94,7 +93,7 @@ export class IntegrityMonitor {
     const points = monitored.map((p): IntegrityPoint => {
       const span = p.range.high - p.range.low;
       const resolution = settings.resolution[p.code] ?? (p.isSwitch ? 0.5 : span / 1000);
-      const checkValue = GAS_SENSOR_TYPES.has(p.sensorType) && !p.isSwitch;
+      const checkValue = p.isGas && !p.isSwitch;
       const neighbours =
         settings.neighbours[p.code] ??
         monitored.filter((o) => o.code !== p.code && o.sensorType === p.sensorType && sharesZone(o, p)).map((o) => o.code);

@@ -3,6 +3,7 @@
 // feed checks. Built once; a config the plan cannot make sense of is refused (SafetyConfigError).
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
 import type { OutputKind, SafetySettings } from '../../board-configs/safety-schema.js';
+import { GAS_SENSOR_TYPES } from '../../board-configs/kernel-constants.js';
 import { type SafetyConfigView, safetySettingsOf } from './config-view.js';
 import { SafetyConfigError, type SafetyProblem } from './errors.js';
 import { interlockProblems } from './interlock-checks.js';
@@ -28,6 +29,8 @@ export interface PlannedPoint {
   fanCutFans: string[];
   /** A switch input: only 0 and 1 are valid values. */
   isSwitch: boolean;
+  /** A gas sensor type (sensor-types.ts): the integrity monitor checks its values (resolved here, so the kernel needs no type table). */
+  isGas: boolean;
   /** The point takes part in protection: unreadable means an alarm (and a lockout if it has a range). */
   monitored: boolean;
 }
@@ -114,6 +117,7 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
       fanCutOutputs: [],
       fanCutFans: [],
       isSwitch: SWITCH_SENSOR_TYPES.has(p.sensorType),
+      isGas: GAS_SENSOR_TYPES.has(p.sensorType),
       monitored: zoneIds.length > 0,
     };
     const thresholds = resolveThresholds(p, presets).thresholds;

@@ -16,15 +16,18 @@ import { RelayTestPulses, relayTestPulseBounds, type TestPulseResult } from './r
 
 export type { TestPulseResult } from './relay-test-pulse.js';
 import type { Reading } from '../../core/readings.js';
-import { type ActuationReport, type FanSwitchCommand, type ManualUnlockCommand, type OutputDecision, type RemoteCutCommand, type RemoteReleaseCommand, SafetyEngine, type SafetyStateSource } from './engine.js';
+import type { ActuationReport, FanSwitchCommand, ManualUnlockCommand, OutputDecision, RemoteCutCommand, RemoteReleaseCommand, SafetyStateSource } from './engine-types.js';
+import { InterlockEngine } from './interlock-engine.js';
+import type { SafetyPlan } from './plan.js';
 import { SafetyCommandError } from './errors.js';
 import type { SafetyEvent, SafetyJournalLike } from './events.js';
-import type { FailSafeState } from './fail-safe.js';
-import { FailSafeLatch, quietly } from './fail-safe-latch.js';
+import { FailSafeLatch, type FailSafeState, quietly } from './fail-safe.js';
 import { type RecordJournal, type SettlingJournal, WriteAheadJournal } from './write-ahead-journal.js';
 
 export interface SafetyLoopOptions {
   loaded: LoadedConfig;
+  /** The safety plan of `loaded`, built in the gateway process (the kernel loads no presets). */
+  plan: SafetyPlan;
   /**
    * Where records go after the write-ahead file: the kernel's channel to the SQLite journal in the
    * gateway process. The loop never touches the database itself.
@@ -98,7 +101,7 @@ export interface CycleStats {
 }
 
 export class SafetyLoop {
-  readonly engine: SafetyEngine;
+  readonly engine: InterlockEngine;
   private readonly journal: RecordJournal;
   private readonly reportedRuns = new WeakSet<ActuationReport[]>();
   /** Shared with the loop that takes over on a reload: the cadence is the kernel's, not one loop's. */
@@ -143,7 +146,7 @@ export class SafetyLoop {
       this.writeAhead.compact(true);
       journal = this.writeAhead;
     }
-    this.engine = new SafetyEngine({ config, journal, wallClock: opts.clock.wall, warmStart: opts.warmStart === true });
+    this.engine = new InterlockEngine({ plan: opts.plan, journal, wallClock: opts.clock.wall, warmStart: opts.warmStart === true });
     this.outputDrivers = new OutputDriverSet({
       loaded: opts.loaded,
       masterFor: opts.masterFor,
