@@ -99,7 +99,7 @@ describe('npm run bench runner', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.length).toBe(3);
+    expect(lines.length).toBe(4);
     for (const l of lines) {
       expect(Object.keys(l)).toEqual(KEYS);
       expect(l.bench).toBe('store');
@@ -110,7 +110,13 @@ describe('npm run bench runner', () => {
     expect(throughput!.value).toBeGreaterThan(0);
     expect(throughput!.baseline).toBeGreaterThan(0);
     expect(throughput!.ratio).toBeCloseTo(throughput!.value / throughput!.baseline, 12);
-    expect(lines.slice(1).map((l) => [l.unit, l.ratio])).toEqual([
+    // The segment layout's ingest, against the same raw-insert baseline.
+    const segments = lines[1] as { figure: string; value: number; unit: string; baseline: number; ratio: number };
+    expect(segments.figure).toContain("layout 'segments'");
+    expect(segments.unit).toBe('rows/s');
+    expect(segments.value).toBeGreaterThan(0);
+    expect(segments.ratio).toBeCloseTo(segments.value / segments.baseline, 12);
+    expect(lines.slice(2).map((l) => [l.unit, l.ratio])).toEqual([
       ['ns', null],
       ['ns', null],
     ]);
