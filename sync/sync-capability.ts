@@ -148,42 +148,62 @@ export class SyncCapability implements Capability {
     }
     const platformKey = existsSync(paths.platformKeyPath) ? paths.platformKeyPath : undefined;
     if (!platformKey) ctx.logger.warn({ path: paths.platformKeyPath }, 'no platform public key: commands from the platform (remote cut, evacuation) are refused');
-    const { config } = ctx.loaded;
     if (cfg.delivery === 'receipt' && !platformKey) {
       ctx.logger.error({ path: paths.platformKeyPath }, 'delivery: receipt needs the platform public key to verify receipts; batches are freed on the broker PUBACK instead');
     }
     this.delivery = cfg.delivery === 'receipt' && platformKey ? 'receipt' : 'puback';
     try {
-      this.service = startSync({
-        file: paths.outboxFile,
-        mineCode: config.mine.code,
-        mineName: config.mine.name,
-        substation: config.substation.code,
-        privateKeyPath: paths.privateKeyPath,
-        brokerUrl: cfg.brokerUrl,
-        ...(platformKey ? { platformKeyPath: platformKey } : {}),
-        outbox: { maxBytes: cfg.outbox.maxBytes, maxAgeMs: cfg.outbox.maxAgeMs, encoding: cfg.encoding },
-        uplink: {
-          ...(cfg.tls ? { tls: { ...cfg.tls, ...paths.tls } } : {}),
-          ...(cfg.username !== undefined ? { username: cfg.username } : {}),
-          ...(cfg.password !== undefined ? { password: cfg.password } : {}),
-          bytesPerSecond: cfg.bytesPerSecond ?? null,
-          ...(cfg.burstBytes !== undefined ? { burstBytes: cfg.burstBytes } : {}),
-        },
-        ...(this.delivery === 'receipt' ? { receipts: { timeoutMs: cfg.receiptTimeoutMs } } : {}),
-        logger: ctx.logger,
-      });
+      this.service = this.startService(ctx, cfg, paths, platformKey);
     } catch (err) {
       return this.disable(`sync could not start: ${messageOf(err)}`);
     }
     this.running = true;
     const service = this.service;
-    const { outbox, uplink } = service;
+    const { uplink } = service;
     uplink.on('acked', (b) => this.noteAck(b.records));
     uplink.on('connected', () => ctx.logger.info({ broker: cfg.brokerUrl }, 'upstream connected'));
     uplink.on('disconnected', (reason) => ctx.logger.warn({ broker: cfg.brokerUrl, reason }, 'upstream disconnected; the backlog waits on disk'));
 
-    this.points = upstreamPoints(config.points);
+    this.points = upstreamPoints(ctx.loaded.config.points);
+    this.attachReadingFeeds(ctx, service);
+    if (cfg.fileDropDir) this.attachFileDrop(ctx, cfg.fileDropDir, service);
+    this.attachCapabilities(ctx, service);
+    this.attachCommands(ctx, cfg, service);
+    // Definitions before any snapshot of this config (the timers below fire later): at start, which
+    // includes every config reload, and once a day.
+    this.definitions = this.definitionFeed(ctx, cfg, service);
+    this.definitions.emit(ctx.clock.wall());
+    this.startSnapshotTimers(ctx, cfg);
+    ctx.logger.info({ broker: cfg.brokerUrl, outbox: paths.outboxFile, commands: platformKey !== undefined, fileDrop: cfg.fileDropDir ?? null }, 'upstream sync started');
+  }
+
+  /** The outbox, uplink and downlink of this config (throws when they cannot start). */
+  private startService(ctx: CapabilityContext, cfg: SyncConfig, paths: ReturnType<typeof resolveSyncPaths>, platformKey: string | undefined): SyncService {
+    const { config } = ctx.loaded;
+    return startSync({
+      file: paths.outboxFile,
+      mineCode: config.mine.code,
+      mineName: config.mine.name,
+      substation: config.substation.code,
+      privateKeyPath: paths.privateKeyPath,
+      brokerUrl: cfg.brokerUrl,
+      ...(platformKey ? { platformKeyPath: platformKey } : {}),
+      outbox: { maxBytes: cfg.outbox.maxBytes, maxAgeMs: cfg.outbox.maxAgeMs, encoding: cfg.encoding },
+      uplink: {
+        ...(cfg.tls ? { tls: { ...cfg.tls, ...paths.tls } } : {}),
+        ...(cfg.username !== undefined ? { username: cfg.username } : {}),
+        ...(cfg.password !== undefined ? { password: cfg.password } : {}),
+        bytesPerSecond: cfg.bytesPerSecond ?? null,
+        ...(cfg.burstBytes !== undefined ? { burstBytes: cfg.burstBytes } : {}),
+      },
+      ...(this.delivery === 'receipt' ? { receipts: { timeoutMs: cfg.receiptTimeoutMs } } : {}),
+      logger: ctx.logger,
+    });
+  }
+
+  /** Abnormality records (from safety events and readings) and the 5-minute statistics (tjsj). */
+  private attachReadingFeeds(ctx: CapabilityContext, service: SyncService): void {
+    const { outbox } = service;
     this.abnormalities = new AbnormalityTracker(this.points, (r) => outbox.append(ycbjStream, r));
     const abnormalities = this.abnormalities;
     // Safety events arrive from inside the interlock cycle: an O(1) append each, nothing more.
@@ -214,22 +234,19 @@ export class SyncCapability implements Capability {
         }
       }
     });
+  }
 
-    if (cfg.fileDropDir) {
-      const dir = isAbsolute(cfg.fileDropDir) ? cfg.fileDropDir : join(ctx.dataDir, cfg.fileDropDir);
-      const exporter = new FileDropExporter({ dir, db: service.db, logger: ctx.logger });
-      this.fileDrop = exporter;
-      void exporter.cleanUp();
-      outbox.on('sealed', (b) => exporter.enqueue(b));
-    }
+  /** Sealed batches also go to files in `fileDropDir` (for a platform that collects files). */
+  private attachFileDrop(ctx: CapabilityContext, fileDropDir: string, service: SyncService): void {
+    const dir = isAbsolute(fileDropDir) ? fileDropDir : join(ctx.dataDir, fileDropDir);
+    const exporter = new FileDropExporter({ dir, db: service.db, logger: ctx.logger });
+    this.fileDrop = exporter;
+    void exporter.cleanUp();
+    service.outbox.on('sealed', (b) => exporter.enqueue(b));
+  }
 
-    this.attachCapabilities(ctx, service);
-    this.attachCommands(ctx, cfg, service);
-    // Definitions before any snapshot of this config (the timers below fire later): at start, which
-    // includes every config reload, and once a day.
-    this.definitions = this.definitionFeed(ctx, cfg, service);
-    this.definitions.emit(ctx.clock.wall());
-
+  /** The periodic snapshots (cdss, fzss, personnel), daily definitions and statistics windows. */
+  private startSnapshotTimers(ctx: CapabilityContext, cfg: SyncConfig): void {
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(() => {
         if (!this.running) return;
@@ -241,6 +258,7 @@ export class SyncCapability implements Capability {
       }, ms);
       this.timers.push(t);
     };
+    const stats = this.stats5!;
     every(cfg.snapshots.cdssMs, () => this.snapshotPoints());
     every(cfg.snapshots.fzssMs, () => this.snapshotSubstation());
     every(DAY_MS, () => this.definitions!.emit(ctx.clock.wall()));
@@ -250,7 +268,6 @@ export class SyncCapability implements Capability {
       every(cfg.snapshots.ryssMs, () => feed.snapshotPeople(ctx.clock.wall()));
       every(cfg.snapshots.jzssMs, () => feed.snapshotStations(ctx.clock.wall()));
     }
-    ctx.logger.info({ broker: cfg.brokerUrl, outbox: paths.outboxFile, commands: platformKey !== undefined, fileDrop: cfg.fileDropDir ?? null }, 'upstream sync started');
   }
 
   async stop(): Promise<void> {
