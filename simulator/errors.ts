@@ -1,5 +1,6 @@
 // Typed errors of the simulator: callers (tests, the CLI) branch on `code`, not on message text.
 import { type ConfigIssue, formatIssue, sortIssues } from '../core/config-error.js';
+import { MinegateError } from '../core/minegate-error.js';
 
 export type SimulatorErrorCode =
   /** A channel name that the device's profile does not define. */
@@ -27,13 +28,13 @@ export type SimulatorErrorCode =
   /** advanceTo() to a time before the current scenario time. */
   | 'time-backwards';
 
-export class SimulatorError extends Error {
+export class SimulatorError extends MinegateError<SimulatorErrorCode> {
   constructor(
-    readonly code: SimulatorErrorCode,
+    code: SimulatorErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(code, message);
     this.name = 'SimulatorError';
   }
 }
@@ -44,16 +45,14 @@ export type ScenarioErrorCode = 'SCENARIO_NOT_FOUND' | 'SCENARIO_INVALID';
  * A scenario file that cannot be used. Issues have the same shape (and printed form) as board-config
  * issues: file:line:column, field path, message; every problem at once, in reading order.
  */
-export class ScenarioError extends Error {
+export class ScenarioError extends MinegateError<ScenarioErrorCode> {
+  /** The scenario file concerned (always named). */
+  declare readonly file: string;
   readonly issues: ConfigIssue[];
 
-  constructor(
-    readonly code: ScenarioErrorCode,
-    readonly file: string,
-    issues: readonly ConfigIssue[],
-  ) {
+  constructor(code: ScenarioErrorCode, file: string, issues: readonly ConfigIssue[]) {
     const sorted = sortIssues(issues);
-    super(sorted.map(formatIssue).join('\n'));
+    super(code, sorted.map(formatIssue).join('\n'), { file });
     this.name = 'ScenarioError';
     this.issues = sorted;
   }

@@ -6,6 +6,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MinegateError } from '../core/minegate-error.js';
 
 export interface PtyPairOptions {
   /** Folder for the two symlinks; a fresh temp folder (removed by dispose()) when omitted. */
@@ -24,13 +25,12 @@ export const PTY_PAIR_DEFAULTS = {
   readyTimeoutMs: 5_000,
 } as const;
 
-export class PtyPairError extends Error {
+export type PtyPairErrorCode = 'socat-missing' | 'socat-exited' | 'not-ready';
+
+export class PtyPairError extends MinegateError<PtyPairErrorCode> {
   override readonly name = 'PtyPairError';
-  constructor(
-    readonly code: 'socat-missing' | 'socat-exited' | 'not-ready',
-    message: string,
-  ) {
-    super(message);
+  constructor(code: PtyPairErrorCode, message: string) {
+    super(code, message);
   }
 }
 

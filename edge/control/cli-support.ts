@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { EXIT, fail, out } from '../commands/output.js';
 import { operatorPassword, PASSWORD_ENV } from '../operators/cli-credentials.js';
+import { type ErrorPlace, MinegateError } from '../../core/minegate-error.js';
 import { ControlClient } from './client.js';
 import { ControlError } from './errors.js';
 import type { ControlAuth } from './protocol.js';
@@ -20,8 +21,11 @@ Reads the running gateway through its control socket in <data-dir>. Exit codes: 
 (no gateway running), 2 bad usage.`;
 
 /** A usage mistake found after parsing (exit 2), with the fix named. */
-export class UsageError extends Error {
+export class UsageError extends MinegateError<'BAD_USAGE'> {
   override readonly name = 'UsageError';
+  constructor(message: string, place?: ErrorPlace) {
+    super('BAD_USAGE', message, place);
+  }
 }
 
 export interface CommonOptions {

@@ -3,6 +3,8 @@
 // test`). Nothing here decides who may: the control server checks the role of the command's
 // handler and writes the audit record, exactly as for the CLI. What the page adds is that a
 // reason is never optional (the CLI's --reason): an action without one is refused here.
+import { MinegateError } from '../../core/minegate-error.js';
+
 export interface DashboardAction {
   /** The control command. */
   command: string;
@@ -24,13 +26,17 @@ export const ACTION_DEFAULTS = {
   maxReasonChars: 500,
 } as const;
 
-export class ActionRefused extends Error {
+/** What the page is told in `error.code`: the request is malformed, names no action, or gives no reason. */
+export type ActionRefusedCode = 'BAD_REQUEST' | 'UNKNOWN_ACTION' | 'REASON_REQUIRED';
+
+export class ActionRefused extends MinegateError<ActionRefusedCode> {
   constructor(
+    /** The HTTP status the dashboard answers with. */
     readonly status: number,
-    readonly code: string,
+    code: ActionRefusedCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ActionRefused';
   }
 }

@@ -1,4 +1,5 @@
 // Typed errors of the personnel engine: callers (CLI, board buttons, upstream commands) branch on `code`.
+import { MinegateError } from '../../core/minegate-error.js';
 import { formatProblemPath } from '../safety/errors.js';
 import type { PersonnelProblem } from './config-checks.js';
 
@@ -17,22 +18,19 @@ export type PersonnelCommandErrorCode =
   | 'INVALID_COMMAND';
 
 /** A command the engine refused. Nothing changed. */
-export class PersonnelCommandError extends Error {
+export class PersonnelCommandError extends MinegateError<PersonnelCommandErrorCode> {
   override readonly name = 'PersonnelCommandError';
-  constructor(
-    readonly code: PersonnelCommandErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: PersonnelCommandErrorCode, message: string) {
+    super(code, message);
   }
 }
 
 /** The personnel part of a config is inconsistent; the engine refuses to start rather than guess. */
-export class PersonnelConfigError extends Error {
+export class PersonnelConfigError extends MinegateError<'PERSONNEL_CONFIG_INVALID'> {
   override readonly name = 'PersonnelConfigError';
-  readonly code = 'PERSONNEL_CONFIG_INVALID' as const;
   constructor(readonly problems: readonly PersonnelProblem[]) {
     super(
+      'PERSONNEL_CONFIG_INVALID',
       `invalid personnel config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  ${formatProblemPath(p.path)}: ${p.message}`).join('\n'),
     );

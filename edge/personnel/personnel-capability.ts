@@ -8,6 +8,7 @@
 // This file is the wiring; the parts: reader-inputs.ts (line and FIFO readers, pages),
 // seal-check-ins.ts (the seals' view), personnel-status.ts (status text and JSON),
 // reader-wiring.ts (config checks of the reader devices).
+import { MinegateError } from '../../core/minegate-error.js';
 import type { CardSighting, ReaderPower, ReaderStateChange } from '../../protocols/card-reader/types.js';
 import type { Capability, CapabilityContext } from '../capability.js';
 import type { Logger } from '../log.js';
@@ -47,13 +48,10 @@ export const PERSONNEL_CAPABILITY_DEFAULTS = {
 export type PersonnelCapabilityErrorCode = 'no-personnel-config' | 'reader-wiring' | 'not-started';
 
 /** The personnel capability cannot run with this config (or was used before start). */
-export class PersonnelCapabilityError extends Error {
+export class PersonnelCapabilityError extends MinegateError<PersonnelCapabilityErrorCode> {
   override readonly name = 'PersonnelCapabilityError';
-  constructor(
-    readonly code: PersonnelCapabilityErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: PersonnelCapabilityErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -5,6 +5,7 @@ import type { SealConfig, SealMode } from '../../board-configs/seal-schema.js';
 import type { CounterSet, SealTamper } from '../../drivers/seal-camera.js';
 import type { Clock } from '../../core/clock.js';
 import type { Quality } from '../../core/readings.js';
+import { MinegateError } from '../../core/minegate-error.js';
 import type { SealAlarm, SealEvent } from './events.js';
 import type { PersonnelView } from './personnel-view.js';
 import type { SnapshotSource } from './snapshot.js';
@@ -101,10 +102,9 @@ export interface SealsState {
 }
 
 /** An input reached the engine after close(). */
-export class SealEngineClosedError extends Error {
+export class SealEngineClosedError extends MinegateError<'closed'> {
   override readonly name = 'SealEngineClosedError';
-  readonly code = 'closed' as const;
   constructor() {
-    super('SealEngine is closed');
+    super('closed', 'SealEngine is closed');
   }
 }

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { join, resolve, sep } from 'node:path';
 import { formatStamp, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * - timeout:     no complete answer within the time limit.
@@ -19,15 +20,16 @@ import { formatStamp, MINE_TZ_OFFSET_MINUTES } from '../../core/mine-time.js';
  */
 export type SnapshotErrorCode = 'timeout' | 'http-status' | 'not-image' | 'too-large' | 'network' | 'write-failed';
 
-export class SnapshotError extends Error {
+export class SnapshotError extends MinegateError<SnapshotErrorCode> {
   override readonly name = 'SnapshotError';
   constructor(
-    readonly code: SnapshotErrorCode,
+    code: SnapshotErrorCode,
+    /** The camera URL concerned; not a `file` (that names something on this gateway's disk). */
     readonly url: string,
     message: string,
     options?: { cause?: unknown; status?: number },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options?.cause });
     if (options?.status !== undefined) this.status = options.status;
   }
   readonly status?: number;

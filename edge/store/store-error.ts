@@ -1,4 +1,5 @@
 // Typed failures of the durable store. Callers branch on `code`, never on message text.
+import { MinegateError } from '../../core/minegate-error.js';
 
 export type StoreErrorCode =
   /** The file is not a SQLite database or fails quick_check; it is left exactly as found. */
@@ -14,18 +15,19 @@ export type StoreErrorCode =
   /** The file could not be opened at all (missing for a read-only open, permissions, I/O). */
   | 'open-failed';
 
-export class StoreError extends Error {
+export class StoreError extends MinegateError<StoreErrorCode> {
+  /** The database file concerned, so a technician knows which file to look at (always named). */
+  declare readonly file: string;
   /** The migration component concerned, when the error is about one. */
   readonly component: string | undefined;
 
   constructor(
-    readonly code: StoreErrorCode,
-    /** The database file concerned, so a technician knows which file to look at. */
-    readonly file: string,
+    code: StoreErrorCode,
+    file: string,
     message: string,
     options?: { cause?: unknown; component?: string },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { file, cause: options?.cause });
     this.name = 'StoreError';
     this.component = options?.component;
   }

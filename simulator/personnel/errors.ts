@@ -1,4 +1,5 @@
 // Typed errors of the simulated reader network: tests branch on `code`, not on message text.
+import { MinegateError } from '../../core/minegate-error.js';
 
 /**
  * - unknown-reader: no reader with that address in the network.
@@ -9,13 +10,13 @@
  */
 export type ReaderNetworkErrorCode = 'unknown-reader' | 'unknown-card' | 'no-serial-line' | 'bad-state' | 'bad-option';
 
-export class ReaderNetworkError extends Error {
+export class ReaderNetworkError extends MinegateError<ReaderNetworkErrorCode> {
   override readonly name = 'ReaderNetworkError';
   constructor(
-    readonly code: ReaderNetworkErrorCode,
+    code: ReaderNetworkErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(code, message);
   }
 }
