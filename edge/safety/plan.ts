@@ -90,21 +90,47 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
   const problems: SafetyProblem[] = [...referenceProblems(config), ...thresholdProblems(config, presets), ...interlockProblems(config, presets)];
   if (problems.length > 0) throw new SafetyConfigError(problems);
   const settings = safetySettingsOf(config);
+  const ctx = planContext(config, settings);
+  // In this order: fans and outputs widen the points' fault ranges, the links read all three.
+  const points = planPoints(config, presets, ctx);
+  const fans = planFans(settings, points, ctx);
+  const outputs = planOutputs(config, settings, points, ctx);
+  linkFanCutoffs(settings, points, fans);
+  linkGoverning(points, outputs, fans);
+  return { settings, points, outputs, fans, zones: ctx.zones };
+}
 
+/** What the build steps share: each zone's outputs, and which outputs supply a local fan. */
+interface PlanContext {
+  zones: Map<string, string[]>;
+  /** Output id → the local fan it supplies (main or standby). */
+  fanOutputs: Map<string, string>;
+  outputsOfZones(ids: readonly string[]): string[];
+  /** Interlock clause f: the local fan must keep ventilating, so no fault ever holds its supply. */
+  notFan(ids: readonly string[]): string[];
+}
+
+function planContext(config: SafetyConfigView, settings: SafetySettings): PlanContext {
   const zones = new Map(config.zones.map((z) => [z.id, [...z.outputs]]));
   const fanOutputs = new Map<string, string>();
   for (const fan of settings.localFans) {
     if (fan.fanOutput !== undefined) fanOutputs.set(fan.fanOutput, fan.id);
     if (fan.standby !== undefined) fanOutputs.set(fan.standby.fanOutput, fan.id);
   }
-  const outputsOfZones = (ids: readonly string[]) => unique(ids.flatMap((z) => zones.get(z) ?? []));
-  // Interlock clause f: the local fan must keep ventilating, so no fault ever holds its supply.
-  const notFan = (ids: readonly string[]) => ids.filter((o) => !fanOutputs.has(o));
+  return {
+    zones,
+    fanOutputs,
+    outputsOfZones: (ids) => unique(ids.flatMap((z) => zones.get(z) ?? [])),
+    notFan: (ids) => ids.filter((o) => !fanOutputs.has(o)),
+  };
+}
 
+/** Every point with its cut-off range (its zones' outputs), fault range and thresholds. */
+function planPoints(config: SafetyConfigView, presets: PresetLibrary, ctx: PlanContext): Map<string, PlannedPoint> {
   const points = new Map<string, PlannedPoint>();
   for (const p of config.points) {
     const zoneIds = p.zones ?? [];
-    const cutOutputs = outputsOfZones(zoneIds);
+    const cutOutputs = ctx.outputsOfZones(zoneIds);
     const planned: PlannedPoint = {
       code: p.code,
       device: p.device,
@@ -113,7 +139,7 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
       range: p.range,
       zones: [...zoneIds],
       cutOutputs,
-      faultOutputs: notFan(cutOutputs),
+      faultOutputs: ctx.notFan(cutOutputs),
       fanCutOutputs: [],
       fanCutFans: [],
       isSwitch: SWITCH_SENSOR_TYPES.has(p.sensorType),
@@ -127,17 +153,23 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
     }
     points.set(p.code, planned);
   }
-  const addFaultRange = (code: string, outputs: readonly string[]) => {
-    const point = points.get(code)!;
-    point.monitored = true;
-    point.faultOutputs = unique([...point.faultOutputs, ...notFan(outputs)]);
-  };
+  return points;
+}
 
-  const fans: PlannedFan[] = settings.localFans.map((f) => {
-    const ventilatedOutputs = notFan(outputsOfZones(f.ventilates));
-    addFaultRange(f.runPoint, ventilatedOutputs);
-    if (f.standby !== undefined) addFaultRange(f.standby.runPoint, ventilatedOutputs);
-    if (f.airflowPoint !== undefined) addFaultRange(f.airflowPoint, ventilatedOutputs);
+/** A point that an interlock relies on holds `outputs` (local fans' supplies excepted) when unreadable. */
+function addFaultRange(points: Map<string, PlannedPoint>, ctx: PlanContext, code: string, outputs: readonly string[]): void {
+  const point = points.get(code)!;
+  point.monitored = true;
+  point.faultOutputs = unique([...point.faultOutputs, ...ctx.notFan(outputs)]);
+}
+
+/** The local fans (main and standby units); their run, airflow, gas and restart points become monitored. */
+function planFans(settings: SafetySettings, points: Map<string, PlannedPoint>, ctx: PlanContext): PlannedFan[] {
+  return settings.localFans.map((f) => {
+    const ventilatedOutputs = ctx.notFan(ctx.outputsOfZones(f.ventilates));
+    addFaultRange(points, ctx, f.runPoint, ventilatedOutputs);
+    if (f.standby !== undefined) addFaultRange(points, ctx, f.standby.runPoint, ventilatedOutputs);
+    if (f.airflowPoint !== undefined) addFaultRange(points, ctx, f.airflowPoint, ventilatedOutputs);
     const units: PlannedFanUnit[] = [{ unit: 'main', runPoint: f.runPoint, restartPoints: [...f.restartPoints] }];
     if (f.fanOutput !== undefined) units[0]!.output = f.fanOutput;
     if (f.standby !== undefined) {
@@ -164,7 +196,10 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
     }
     return fan;
   });
+}
 
+/** Every output with its feed check; a feed point holds its own output when unreadable. */
+function planOutputs(config: SafetyConfigView, settings: SafetySettings, points: Map<string, PlannedPoint>, ctx: PlanContext): Map<string, PlannedOutput> {
   const outputs = new Map<string, PlannedOutput>();
   for (const o of config.outputs) {
     const planned: PlannedOutput = {
@@ -178,23 +213,28 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
     };
     if (o.feedPoint !== undefined) {
       planned.feedPoint = o.feedPoint;
-      addFaultRange(o.feedPoint, [o.id]);
+      addFaultRange(points, ctx, o.feedPoint, [o.id]);
     }
     if (o.feedEscalation !== undefined) planned.feedEscalation = o.feedEscalation;
-    const fan = fanOutputs.get(o.id);
+    const fan = ctx.fanOutputs.get(o.id);
     if (fan !== undefined) planned.fan = fan;
     outputs.set(o.id, planned);
   }
+  return outputs;
+}
 
-  // Second stage of a point (series heading T3 ≥ 1.5 %): the local fans ventilating its zones.
+/** Second stage of a point (series heading T3 ≥ 1.5 %): the local fans ventilating its zones. */
+function linkFanCutoffs(settings: SafetySettings, points: Map<string, PlannedPoint>, fans: readonly PlannedFan[]): void {
   for (const point of points.values()) {
     if (point.thresholds?.fanCutoff === undefined) continue;
     const fansHere = fans.filter((f) => settings.localFans.find((c) => c.id === f.id)!.ventilates.some((z) => point.zones.includes(z)));
     point.fanCutFans = fansHere.map((f) => f.id);
     point.fanCutOutputs = unique(fansHere.flatMap((f) => f.units.flatMap((u) => (u.output === undefined ? [] : [u.output]))));
   }
+}
 
-  // Governing points: whatever can hold an output off must be read fresh before it is energised.
+/** Governing points: whatever can hold an output off must be read fresh before it is energised. */
+function linkGoverning(points: Map<string, PlannedPoint>, outputs: Map<string, PlannedOutput>, fans: readonly PlannedFan[]): void {
   for (const point of points.values()) {
     for (const id of unique([...point.cutOutputs, ...point.faultOutputs, ...point.fanCutOutputs])) outputs.get(id)?.governing.push(point.code);
   }
@@ -206,7 +246,6 @@ export function buildSafetyPlan(config: SafetyConfigView, presets: PresetLibrary
       for (const code of codes) if (!governing.includes(code)) governing.push(code);
     }
   }
-  return { settings, points, outputs, fans, zones };
 }
 
 /** References the engine relies on (the config loader checks them too, with file:line). */

@@ -3,7 +3,7 @@
 // approvedException with a reason (and is then recorded in every event it causes).
 import type { PresetLibrary } from '../../board-configs/presets/load-presets.js';
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
-import type { PresetTag, ThresholdField } from '../../board-configs/presets/preset-schema.js';
+import type { Preset, PresetRow, PresetTag, ThresholdField } from '../../board-configs/presets/preset-schema.js';
 import type { PointConfig } from '../../board-configs/schema.js';
 import type { CheckContext, ConfigCheck } from '../config/check-context.js';
 import { CLAUSES } from './clauses.js';
@@ -56,34 +56,14 @@ function withUnit(value: number, unit: string): string {
 
 /** Resolve the thresholds of one point. Pure; never throws. */
 export function resolveThresholds(point: PointConfig, presets: PresetLibrary): ThresholdResolution {
-  const problems: SafetyProblem[] = [];
   const preset = presets.forSensorType(point.sensorType);
-  const override = point.thresholds;
-  const roles = preset ? Object.keys(preset.roles).join(', ') : '';
-
-  if (point.role !== undefined && !preset) {
-    problems.push({ path: ['role'], message: `role "${point.role}" selects nothing: no threshold preset covers sensorType ${point.sensorType}` });
-  }
   const row = preset && point.role !== undefined ? preset.roles[point.role] : undefined;
-  if (preset && point.role !== undefined && !row) {
-    problems.push({ path: ['role'], message: `"${point.role}" is not a role of the ${preset.name} preset (roles: ${roles})` });
-    return { problems };
-  }
-  const hasOwnLimits = override !== undefined && (override.alarm !== undefined || override.cutoff !== undefined || override.alarmLow !== undefined);
-  if (preset && point.role === undefined && preset.requireRole && !hasOwnLimits) {
-    problems.push({
-      path: ['role'],
-      message: `a ${preset.name} point needs a role from the ${preset.name} preset (roles: ${roles}) or its own thresholds; without one it protects nothing`,
-    });
-    return { problems };
-  }
-  if (preset && preset.unit !== '' && point.unit !== preset.unit) {
-    problems.push({
-      path: ['unit'],
-      message: `"${point.unit}" differs from the ${preset.name} preset unit "${preset.unit}": its limits would not mean what they say`,
-    });
-    return { problems };
-  }
+  const problems: SafetyProblem[] = [];
+  const selection = selectionProblem(point, preset, row);
+  // A preset chosen wrongly (bad role, no role, other unit) refuses the point; a role where no
+  // preset applies is reported, and the point's own thresholds still resolve.
+  if (selection && preset) return { problems: [selection] };
+  if (selection) problems.push(selection);
 
   const unit = preset?.unit || point.unit;
   const resolved: ResolvedThresholds = {
@@ -97,7 +77,47 @@ export function resolveThresholds(point: PointConfig, presets: PresetLibrary): T
     resolved.tag = row.tag;
     if (row.cutoffRange !== undefined) resolved.cutoffRange = row.cutoffRange;
   }
+  problems.push(...mergeFields(resolved, point, preset, row));
+  if (resolved.loosened.length > 0) resolved.source += ` — loosened (${resolved.loosened.join(', ')}) under an exception approved by ${resolved.approvedBy}`;
+  problems.push(...orderProblems(resolved));
+  const any = FIELDS.some((f) => resolved[f] !== undefined);
+  return any ? { thresholds: resolved, problems } : { problems };
+}
 
+/** Why the point's sensor type / role / unit do not select a preset row it can use, if they do not. */
+function selectionProblem(point: PointConfig, preset: Preset | undefined, row: PresetRow | undefined): SafetyProblem | undefined {
+  const roles = preset ? Object.keys(preset.roles).join(', ') : '';
+  if (point.role !== undefined && !preset) {
+    return { path: ['role'], message: `role "${point.role}" selects nothing: no threshold preset covers sensorType ${point.sensorType}` };
+  }
+  if (preset && point.role !== undefined && !row) {
+    return { path: ['role'], message: `"${point.role}" is not a role of the ${preset.name} preset (roles: ${roles})` };
+  }
+  const override = point.thresholds;
+  const hasOwnLimits = override !== undefined && (override.alarm !== undefined || override.cutoff !== undefined || override.alarmLow !== undefined);
+  if (preset && point.role === undefined && preset.requireRole && !hasOwnLimits) {
+    return {
+      path: ['role'],
+      message: `a ${preset.name} point needs a role from the ${preset.name} preset (roles: ${roles}) or its own thresholds; without one it protects nothing`,
+    };
+  }
+  if (preset && preset.unit !== '' && point.unit !== preset.unit) {
+    return {
+      path: ['unit'],
+      message: `"${point.unit}" differs from the ${preset.name} preset unit "${preset.unit}": its limits would not mean what they say`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Each field: the config's value where it only tightens the row (or is looser under an
+ * approvedException, recorded in `loosened`), else the row's. Sets them on `resolved`.
+ */
+function mergeFields(resolved: ResolvedThresholds, point: PointConfig, preset: Preset | undefined, row: PresetRow | undefined): SafetyProblem[] {
+  const problems: SafetyProblem[] = [];
+  const override = point.thresholds;
+  const { unit } = resolved;
   for (const field of FIELDS) {
     const standard = row?.[field];
     const local = override?.[field];
@@ -122,9 +142,13 @@ export function resolveThresholds(point: PointConfig, presets: PresetLibrary): T
     }
     if (value !== undefined) resolved[field] = value;
   }
-  if (resolved.loosened.length > 0) resolved.source += ` — loosened (${resolved.loosened.join(', ')}) under an exception approved by ${resolved.approvedBy}`;
+  return problems;
+}
 
-  const { alarm, alarmLow, cutoff, restore, fanCutoff, fanRestore } = resolved;
+/** The resolved limits must come in a safe order: alarm no later than the cut, restore below cut-off. */
+function orderProblems(resolved: ResolvedThresholds): SafetyProblem[] {
+  const problems: SafetyProblem[] = [];
+  const { unit, alarm, alarmLow, cutoff, restore, fanCutoff, fanRestore } = resolved;
   if (fanCutoff !== undefined && fanRestore === undefined) {
     problems.push({ path: ['thresholds', 'fanRestore'], message: `a fanCutoff of ${withUnit(fanCutoff, unit)} needs a fanRestore value (the local fan's power returns below it)` });
   }
@@ -152,8 +176,7 @@ export function resolveThresholds(point: PointConfig, presets: PresetLibrary): T
   if (alarm !== undefined && alarmLow !== undefined && alarmLow >= alarm) {
     problems.push({ path: ['thresholds', 'alarmLow'], message: `alarmLow ${withUnit(alarmLow, unit)} is not below alarm ${withUnit(alarm, unit)}` });
   }
-  const any = FIELDS.some((f) => resolved[f] !== undefined);
-  return any ? { thresholds: resolved, problems } : { problems };
+  return problems;
 }
 
 /** Threshold problems of every point of a config, with full paths. */
