@@ -249,14 +249,29 @@ export function parseScenario(text: string, file: string, options: ScenarioOptio
 /** Checks that need more than one field: references between buses, devices, profiles and events. */
 function crossCheck(scenario: Scenario, source: YamlSource, options: ScenarioOptions): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const issue = (path: PropertyKey[], message: string, key = false): void => {
+  const issue: IssueSink = (path, message, key = false) => {
     issues.push({ file: source.file, ...source.locate(path, { key }), path: formatPath(path), message });
   };
+  // Buses first: followers, events and the personnel section refer to their units.
+  const known = checkBuses(scenario, options, issue);
+  checkFollowers(scenario, known, issue);
+  checkEvents(scenario, known, issue);
+  if (scenario.personnel) checkPersonnel(scenario, scenario.personnel, known, issue);
+  return issues;
+}
 
+interface KnownUnits {
+  /** Bus id → its index in buses[]. */
+  busIndex: Map<string, number>;
+  /** Per bus: unit → its profile, device index and device (the first device of a unit, when doubled). */
+  units: Map<string, Map<number, { profile: Profile; index: number; device: ScenarioDevice }>>;
+}
+
+/** Bus ids, endpoints and unit ids unique; every device's profile loads and its values fit it. */
+function checkBuses(scenario: Scenario, options: ScenarioOptions, issue: IssueSink): KnownUnits {
   const busIndex = new Map<string, number>();
   const endpoints = new Map<string, string>();
-  /** Per bus: unit → { profile, device index }. */
-  const units = new Map<string, Map<number, { profile: Profile; index: number; device: ScenarioDevice }>>();
+  const units: KnownUnits['units'] = new Map();
 
   scenario.buses.forEach((bus, b) => {
     const at = (...rest: PropertyKey[]): PropertyKey[] => ['buses', b, ...rest];
@@ -290,8 +305,11 @@ function crossCheck(scenario: Scenario, source: YamlSource, options: ScenarioOpt
       checkDevice(device, profile, bus, dev, issue);
     });
   });
+  return { busIndex, units };
+}
 
-  // Followers, once every unit on the bus is known.
+/** Followers, once every unit on the bus is known: the leader and both channels exist. */
+function checkFollowers(scenario: Scenario, { units }: KnownUnits, issue: IssueSink): void {
   scenario.buses.forEach((bus, b) => {
     bus.devices.forEach((device, d) => {
       const follows = device.follows;
@@ -313,7 +331,10 @@ function crossCheck(scenario: Scenario, source: YamlSource, options: ScenarioOpt
       }
     });
   });
+}
 
+/** Each event names a bus and unit that exist, and what it sets fits the unit's profile. */
+function checkEvents(scenario: Scenario, { busIndex, units }: KnownUnits, issue: IssueSink): void {
   scenario.events.forEach((event, e) => {
     const at = (...rest: PropertyKey[]): PropertyKey[] => ['events', e, ...rest];
     const b = busIndex.get(event.bus);
@@ -342,39 +363,37 @@ function crossCheck(scenario: Scenario, source: YamlSource, options: ScenarioOpt
     }
     if (event.status) checkStatusFlags(event.status, target.profile, at('status'), issue);
   });
+}
 
-  const personnel = scenario.personnel;
-  if (personnel) {
-    checkRoutes(personnel, (path, message) => issue(['personnel', ...path], message));
-    const readers = new Set(personnel.readers.map((r) => r.address));
-    const camera = (path: PropertyKey[], busId: string, unitId: number): void => {
-      if (!busIndex.has(busId)) issue([...path, 'bus'], `no bus "${busId}"; buses are ${[...busIndex.keys()].join(', ')}`);
-      else {
-        const target = units.get(busId)?.get(unitId);
-        if (!target) issue([...path, 'unit'], `no unit ${unitId} on bus "${busId}"`);
-        else if (target.profile.name !== 'seal-camera') issue([...path, 'unit'], `unit ${unitId} on bus "${busId}" is a ${target.profile.name}, not a seal-camera`);
-      }
-    };
-    personnel.sealLinks.forEach((link, i) => {
-      if (!readers.has(link.reader)) issue(['personnel', 'sealLinks', i, 'reader'], `no reader ${link.reader} in personnel.readers`);
-      camera(['personnel', 'sealLinks', i], link.bus, link.unit);
-    });
-    personnel.uncarded.forEach((c, i) => camera(['personnel', 'uncarded', i], c.bus, c.unit));
-    const framed = personnel.readers.some((r) => r.protocol === 'framed');
-    const fifo = personnel.readers.some((r) => r.protocol === 'modbus-fifo');
-    if (personnel.modbus && !fifo) issue(['personnel', 'modbus'], 'modbus serves Modbus-FIFO readers; there are none', true);
-    const ports = new Map<number, string>();
-    for (const bus of scenario.buses) if (bus.listen.type !== 'rtu-pty' && bus.listen.port !== 0) ports.set(bus.listen.port, `bus "${bus.id}"`);
-    if (framed && personnel.line.type === 'tcp' && personnel.line.port !== 0) {
-      if (ports.has(personnel.line.port)) issue(['personnel', 'line', 'port'], `port ${personnel.line.port} is already used by ${ports.get(personnel.line.port)}`);
-      ports.set(personnel.line.port, 'the reader line');
+/** The personnel section: routes, readers and seal cameras it names exist, and its ports are free. */
+function checkPersonnel(scenario: Scenario, personnel: NonNullable<Scenario['personnel']>, { busIndex, units }: KnownUnits, issue: IssueSink): void {
+  checkRoutes(personnel, (path, message) => issue(['personnel', ...path], message));
+  const readers = new Set(personnel.readers.map((r) => r.address));
+  const camera = (path: PropertyKey[], busId: string, unitId: number): void => {
+    if (!busIndex.has(busId)) issue([...path, 'bus'], `no bus "${busId}"; buses are ${[...busIndex.keys()].join(', ')}`);
+    else {
+      const target = units.get(busId)?.get(unitId);
+      if (!target) issue([...path, 'unit'], `no unit ${unitId} on bus "${busId}"`);
+      else if (target.profile.name !== 'seal-camera') issue([...path, 'unit'], `unit ${unitId} on bus "${busId}" is a ${target.profile.name}, not a seal-camera`);
     }
-    if (personnel.modbus && personnel.modbus.port !== 0 && ports.has(personnel.modbus.port)) {
-      issue(['personnel', 'modbus', 'port'], `port ${personnel.modbus.port} is already used by ${ports.get(personnel.modbus.port)}`);
-    }
+  };
+  personnel.sealLinks.forEach((link, i) => {
+    if (!readers.has(link.reader)) issue(['personnel', 'sealLinks', i, 'reader'], `no reader ${link.reader} in personnel.readers`);
+    camera(['personnel', 'sealLinks', i], link.bus, link.unit);
+  });
+  personnel.uncarded.forEach((c, i) => camera(['personnel', 'uncarded', i], c.bus, c.unit));
+  const framed = personnel.readers.some((r) => r.protocol === 'framed');
+  const fifo = personnel.readers.some((r) => r.protocol === 'modbus-fifo');
+  if (personnel.modbus && !fifo) issue(['personnel', 'modbus'], 'modbus serves Modbus-FIFO readers; there are none', true);
+  const ports = new Map<number, string>();
+  for (const bus of scenario.buses) if (bus.listen.type !== 'rtu-pty' && bus.listen.port !== 0) ports.set(bus.listen.port, `bus "${bus.id}"`);
+  if (framed && personnel.line.type === 'tcp' && personnel.line.port !== 0) {
+    if (ports.has(personnel.line.port)) issue(['personnel', 'line', 'port'], `port ${personnel.line.port} is already used by ${ports.get(personnel.line.port)}`);
+    ports.set(personnel.line.port, 'the reader line');
   }
-
-  return issues;
+  if (personnel.modbus && personnel.modbus.port !== 0 && ports.has(personnel.modbus.port)) {
+    issue(['personnel', 'modbus', 'port'], `port ${personnel.modbus.port} is already used by ${ports.get(personnel.modbus.port)}`);
+  }
 }
 
 type IssueSink = (path: PropertyKey[], message: string, key?: boolean) => void;
