@@ -293,6 +293,43 @@ export interface InterlockZoneStatus {
   overdue: boolean;
 }
 
+/** `interlock.status`: per zone and interlock kind, the last attempt, the last pass and when the next test is due. */
+function interlockStatusHandler(): ControlHandler {
+  return {
+    command: 'interlock.status',
+    role: 'viewer',
+    handle(_args, ctx): InterlockZoneStatus[] {
+      const { gateway } = ctx;
+      const plan = gateway.safety.engine.plan;
+      const now = gateway.clock.wall();
+      const periodMs = INTERLOCK_RECORD_DEFAULTS.periodDays * 86_400_000;
+      const rows: InterlockZoneStatus[] = [];
+      for (const [zone, outputs] of plan.zones) {
+        const name = gateway.loaded.config.zones.find((z) => z.id === zone)?.name ?? zone;
+        const kinds: InterlockKind[] = [];
+        if ([...plan.points.values()].some((p) => p.thresholds?.cutoff !== undefined && p.cutOutputs.some((o) => outputs.includes(o)))) kinds.push('methane');
+        if (plan.fans.some((f) => f.ventilatedOutputs.some((o) => outputs.includes(o)))) kinds.push('fan');
+        for (const kind of kinds) {
+          const tests = interlockTests(ctx.db, { zone, kind, limit: 200 });
+          const last = tests[0];
+          const pass = tests.find((t) => t.outcome === 'pass');
+          const dueAt = pass ? pass.endedAt + periodMs : null;
+          rows.push({
+            zone,
+            name,
+            kind,
+            lastPassAt: pass?.endedAt ?? null,
+            lastAttempt: last ? { outcome: last.outcome, at: last.endedAt, executionMs: last.executionMs, operator: last.operator } : null,
+            dueAt,
+            overdue: dueAt === null || now > dueAt,
+          });
+        }
+      }
+      return rows;
+    },
+  };
+}
+
 /** The interlock test handlers sharing one set of sessions. */
 export function interlockHandlers(): ControlHandler[] {
   const sessions = new Map<string, InterlockTestSession>();
@@ -352,39 +389,5 @@ export function interlockHandlers(): ControlHandler[] {
     },
   };
 
-  const status: ControlHandler = {
-    command: 'interlock.status',
-    role: 'viewer',
-    handle(_args, ctx): InterlockZoneStatus[] {
-      const { gateway } = ctx;
-      const plan = gateway.safety.engine.plan;
-      const now = gateway.clock.wall();
-      const periodMs = INTERLOCK_RECORD_DEFAULTS.periodDays * 86_400_000;
-      const rows: InterlockZoneStatus[] = [];
-      for (const [zone, outputs] of plan.zones) {
-        const name = gateway.loaded.config.zones.find((z) => z.id === zone)?.name ?? zone;
-        const kinds: InterlockKind[] = [];
-        if ([...plan.points.values()].some((p) => p.thresholds?.cutoff !== undefined && p.cutOutputs.some((o) => outputs.includes(o)))) kinds.push('methane');
-        if (plan.fans.some((f) => f.ventilatedOutputs.some((o) => outputs.includes(o)))) kinds.push('fan');
-        for (const kind of kinds) {
-          const tests = interlockTests(ctx.db, { zone, kind, limit: 200 });
-          const last = tests[0];
-          const pass = tests.find((t) => t.outcome === 'pass');
-          const dueAt = pass ? pass.endedAt + periodMs : null;
-          rows.push({
-            zone,
-            name,
-            kind,
-            lastPassAt: pass?.endedAt ?? null,
-            lastAttempt: last ? { outcome: last.outcome, at: last.endedAt, executionMs: last.executionMs, operator: last.operator } : null,
-            dueAt,
-            overdue: dueAt === null || now > dueAt,
-          });
-        }
-      }
-      return rows;
-    },
-  };
-
-  return [start, list, state, abort, status];
+  return [start, list, state, abort, interlockStatusHandler()];
 }
