@@ -49,12 +49,104 @@ interface RunOptions {
 /** Something the gateway talks to upstream in the demo (broker + receiver): started before the gateway, stopped after it. */
 type StartUpstream = (loaded: LoadedConfig, dataDir: string, logger: Logger) => Promise<{ loaded: LoadedConfig; pointAt(loaded: LoadedConfig): LoadedConfig; capability: Capability; stop(): Promise<void> }>;
 
-/** Run the gateway until Ctrl-C (or --duration), redrawing the status table; SIGHUP reloads the config. */
-async function runGateway(configFile: string, opts: RunOptions, before?: (dataDir: string) => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
+/** The refresh interval, or UsageError naming the bad option (before anything starts). */
+function checkRunOptions(opts: RunOptions): number {
   const refreshMs = Number(opts.refreshMs);
   if (!Number.isInteger(refreshMs) || refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh-ms must be an integer >= ${MIN_REFRESH_MS}, got "${String(opts.refreshMs)}"`);
   if (opts.metricsPort !== undefined && (!Number.isInteger(opts.metricsPort) || opts.metricsPort < 0 || opts.metricsPort > 65535)) throw new UsageError(`--metrics-port must be a port 0..65535, got "${String(opts.metricsPort)}"`);
   if (opts.dashboardPort !== undefined && (!Number.isInteger(opts.dashboardPort) || opts.dashboardPort < 0 || opts.dashboardPort > 65535)) throw new UsageError(`--dashboard-port must be a port 0..65535, got "${String(opts.dashboardPort)}"`);
+  return refreshMs;
+}
+
+/**
+ * From here on, a fault nobody caught drives the fail-safe outputs and exits 70 within 2 s.
+ * `supervised` is read at fault time: the supervisor does not exist yet when the guard goes in.
+ */
+function guardProcess(logger: Logger, supervised: () => GatewaySupervisor | undefined): () => void {
+  const current = (): Gateway | undefined => {
+    try {
+      return supervised()?.current;
+    } catch {
+      return undefined; // not started yet, or between two gateways of a reload
+    }
+  };
+  return installProcessGuard({
+    logger,
+    failSafe: async (reason) => current()?.failSafe(reason),
+    settleRecords: async (timeoutMs) => current()?.settleRecords(timeoutMs) ?? true,
+  });
+}
+
+/**
+ * Technician commands (status, cut, unlock, relay test …) act through the control socket; it
+ * follows the gateway across reloads. Reload outcomes are kept across the socket's restarts:
+ * `minegate reload` waits for its own.
+ */
+function controlChannel(supervisor: GatewaySupervisor, dataDir: string, logger: Logger): { reloads: ReloadTracker; start(gateway: Gateway): Promise<void>; stop(): Promise<void> } {
+  let control: ControlServer | undefined;
+  const reloads = new ReloadTracker(supervisor, async (reload) => {
+    await control?.stop();
+    control = undefined;
+    try {
+      return await reload();
+    } finally {
+      await start(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
+    }
+  }, (o) => out(`minegate: ${describeOutcome(o)}`));
+  const start = async (gateway: Gateway): Promise<void> => {
+    const c = new ControlServer(gateway, { dataDir, logger });
+    // Capabilities may bring commands of their own (sync status / sync now).
+    for (const cap of gateway.capabilityList()) for (const h of cap.controlHandlers?.() ?? []) c.register(h);
+    for (const h of reloads.handlers()) c.register(h);
+    await c.start();
+    control = c;
+  };
+  return { reloads, start, stop: async () => control?.stop() };
+}
+
+/** Draws the status each refresh: the live screen on a terminal, changed facts as lines otherwise. */
+function statusDrawer(supervisor: GatewaySupervisor): (final?: boolean) => void {
+  const tty = process.stdout.isTTY;
+  let facts: StatusFacts | undefined;
+  return (final = false): void => {
+    const gateway = supervisor.current;
+    const status = gateway.status();
+    // On a terminal redraw in place. Not a terminal (systemd, a pipe): one line per change, never
+    // the whole block each refresh; the full status is `minegate status`.
+    if (tty) {
+      const size = { rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 };
+      const text = renderLiveScreen(status, gateway.capabilitySections(), size);
+      // No newline after the last line: a full screen must not scroll its first line away.
+      process.stdout.write(`\x1b[H\x1b[2J${clip(`${formatWall(Date.now())}  minegate ${gateway.loaded.config.substation.code} ${gateway.loaded.config.substation.name}`, size.columns)}\n\n${text}`);
+      return;
+    }
+    const next = statusFacts(status);
+    const lines = facts ? statusChanges(facts, next) : [...next.facts.values()].map((t) => `  ${t}`);
+    if (!facts) out(`minegate: ${next.facts.size === 0 ? 'no alarm, no hold, every device online' : `${next.facts.size} condition(s) at start:`}`);
+    facts = next;
+    for (const l of lines) out(`${formatWall(Date.now())} ${l}`);
+    if (final) out(`minegate: ${status.alarms.length} safety alarm(s), ${new Set(status.holds.map((h) => h.key)).size} hold(s) at stop`);
+  };
+}
+
+/** Resolves on Ctrl-C, SIGTERM or after `durationS` seconds, whichever comes first. */
+function untilStopped(durationS: number | undefined): Promise<void> {
+  return new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (durationS) setTimeout(stop, durationS * 1000).unref();
+  });
+}
+
+/** Run the gateway until Ctrl-C (or --duration), redrawing the status table; SIGHUP reloads the config. */
+async function runGateway(configFile: string, opts: RunOptions, before?: (dataDir: string) => Promise<() => Promise<void>>, upstream?: StartUpstream): Promise<void> {
+  const refreshMs = checkRunOptions(opts);
   const first = loadConfig(configFile);
   const dataDir = resolve(opts.dataDir);
   // Before anything touches the buses: a second gateway on the same data dir would fight the first
@@ -63,20 +155,8 @@ async function runGateway(configFile: string, opts: RunOptions, before?: (dataDi
   // Test/commissioning hook (README): checked before anything starts, so a typo is a plain error.
   const injection = FaultInjectCapability.fromEnv();
   const logger = createLogger({ dataDir, level: opts.logLevel });
-  // From here on, a fault nobody caught drives the fail-safe outputs and exits 70 within 2 s.
   let guarded: GatewaySupervisor | undefined;
-  const current = (): Gateway | undefined => {
-    try {
-      return guarded?.current;
-    } catch {
-      return undefined; // not started yet, or between two gateways of a reload
-    }
-  };
-  const removeGuard = installProcessGuard({
-    logger,
-    failSafe: async (reason) => current()?.failSafe(reason),
-    settleRecords: async (timeoutMs) => current()?.settleRecords(timeoutMs) ?? true,
-  });
+  const removeGuard = guardProcess(logger, () => guarded);
   const stopExtra = before ? await before(dataDir) : async () => {};
   // Before the capabilities are chosen: the demo points the config's sync section at its own platform.
   const platform = upstream ? await upstream(first, dataDir, logger).catch(async (err: unknown) => {
@@ -108,29 +188,9 @@ async function runGateway(configFile: string, opts: RunOptions, before?: (dataDi
     await closeLogger(logger);
     removeGuard();
   };
-  // Technician commands (status, cut, unlock, relay test …) act through this socket; it follows the
-  // gateway across reloads.
-  let control: ControlServer | undefined;
-  // Reload outcomes, kept across the control socket's restarts: `minegate reload` waits for its own.
-  const reloads = new ReloadTracker(supervisor, async (reload) => {
-    await control?.stop();
-    control = undefined;
-    try {
-      return await reload();
-    } finally {
-      await startControl(supervisor.current).catch((err: Error) => logger.error({ err: err.message }, 'control socket did not come back after reload'));
-    }
-  }, (o) => out(`minegate: ${describeOutcome(o)}`));
-  const startControl = async (gateway: Gateway): Promise<void> => {
-    const c = new ControlServer(gateway, { dataDir, logger });
-    // Capabilities may bring commands of their own (sync status / sync now).
-    for (const cap of gateway.capabilityList()) for (const h of cap.controlHandlers?.() ?? []) c.register(h);
-    for (const h of reloads.handlers()) c.register(h);
-    await c.start();
-    control = c;
-  };
+  const control = controlChannel(supervisor, dataDir, logger);
   try {
-    await startControl(await supervisor.start());
+    await control.start(await supervisor.start());
   } catch (err) {
     await stopAll();
     throw err;
@@ -140,7 +200,6 @@ async function runGateway(configFile: string, opts: RunOptions, before?: (dataDi
     const { config } = supervisor.current.loaded;
     return `${config.substation.name} (${config.mine.name} ${config.mine.code})`;
   };
-  const tty = process.stdout.isTTY;
   out(`minegate: ${title()}; data in ${dataDir}; Ctrl-C to stop, SIGHUP (minegate reload) to apply an edited config`);
   // The address actually bound (--metrics-port 0 picks a free one): scrapers and tests read it here.
   const metrics = supervisor.current.capabilityList().find((c): c is MetricsCapability => c instanceof MetricsCapability);
@@ -149,46 +208,17 @@ async function runGateway(configFile: string, opts: RunOptions, before?: (dataDi
   const dashboard = supervisor.current.capabilityList().find((c): c is DashboardCapability => c instanceof DashboardCapability);
   dashboardBound = dashboard?.port;
   if (dashboard?.url) out(`minegate: dashboard on ${dashboard.url}`);
-  let facts: StatusFacts | undefined;
-  const draw = (final = false): void => {
-    const gateway = supervisor.current;
-    const status = gateway.status();
-    // On a terminal redraw in place. Not a terminal (systemd, a pipe): one line per change, never
-    // the whole block each refresh; the full status is `minegate status`.
-    if (tty) {
-      const size = { rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 };
-      const text = renderLiveScreen(status, gateway.capabilitySections(), size);
-      // No newline after the last line: a full screen must not scroll its first line away.
-      process.stdout.write(`\x1b[H\x1b[2J${clip(`${formatWall(Date.now())}  minegate ${gateway.loaded.config.substation.code} ${gateway.loaded.config.substation.name}`, size.columns)}\n\n${text}`);
-      return;
-    }
-    const next = statusFacts(status);
-    const lines = facts ? statusChanges(facts, next) : [...next.facts.values()].map((t) => `  ${t}`);
-    if (!facts) out(`minegate: ${next.facts.size === 0 ? 'no alarm, no hold, every device online' : `${next.facts.size} condition(s) at start:`}`);
-    facts = next;
-    for (const l of lines) out(`${formatWall(Date.now())} ${l}`);
-    if (final) out(`minegate: ${status.alarms.length} safety alarm(s), ${new Set(status.holds.map((h) => h.key)).size} hold(s) at stop`);
-  };
+  const draw = statusDrawer(supervisor);
   const timer = setInterval(draw, refreshMs);
   const onHangup = (): void => {
-    void reloads.reload();
+    void control.reloads.reload();
   };
   process.on('SIGHUP', onHangup);
-  let stopping = false;
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      done();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (opts.duration) setTimeout(stop, opts.duration * 1000).unref();
-  });
+  await untilStopped(opts.duration);
   process.off('SIGHUP', onHangup);
   clearInterval(timer);
   draw(true);
-  await control?.stop();
+  await control.stop();
   await stopAll();
   out('minegate: stopped cleanly');
 }
