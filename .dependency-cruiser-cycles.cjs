@@ -2,21 +2,14 @@
 // A type-only cycle costs nothing at run time, but it ties modules into one knot that cannot be
 // understood, moved or split apart (issue 16): capability <-> gateway, engine <-> fail-safe were such.
 // A separate config because tsPreCompilationDeps would also make the layer and kernel-reach rules
-// follow type imports, which the kernel never loads.
+// follow type imports, which the kernel never loads. The cycle rule and the options are the main
+// config's (one home), with type imports followed.
+const main = require('./.dependency-cruiser.cjs');
+
+const noCircular = main.forbidden.find((rule) => rule.name === 'no-circular');
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
-  forbidden: [
-    {
-      name: 'no-circular-types-included',
-      comment: 'No import cycles, type-only imports included.',
-      severity: 'error',
-      from: {},
-      to: { circular: true },
-    },
-  ],
-  options: {
-    doNotFollow: { path: 'node_modules' },
-    tsConfig: { fileName: 'tsconfig.json' },
-    tsPreCompilationDeps: true,
-  },
+  forbidden: [{ ...noCircular, name: 'no-circular-types-included', comment: 'No import cycles, type-only imports included.' }],
+  options: { ...main.options, tsPreCompilationDeps: true },
 };

@@ -1,11 +1,13 @@
 // Opening one device of the config over its bus for `board` and `write`: the config, the profile
 // and an open master, closed together; plus the option parsing both commands share.
+import type { Command } from 'commander';
 import type { BusConfig, DeviceConfig } from '../../board-configs/schema.js';
 import type { Profile } from '../../board-configs/profile-schema.js';
 import { BoardParamError, type WriteParamOptions } from '../../drivers/board-params.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import { createMaster } from '../bus-factory.js';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
+import { configOption, dataDirOption } from '../locations.js';
 import { PASSWORD_ENV } from '../operators/cli-credentials.js';
 
 export const AUTH_HELP = `
@@ -24,6 +26,18 @@ export interface ChangeOptions extends ConnectOptions {
   dataDir: string;
   updateConfig?: boolean;
   json?: boolean;
+}
+
+/** The options of a command that changes a board (ChangeOptions), in the order its help lists them. */
+export function changeOptions(cmd: Command, updateConfigHelp: string): Command {
+  return cmd
+    .addOption(configOption('substation board config (YAML)'))
+    .option('-u, --user <name>', 'technician doing this')
+    .option('--reason <text>', 'why (required; recorded)')
+    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
+    .option('--update-config', updateConfigHelp)
+    .option('--timeout-ms <ms>', 'per-request timeout', Number)
+    .option('--json', 'print JSON');
 }
 
 /** A device of the config with an open master on its bus. */

@@ -11,8 +11,8 @@ import { requireReason } from '../operators/audit.js';
 import { guard } from '../operators/cli-guard.js';
 import { openCliSession } from '../operators/cli-session.js';
 import { renderTable } from '../text-table.js';
-import { configOption, dataDirOption } from '../locations.js';
-import { AUTH_HELP, type ChangeOptions, type ConnectOptions, followBaud, openDevice, parseNumber, timeoutOption } from './board-link.js';
+import { configOption } from '../locations.js';
+import { AUTH_HELP, type ChangeOptions, changeOptions, type ConnectOptions, followBaud, openDevice, parseNumber, timeoutOption } from './board-link.js';
 import { actionOf, auditRefusal, reportChanges } from './board-report.js';
 import { EXIT, fail, out } from './output.js';
 
@@ -20,6 +20,8 @@ import { EXIT, fail, out } from './output.js';
 // command index and other callers keep importing them from here.
 export { registerWrite } from './write.js';
 export type { ConfigEdit } from './config-edit.js';
+
+const UPDATE_CONFIG_HELP = 'after a verified unit-id/baud change, rewrite that value in the config file (comments kept)';
 
 export function registerBoard(program: Command): void {
   const board = program.command('board').description("read and change a field board's parameters (unit id, baud, zero, span, alarm point…)");
@@ -61,19 +63,13 @@ function registerBoardGet(board: Command): void {
 
 /** `board set <device> <param> <value>`: one parameter, written, read back, audited. */
 function registerBoardSet(board: Command): void {
-  board
+  const set = board
     .command('set')
     .description('write one parameter, read it back, audit it; a new unit id or baud is followed through')
     .argument('<device>', 'device id in the config')
     .argument('<param>', 'parameter name (see board get)')
-    .argument('<value>', 'new value in engineering units')
-    .addOption(configOption('substation board config (YAML)'))
-    .option('-u, --user <name>', 'technician doing this')
-    .option('--reason <text>', 'why (required; recorded)')
-    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
-    .option('--update-config', 'after a verified unit-id/baud change, rewrite that value in the config file (comments kept)')
-    .option('--timeout-ms <ms>', 'per-request timeout', Number)
-    .option('--json', 'print JSON')
+    .argument('<value>', 'new value in engineering units');
+  changeOptions(set, UPDATE_CONFIG_HELP)
     .addHelpText('after', `\nExamples:\n  minegate board set ch4-t1 alarm-point 1.0 -c substation.yaml --user zhang --reason "per safety order 12"\n  minegate board set ch4-t1 unit-id 7 -c substation.yaml --user zhang --reason "renumber line" --update-config\n${AUTH_HELP}`)
     .action(async (deviceId: string, param: string, valueText: string, o: ChangeOptions) => {
       await guard('board set', async () => {
@@ -98,18 +94,12 @@ function registerBoardSet(board: Command): void {
 
 /** `board apply <device> <file>`: several parameters from a YAML file, all checked before any is written. */
 function registerBoardApply(board: Command): void {
-  board
+  const apply = board
     .command('apply')
     .description('write several parameters from a YAML file (name: value), each verified; all checked before any is written')
     .argument('<device>', 'device id in the config')
-    .argument('<file>', 'YAML mapping of parameter → value (optionally under "params:")')
-    .addOption(configOption('substation board config (YAML)'))
-    .option('-u, --user <name>', 'technician doing this')
-    .option('--reason <text>', 'why (required; recorded)')
-    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
-    .option('--update-config', 'after a verified unit-id/baud change, rewrite that value in the config file (comments kept)')
-    .option('--timeout-ms <ms>', 'per-request timeout', Number)
-    .option('--json', 'print JSON')
+    .argument('<file>', 'YAML mapping of parameter → value (optionally under "params:")');
+  changeOptions(apply, UPDATE_CONFIG_HELP)
     .addHelpText('after', `\nFile example:\n  # ch4-t1 after monthly calibration\n  zero: 0.02\n  span: 1.004\n  alarm-point: 1.0\n${AUTH_HELP}`)
     .action(async (deviceId: string, file: string, o: ChangeOptions) => {
       await guard('board apply', async () => {

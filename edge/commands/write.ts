@@ -10,27 +10,20 @@ import { loadConfig } from '../config/load-config.js';
 import { requireReason } from '../operators/audit.js';
 import { guard } from '../operators/cli-guard.js';
 import { openCliSession } from '../operators/cli-session.js';
-import { configOption, dataDirOption } from '../locations.js';
-import { AUTH_HELP, type ChangeOptions, type DeviceLink, followBaud, openDevice, parseNumber, timeoutOption } from './board-link.js';
+import { AUTH_HELP, type ChangeOptions, changeOptions, type DeviceLink, followBaud, openDevice, parseNumber, timeoutOption } from './board-link.js';
 import { auditRefusal, reportChanges } from './board-report.js';
 import { EXIT, out } from './output.js';
 import { writeOutputCoil } from './write-output.js';
 
 /** `minegate write <device> <register> <value>`: one register the profile marks writable. */
 export function registerWrite(program: Command): void {
-  program
+  const write = program
     .command('write')
     .description('write one register of a device, only where its profile allows it (writable channels, board parameters)')
     .argument('<device>', 'device id in the config')
     .argument('<register>', 'channel or parameter name, or table:address (coil:3, holding:104); a bare number means holding')
-    .argument('<value>', 'engineering value; coils take 0/1, on/off, true/false')
-    .addOption(configOption('substation board config (YAML)'))
-    .option('-u, --user <name>', 'technician doing this')
-    .option('--reason <text>', 'why (required; recorded)')
-    .addOption(dataDirOption('gateway data directory (operators, audit log)'))
-    .option('--update-config', 'for a unit-id/baud parameter: rewrite the config after a verified change')
-    .option('--timeout-ms <ms>', 'per-request timeout', Number)
-    .option('--json', 'print JSON')
+    .argument('<value>', 'engineering value; coils take 0/1, on/off, true/false');
+  changeOptions(write, 'for a unit-id/baud parameter: rewrite the config after a verified change')
     .addHelpText('after', `\nExamples:\n  minegate write relay-1 coil6 on -c substation.yaml --user zhang --reason "siren test"\n  minegate write ch4-t1 holding:104 1.0 -c substation.yaml --user zhang --reason "alarm point per order 12"\n${AUTH_HELP}\nA coil that backs a configured output is never written around the interlock engine: the running\ngateway refuses it while held cut (naming the holds) or when the engine keeps it otherwise.`)
     .action(async (deviceId: string, register: string, valueText: string, o: ChangeOptions) => {
       await guard('write', async () => {

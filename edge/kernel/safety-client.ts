@@ -6,7 +6,7 @@ import type { PresetLibrary } from '../../board-configs/presets/load-presets.js'
 import { loadPresets } from '../../board-configs/presets/load-presets.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Alarm } from '../safety/alarms.js';
-import type { FanSwitchCommand, ManualUnlockCommand, RemoteCutCommand, RemoteReleaseCommand } from '../safety/engine.js';
+import type { FanSwitchCommand, ManualUnlockCommand, RemoteCutCommand, RemoteReleaseCommand } from '../safety/engine-types.js';
 import { SafetyCommandError } from '../safety/errors.js';
 import type { SafetyEvent } from '../safety/events.js';
 import type { FailSafeState } from '../safety/fail-safe.js';

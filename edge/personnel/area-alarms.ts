@@ -3,7 +3,7 @@
 // host), and a non-special-operator in a special-operators-only area. Both start on entering the
 // area and end on leaving it; no state beyond the open alarm.
 import { alarmKey } from './alarms.js';
-import type { PersonnelContext } from './engine-context.js';
+import type { AlarmInput, PersonnelContext } from './engine-context.js';
 import { type Person, who } from './person.js';
 
 export class AreaAlarms {
@@ -18,29 +18,25 @@ export class AreaAlarms {
 
   entered(p: Person, area: string, wall: number, mono: number): void {
     const cfg = this.ctx.plan.areas.get(area)!;
-    const tag = p.entry.tag;
     if (cfg.type === 'restricted' && !cfg.allowed.includes(p.entry.card)) {
-      this.ctx.startAlarm({
-        ...who(p),
-        key: alarmKey('restricted-area', tag),
-        kind: 'restricted-area',
-        area,
-        reader: p.reader ?? undefined,
-        entryWall: wall,
-        startWall: wall,
-        message: `${p.entry.name} entered restricted area ${cfg.name}`,
-      }, mono);
+      this.start(p, 'restricted-area', area, wall, mono, `${p.entry.name} entered restricted area ${cfg.name}`, { entryWall: wall });
     }
     if (cfg.specialOnly && !p.entry.special) {
-      this.ctx.startAlarm({
-        ...who(p),
-        key: alarmKey('special-area', tag),
-        kind: 'special-area',
-        area,
-        reader: p.reader ?? undefined,
-        startWall: wall,
-        message: `${p.entry.name} is not a special operator but entered ${cfg.name} (special operators only)`,
-      }, mono);
+      this.start(p, 'special-area', area, wall, mono, `${p.entry.name} is not a special operator but entered ${cfg.name} (special operators only)`);
     }
+  }
+
+  /** Open one of the two area alarms for this card; `extra` (the restricted-area entry time) sits before startWall so the fields keep their order. */
+  private start(p: Person, kind: 'restricted-area' | 'special-area', area: string, wall: number, mono: number, message: string, extra: Pick<AlarmInput, 'entryWall'> = {}): void {
+    this.ctx.startAlarm({
+      ...who(p),
+      key: alarmKey(kind, p.entry.tag),
+      kind,
+      area,
+      reader: p.reader ?? undefined,
+      ...extra,
+      startWall: wall,
+      message,
+    }, mono);
   }
 }

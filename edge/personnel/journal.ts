@@ -6,21 +6,10 @@
 import { DurableJournal, type DurableJournalOptions } from '../store/durable-journal.js';
 import type { PersonnelAlarm } from './alarms.js';
 import type { AckVia, EvacuationSource, PersonnelEvent } from './events.js';
+import type { PersonTrack } from './views.js';
 
 /** One person's derived state as stored (times are wall ms; monotonic times never leave the process). */
-export interface PersistedPerson {
-  tag: number;
-  flag: 0 | 1 | 2;
-  entryWall: number | null;
-  exitWall: number | null;
-  area: string | null;
-  areaEntryWall: number | null;
-  reader: number | null;
-  stationEntryWall: number | null;
-  distanceM: number | null;
-  lastSeenWall: number | null;
-  trajectory: { reader: number; wall: number }[];
-}
+export type PersistedPerson = PersonTrack;
 
 export interface PersistedEvacuationArea {
   area: string;

@@ -17,15 +17,12 @@ export interface PersonnelActions {
   emit(event: PersonnelEvent): void;
 }
 
-export interface PersonView {
+/**
+ * One person's derived whereabouts (times are wall ms): what every view shows and, as it is, what
+ * the journal stores (PersistedPerson), so the two cannot drift apart.
+ */
+export interface PersonTrack {
   tag: number;
-  card: string;
-  person: string;
-  name: string;
-  job: string | null;
-  team: string | null;
-  leader: boolean;
-  special: boolean;
   flag: InOutFlag;
   entryWall: number | null;
   exitWall: number | null;
@@ -35,11 +32,21 @@ export interface PersonView {
   stationEntryWall: number | null;
   distanceM: number | null;
   lastSeenWall: number | null;
+  trajectory: { reader: number; wall: number }[];
+}
+
+export interface PersonView extends PersonTrack {
+  card: string;
+  person: string;
+  name: string;
+  job: string | null;
+  team: string | null;
+  leader: boolean;
+  special: boolean;
   /** Time in the mine on this trip (0 when out). */
   timeInMineMs: number;
   sos: boolean;
   lowBattery: boolean;
-  trajectory: { reader: number; wall: number }[];
 }
 
 export interface Headcount {

@@ -8,7 +8,7 @@
 // refreshMs: with many points every reading batch is an application, and re-reading the coils on
 // each would keep a slow RS-485 relay bus busy all the time.
 import type { OutputDriver } from '../../drivers/output-driver.js';
-import type { ActuationReport, OutputDecision } from './engine.js';
+import type { ActuationReport, OutputDecision } from './engine-types.js';
 
 export interface OutputActuatorOptions {
   /** Output id → device and channel (PlannedOutput, OutputConfig or decisions all fit). */

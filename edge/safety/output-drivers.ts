@@ -9,7 +9,7 @@ import { RelayModuleDriver } from '../../drivers/relay-module.js';
 import type { ModbusMaster } from '../../protocols/modbus/master.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
-import type { ManualUnlockCommand } from './engine.js';
+import type { ManualUnlockCommand } from './engine-types.js';
 
 export const OUTPUT_DRIVER_DEFAULTS = {
   boardIo: (board: BoardConfig): IoPlugin =>

@@ -3,7 +3,7 @@
 // is refused, never energised; a hold appearing during the pulse wins at once), a warning output
 // on for an alarm is never silenced, and the watchdog heartbeat is refused.
 import { SafetyCommandError } from './errors.js';
-import type { ActuationReport, OutputDecision } from './engine.js';
+import type { ActuationReport, OutputDecision } from './engine-types.js';
 
 export const relayTestPulseBounds = {
   /** Long enough for a contactor to pull in, short enough to stay a test. */

@@ -154,6 +154,17 @@ export class RuleContext {
     }
     return removed;
   }
+
+  /**
+   * Lift every hold of `rule`/`subject` and record it as its own event (a fan unlock, a remote
+   * release or expiry, not a rule's 'release'): the event names every output the hold was on.
+   */
+  liftHoldAs(cycle: Cycle, rule: RuleId, subject: string, e: Omit<NewEvent, 'rule' | 'key' | 'outputs'>): void {
+    const key = holdKey(rule, subject);
+    const lifted = this.holds.lift(key);
+    const { type, ...rest } = e;
+    this.event(cycle, { type, rule, key, outputs: lifted.map((h) => h.output), ...rest });
+  }
 }
 
 /** Commands refuse a missing or empty identity field without echoing a non-string. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutputDriver } from '../../drivers/output-driver.js';
 import { OutputActuator } from '../../edge/safety/actuator.js';
-import type { OutputDecision } from '../../edge/safety/engine.js';
+import type { OutputDecision } from '../../edge/safety/engine-types.js';
 
 /** A scripted output device: records writes, can be taken offline, can hold writes until released. */
 class FakeDriver implements OutputDriver {

@@ -3,7 +3,8 @@
 import type { PointConfig } from '../../board-configs/schema.js';
 import type { OutputConfig, SafetySettingsInput, ZoneConfig } from '../../board-configs/safety-schema.js';
 import type { SafetyConfigView } from '../../edge/safety/config-view.js';
-import { type OutputDecision, SafetyEngine, type SafetyEngineOptions, type SafetyEvaluation } from '../../edge/safety/engine.js';
+import { SafetyEngine } from '../../edge/safety/engine.js';
+import type { OutputDecision, SafetyEngineOptions, SafetyEvaluation } from '../../edge/safety/engine-types.js';
 import type { SafetyEvent } from '../../edge/safety/events.js';
 import type { Quality, Reading } from '../../core/readings.js';
 

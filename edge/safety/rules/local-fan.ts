@@ -99,13 +99,9 @@ export class LocalFanRule implements SafetyRule {
     if (!st.conditionGone) return refuse('LOCK_CONDITION_ACTIVE', `local fan "${fan.id}" ${this.lockConditionText(fan)}`);
     st.locked = false;
     st.suppressed = true;
-    const lifted = this.ctx.holds.lift(holdKey('fan-lock', fan.id));
     this.ctx.clearAlarm(cycle, `fan-lock:${fan.id}`, `fan lock of ${fan.id} unlocked by ${cmd.operator}`);
-    this.ctx.event(cycle, {
+    this.ctx.liftHoldAs(cycle, 'fan-lock', fan.id, {
       type: 'unlock',
-      rule: 'fan-lock',
-      key: holdKey('fan-lock', fan.id),
-      outputs: lifted.map((h) => h.output),
       operator: cmd.operator,
       clause: CLAUSES.interlockE,
       message: `fan lock of local fan ${fan.id} released by hand by ${cmd.operator}`,

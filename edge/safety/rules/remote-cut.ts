@@ -48,18 +48,7 @@ export class RemoteCutRule implements SafetyRule {
   evaluate(cycle: Cycle): void {
     for (const cut of [...this.cuts.values()]) {
       if (cycle.now < cut.expiresAt) continue;
-      this.cuts.delete(cut.id);
-      const lifted = this.ctx.holds.lift(holdKey('remote-cut', cut.id));
-      this.ctx.event(cycle, {
-        type: 'remote-expired',
-        rule: 'remote-cut',
-        key: holdKey('remote-cut', cut.id),
-        outputs: lifted.map((h) => h.output),
-        operator: cut.operator,
-        authority: cut.authority,
-        clause: CLAUSES.remoteCut,
-        message: `remote cut "${cut.id}" (${cut.authority}) expired`,
-      });
+      this.end(cycle, cut, 'remote-expired', cut.operator, `remote cut "${cut.id}" (${cut.authority}) expired`);
     }
   }
 
@@ -138,18 +127,13 @@ export class RemoteCutRule implements SafetyRule {
     const cut = this.cuts.get(cmd.id);
     if (!cut) return refuse('UNKNOWN_COMMAND', `no active remote cut "${cmd.id}"`);
     if (cut.authority !== cmd.authority) return refuse('WRONG_AUTHORITY', `remote cut "${cmd.id}" was ordered by "${cut.authority}"; "${cmd.authority}" may not release it`);
-    this.cuts.delete(cmd.id);
-    const lifted = this.ctx.holds.lift(holdKey('remote-cut', cmd.id));
-    this.ctx.event(cycle, {
-      type: 'remote-release',
-      rule: 'remote-cut',
-      key: holdKey('remote-cut', cmd.id),
-      outputs: lifted.map((h) => h.output),
-      operator: cmd.operator,
-      authority: cmd.authority,
-      clause: CLAUSES.remoteCut,
-      message: `remote cut "${cmd.id}" released by ${cmd.operator} (${cmd.authority})`,
-    });
+    this.end(cycle, cut, 'remote-release', cmd.operator, `remote cut "${cmd.id}" released by ${cmd.operator} (${cmd.authority})`);
     this.ctx.flushCommand();
+  }
+
+  /** A cut is over (expired, or released by its own authority): forget it and lift its holds, on record. */
+  private end(cycle: Cycle, cut: RemoteCut, type: 'remote-expired' | 'remote-release', operator: string, message: string): void {
+    this.cuts.delete(cut.id);
+    this.ctx.liftHoldAs(cycle, 'remote-cut', cut.id, { type, operator, authority: cut.authority, clause: CLAUSES.remoteCut, message });
   }
 }
