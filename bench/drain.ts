@@ -27,106 +27,144 @@ const MINE = '150622000001';
 const SUBSTATION = 'FZ01';
 const T0 = Date.UTC(2026, 0, 1);
 
-export default async function drain(ctx: BenchContext): Promise<void> {
-  const brokerArg = ctx.args.indexOf('--broker');
-  const externalBroker = brokerArg >= 0 ? ctx.args[brokerArg + 1] : undefined;
-  const positional = ctx.args.filter((a, i) => !a.startsWith('--') && (brokerArg < 0 || i !== brokerArg + 1));
+interface DrainArgs {
+  n: number;
+  externalBroker: string | undefined;
+  mainThreadCheckpoints: boolean;
+}
+
+function drainArgs(args: readonly string[]): DrainArgs {
+  const brokerArg = args.indexOf('--broker');
+  const externalBroker = brokerArg >= 0 ? args[brokerArg + 1] : undefined;
+  const positional = args.filter((a, i) => !a.startsWith('--') && (brokerArg < 0 || i !== brokerArg + 1));
   const n = Number(positional[0] ?? 1_000_000);
   if (!Number.isSafeInteger(n) || n < 1000) throw new TypeError(`drain: record count must be an integer ≥ 1000, got ${String(positional[0])}`);
+  return { n, externalBroker, mainThreadCheckpoints: args.includes('--main-thread-checkpoints') };
+}
+
+export default async function drain(ctx: BenchContext): Promise<void> {
+  const args = drainArgs(ctx.args);
   const dir = mkdtempSync(join(tmpdir(), 'minegate-bench-drain-'));
   let broker: { url: string; stop(): Promise<void> } | undefined;
   try {
-    broker = externalBroker ? { url: externalBroker, stop: async () => {} } : await startMosquitto(dir);
-
-    // Buffer n records, as after an outage.
-    // The outbox's own file, opened as the runtime opens it (sync-database.ts).
-    const db = openSyncDatabase(join(dir, 'outbox.db'));
-    const checkpoints = ctx.args.includes('--main-thread-checkpoints') ? null : startWalCheckpointer(db, join(dir, 'outbox.db'));
-    const outbox = new Outbox({
-      db,
-      mineCode: MINE,
-      mineName: 'bench mine',
-      substation: SUBSTATION,
-      signingKey: generateKeyPairSync('ed25519').privateKey,
-      autoFlush: false,
-      maxBytes: 4 * 1024 * 1024 * 1024,
-    });
-    const flushAll = (): void => {
-      while (outbox.stats().queued > 0) if (!outbox.flush().ok) throw new Error(`flush failed: ${outbox.stats().lastError}`);
-    };
-    for (let i = 0; i < n; i++) {
-      outbox.append(cdssStream, cdssRecord(i));
-      if (i % 20_000 === 19_999) flushAll();
-    }
-    flushAll();
-    if (outbox.stats().storedRecords !== n) throw new Error(`buffered ${outbox.stats().storedRecords} of ${n} records`);
-    if (checkpoints) outbox.delegateWalTruncate(() => checkpoints.truncate());
-    const batches = allBatches(outbox);
-    const bytes = batches.reduce((s, b) => s + b.bytes, 0);
-
-    // The same timer on an idle loop: on a shared or loaded machine the OS scheduler alone causes
-    // jitter, so this is the baseline the drain's figure is compared with.
-    const idle = watchTimer(100);
-    const idleStalls = monitorEventLoopDelay({ resolution: 1 });
-    idleStalls.enable();
-    await new Promise((r) => setTimeout(r, 1500));
-    idleStalls.disable();
-    const idleDeviations = idle.stop();
-
+    broker = args.externalBroker ? { url: args.externalBroker, stop: async () => {} } : await startMosquitto(dir);
+    const buffered = bufferRecords(dir, args);
+    const idle = await idleLoop();
     // Baseline: raw mqtt.js, same payloads and properties, same window of unacked messages.
-    const raw = await rawPublish(broker.url, batches, UPLINK_DEFAULTS.maxInFlight);
-
-    // The uplink draining the outbox (delete on PUBACK), with a 100 ms timer watching the event loop.
-    const jitter = watchTimer(100);
-    // The drain lasts about a second: a 100 ms timer ticks only a few times in it, so the longest
-    // event-loop stall (sampled every ms) is the figure that bounds any timer's lateness.
-    const stalls = monitorEventLoopDelay({ resolution: 1 });
-    stalls.enable();
-    const uplink = new Uplink({ outbox, brokerUrl: broker.url, mineCode: MINE, substation: SUBSTATION, clientId: `bench-uplink-${process.pid}` });
-    const start = process.hrtime.bigint();
-    uplink.start();
-    await new Promise<void>((resolve) => {
-      // uplink.status() is in-memory; outbox.stats() reads three pragmas, too heavy for every PUBACK.
-      const check = (): void => {
-        if (uplink.status().acked >= batches.length) {
-          outbox.off('batches', check);
-          uplink.off('acked', check);
-          resolve();
-        }
-      };
-      uplink.on('acked', check);
-    });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const deviations = jitter.stop();
-    stalls.disable();
-    await uplink.stop();
-    outbox.close();
-    await checkpoints?.stop();
-    db.close();
-
-    const perSecond = n / seconds;
-    ctx.report({ figure: `outbox drain to Mosquitto, ${n} records in ${batches.length} batches (${(bytes / 1e6).toFixed(1)} MB)`, value: Math.round(perSecond), unit: 'records/s', baseline: Math.round(n / raw) });
-    // Deviation from the 100 ms period, in % of the period (goal: < 10 %).
-    const [p50, p99] = percentiles(deviations, [50, 99]).map((d) => Number(d.toFixed(2)));
-    const [idle50, idle99] = percentiles(idleDeviations, [50, 99]).map((d) => Number(d.toFixed(2)));
-    const ticks = `${deviations.length} ticks; baseline: same timer on an idle loop, ${idleDeviations.length} ticks`;
-    ctx.report({ figure: `100 ms interval timer during the drain, p50 deviation (${ticks})`, value: p50!, unit: '% of interval', baseline: idle50!, ratio: null });
-    ctx.report({ figure: `100 ms interval timer during the drain, p99 deviation (${ticks})`, value: p99!, unit: '% of interval', baseline: idle99!, ratio: null });
-    // monitorEventLoopDelay reports delay beyond its 1 ms resolution, in ns.
-    const stallMs = (h: ReturnType<typeof monitorEventLoopDelay>): number => Number((h.max / 1e6).toFixed(2));
-    ctx.report({ figure: 'longest event-loop stall during the drain (baseline: idle loop)', value: stallMs(stalls), unit: 'ms', baseline: stallMs(idleStalls), ratio: null });
-    ctx.report({ figure: 'longest event-loop stall during the drain as a share of a 100 ms interval (goal < 10 %)', value: Number((stallMs(stalls)).toFixed(2)), unit: '% of 100 ms', baseline: stallMs(idleStalls), ratio: null });
-    ctx.report({
-      figure: `100 ms interval timer during the drain, max deviation (${ticks})`,
-      value: Number(Math.max(...deviations).toFixed(2)),
-      unit: '% of interval',
-      baseline: Number(Math.max(...idleDeviations).toFixed(2)),
-      ratio: null,
-    });
+    const raw = await rawPublish(broker.url, buffered.batches, UPLINK_DEFAULTS.maxInFlight);
+    const drained = await drainThroughUplink(buffered, broker.url);
+    reportDrain(ctx, args.n, buffered.batches, raw, drained, idle);
   } finally {
     await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Buffered {
+  db: ReturnType<typeof openSyncDatabase>;
+  checkpoints: ReturnType<typeof startWalCheckpointer> | null;
+  outbox: Outbox;
+  batches: StoredBatch[];
+}
+
+/** Buffer n records, as after an outage, in the outbox's own file opened as the runtime opens it (sync-database.ts). */
+function bufferRecords(dir: string, args: DrainArgs): Buffered {
+  const db = openSyncDatabase(join(dir, 'outbox.db'));
+  const checkpoints = args.mainThreadCheckpoints ? null : startWalCheckpointer(db, join(dir, 'outbox.db'));
+  const outbox = new Outbox({
+    db,
+    mineCode: MINE,
+    mineName: 'bench mine',
+    substation: SUBSTATION,
+    signingKey: generateKeyPairSync('ed25519').privateKey,
+    autoFlush: false,
+    maxBytes: 4 * 1024 * 1024 * 1024,
+  });
+  const flushAll = (): void => {
+    while (outbox.stats().queued > 0) if (!outbox.flush().ok) throw new Error(`flush failed: ${outbox.stats().lastError}`);
+  };
+  for (let i = 0; i < args.n; i++) {
+    outbox.append(cdssStream, cdssRecord(i));
+    if (i % 20_000 === 19_999) flushAll();
+  }
+  flushAll();
+  if (outbox.stats().storedRecords !== args.n) throw new Error(`buffered ${outbox.stats().storedRecords} of ${args.n} records`);
+  if (checkpoints) outbox.delegateWalTruncate(() => checkpoints.truncate());
+  return { db, checkpoints, outbox, batches: allBatches(outbox) };
+}
+
+interface LoopWatch {
+  deviations: number[];
+  stalls: ReturnType<typeof monitorEventLoopDelay>;
+}
+
+/**
+ * The same timer on an idle loop: on a shared or loaded machine the OS scheduler alone causes
+ * jitter, so this is the baseline the drain's figure is compared with.
+ */
+async function idleLoop(): Promise<LoopWatch> {
+  const idle = watchTimer(100);
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  stalls.enable();
+  await new Promise((r) => setTimeout(r, 1500));
+  stalls.disable();
+  return { deviations: idle.stop(), stalls };
+}
+
+/** The uplink draining the outbox (delete on PUBACK), with a 100 ms timer watching the event loop. */
+async function drainThroughUplink(buffered: Buffered, brokerUrl: string): Promise<LoopWatch & { seconds: number }> {
+  const { outbox, batches } = buffered;
+  const jitter = watchTimer(100);
+  // The drain lasts about a second: a 100 ms timer ticks only a few times in it, so the longest
+  // event-loop stall (sampled every ms) is the figure that bounds any timer's lateness.
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  stalls.enable();
+  const uplink = new Uplink({ outbox, brokerUrl, mineCode: MINE, substation: SUBSTATION, clientId: `bench-uplink-${process.pid}` });
+  const start = process.hrtime.bigint();
+  uplink.start();
+  await new Promise<void>((resolve) => {
+    // uplink.status() is in-memory; outbox.stats() reads three pragmas, too heavy for every PUBACK.
+    const check = (): void => {
+      if (uplink.status().acked >= batches.length) {
+        outbox.off('batches', check);
+        uplink.off('acked', check);
+        resolve();
+      }
+    };
+    uplink.on('acked', check);
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const deviations = jitter.stop();
+  stalls.disable();
+  await uplink.stop();
+  outbox.close();
+  await buffered.checkpoints?.stop();
+  buffered.db.close();
+  return { seconds, deviations, stalls };
+}
+
+function reportDrain(ctx: BenchContext, n: number, batches: StoredBatch[], rawSeconds: number, drained: LoopWatch & { seconds: number }, idle: LoopWatch): void {
+  const bytes = batches.reduce((s, b) => s + b.bytes, 0);
+  const { deviations, stalls } = drained;
+  const idleDeviations = idle.deviations;
+  ctx.report({ figure: `outbox drain to Mosquitto, ${n} records in ${batches.length} batches (${(bytes / 1e6).toFixed(1)} MB)`, value: Math.round(n / drained.seconds), unit: 'records/s', baseline: Math.round(n / rawSeconds) });
+  // Deviation from the 100 ms period, in % of the period (goal: < 10 %).
+  const [p50, p99] = percentiles(deviations, [50, 99]).map((d) => Number(d.toFixed(2)));
+  const [idle50, idle99] = percentiles(idleDeviations, [50, 99]).map((d) => Number(d.toFixed(2)));
+  const ticks = `${deviations.length} ticks; baseline: same timer on an idle loop, ${idleDeviations.length} ticks`;
+  ctx.report({ figure: `100 ms interval timer during the drain, p50 deviation (${ticks})`, value: p50!, unit: '% of interval', baseline: idle50!, ratio: null });
+  ctx.report({ figure: `100 ms interval timer during the drain, p99 deviation (${ticks})`, value: p99!, unit: '% of interval', baseline: idle99!, ratio: null });
+  // monitorEventLoopDelay reports delay beyond its 1 ms resolution, in ns.
+  const stallMs = (h: ReturnType<typeof monitorEventLoopDelay>): number => Number((h.max / 1e6).toFixed(2));
+  ctx.report({ figure: 'longest event-loop stall during the drain (baseline: idle loop)', value: stallMs(stalls), unit: 'ms', baseline: stallMs(idle.stalls), ratio: null });
+  ctx.report({ figure: 'longest event-loop stall during the drain as a share of a 100 ms interval (goal < 10 %)', value: Number(stallMs(stalls).toFixed(2)), unit: '% of 100 ms', baseline: stallMs(idle.stalls), ratio: null });
+  ctx.report({
+    figure: `100 ms interval timer during the drain, max deviation (${ticks})`,
+    value: Number(Math.max(...deviations).toFixed(2)),
+    unit: '% of interval',
+    baseline: Number(Math.max(...idleDeviations).toFixed(2)),
+    ratio: null,
+  });
 }
 
 function cdssRecord(i: number): CdssRecord {
