@@ -3,7 +3,7 @@
 // record counts, drops duplicates, reports gaps, and writes the accepted files to a directory.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { receiveMain } from '../../sync/receiver.js';
+import { receiveMain } from '../../sync/receive-main.js';
 import { fail, out, untilInterrupted } from './output.js';
 
 interface ReceiveOptions {
