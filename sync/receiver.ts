@@ -132,7 +132,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (!verdict.ok) return this.fail(site, verdict.reason, verdict.detail);
 
     const records = this.contents(site, where.suffix, name, payload);
-    if (records) this.accept({ ...site, mineCode: where.mineCode, substation: where.substation, streamName, type: where.suffix, name, prevHash, hash, payload, records });
+    if (records) this.accept({ topic, key: site.key, firstSeq, lastSeq, mineCode: where.mineCode, substation: where.substation, streamName, type: where.suffix, name, prevHash, hash, payload, records });
   }
 
   stats(): ReceiverStats {
