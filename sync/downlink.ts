@@ -11,6 +11,7 @@ import { sign, verify, type KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CommandLog } from '../edge/control/command-log.js';
 import type { Outbox } from './outbox.js';
+import { requirePositiveIntegers, withDefaults } from './option-defaults.js';
 import { commandAckStream, type CommandAck } from './streams/command-ack.js';
 import { securityStream, type SecurityReason } from './streams/security.js';
 import { messageOf, silentLogger, type SyncLogger } from './sync-error.js';
@@ -112,18 +113,9 @@ export class Downlink {
     if (typeof options.substation !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(options.substation)) {
       throw new TypeError(`Downlink: substation must be 1-16 letters/digits, got ${JSON.stringify(options.substation)}`);
     }
-    const d = DOWNLINK_DEFAULTS;
-    this.o = {
-      mineCode: options.mineCode,
-      substation: options.substation,
-      maxLifetimeMs: options.maxLifetimeMs ?? d.maxLifetimeMs,
-      maxClockSkewMs: options.maxClockSkewMs ?? d.maxClockSkewMs,
-      timeSyncSkewMs: options.timeSyncSkewMs ?? d.timeSyncSkewMs,
-      maxPayloadBytes: options.maxPayloadBytes ?? d.maxPayloadBytes,
-    };
-    for (const k of ['maxLifetimeMs', 'maxClockSkewMs', 'timeSyncSkewMs', 'maxPayloadBytes'] as const) {
-      if (!Number.isSafeInteger(this.o[k]) || this.o[k] < 1) throw new TypeError(`Downlink: ${k} must be a positive integer, got ${String(this.o[k])}`);
-    }
+    const tunables = ['maxLifetimeMs', 'maxClockSkewMs', 'timeSyncSkewMs', 'maxPayloadBytes'] as const;
+    this.o = { mineCode: options.mineCode, substation: options.substation, ...withDefaults(options, DOWNLINK_DEFAULTS, tunables) };
+    requirePositiveIntegers('Downlink', this.o, tunables);
     this.db = options.db;
     this.outbox = options.outbox;
     this.key = options.platformKey;

@@ -2,6 +2,7 @@
 // validation that merges them once (a bad value throws TypeError naming it, at construction).
 import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { requirePositiveIntegers, withDefaults } from './option-defaults.js';
 import { SyncError, type SyncLogger } from './sync-error.js';
 
 export interface OutboxOptions {
@@ -70,6 +71,9 @@ export const OUTBOX_DEFAULTS = {
 
 const MINE_CODE = /^\d{12}$/;
 
+/** The options OUTBOX_DEFAULTS fills in (its other entries are internal constants, not options). */
+const TUNABLES = ['maxBytes', 'maxAgeMs', 'queueCapacity', 'criticalQueueCapacity', 'flushIntervalMs', 'maxFlushRecords', 'batchMaxRecords', 'batchMaxBytes', 'encoding', 'diskRetryMs', 'housekeepingIntervalMs', 'autoFlush'] as const;
+
 export function validateOutboxOptions(o: OutboxOptions): ResolvedOutboxOptions {
   if (!o || typeof o !== 'object') throw new TypeError(`Outbox: options must be an object, got ${String(o)}`);
   if (!o.db || typeof o.db.prepare !== 'function') throw new TypeError('Outbox: db must be an open better-sqlite3 database');
@@ -82,31 +86,8 @@ export function validateOutboxOptions(o: OutboxOptions): ResolvedOutboxOptions {
   if (!o.signingKey || o.signingKey.type !== 'private' || o.signingKey.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('Outbox: signingKey must be an Ed25519 private KeyObject (integrity.loadPrivateKey)');
   }
-  const d = OUTBOX_DEFAULTS;
-  const merged = {
-    mineCode: o.mineCode,
-    mineName: o.mineName,
-    substation: o.substation,
-    maxBytes: o.maxBytes ?? d.maxBytes,
-    maxAgeMs: o.maxAgeMs ?? d.maxAgeMs,
-    queueCapacity: o.queueCapacity ?? d.queueCapacity,
-    criticalQueueCapacity: o.criticalQueueCapacity ?? d.criticalQueueCapacity,
-    flushIntervalMs: o.flushIntervalMs ?? d.flushIntervalMs,
-    maxFlushRecords: o.maxFlushRecords ?? d.maxFlushRecords,
-    batchMaxRecords: o.batchMaxRecords ?? d.batchMaxRecords,
-    batchMaxBytes: o.batchMaxBytes ?? d.batchMaxBytes,
-    encoding: o.encoding ?? d.encoding,
-    diskRetryMs: o.diskRetryMs ?? d.diskRetryMs,
-    housekeepingIntervalMs: o.housekeepingIntervalMs ?? d.housekeepingIntervalMs,
-    autoFlush: o.autoFlush ?? d.autoFlush,
-  };
-  const positiveInt = (name: keyof typeof merged): void => {
-    const v = merged[name];
-    if (!Number.isSafeInteger(v) || (v as number) < 1) throw new TypeError(`Outbox: ${name} must be a positive integer, got ${String(v)}`);
-  };
-  for (const k of ['maxBytes', 'maxAgeMs', 'queueCapacity', 'criticalQueueCapacity', 'flushIntervalMs', 'maxFlushRecords', 'batchMaxRecords', 'batchMaxBytes', 'housekeepingIntervalMs'] as const) {
-    positiveInt(k);
-  }
+  const merged = { mineCode: o.mineCode, mineName: o.mineName, substation: o.substation, ...withDefaults(o, OUTBOX_DEFAULTS, TUNABLES) };
+  requirePositiveIntegers('Outbox', merged, ['maxBytes', 'maxAgeMs', 'queueCapacity', 'criticalQueueCapacity', 'flushIntervalMs', 'maxFlushRecords', 'batchMaxRecords', 'batchMaxBytes', 'housekeepingIntervalMs']);
   if (!Number.isSafeInteger(merged.diskRetryMs) || merged.diskRetryMs < 0) throw new TypeError(`Outbox: diskRetryMs must be a non-negative integer, got ${String(merged.diskRetryMs)}`);
   if (merged.maxBytes < 2 * merged.batchMaxBytes) {
     throw new TypeError(`Outbox: maxBytes (${merged.maxBytes}) must be at least twice batchMaxBytes (${merged.batchMaxBytes})`);

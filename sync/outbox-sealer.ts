@@ -14,9 +14,8 @@ export interface ChainState {
   lastHash: string;
 }
 
-/** A sealed batch not yet written. */
-export interface PendingBatch {
-  def: StreamDef<unknown>;
+/** What sealing fixes about a batch: its range, times, file and seal. Written as is, read back as is. */
+export interface SealedBatch {
   firstSeq: number;
   lastSeq: number;
   records: number;
@@ -28,6 +27,11 @@ export interface PendingBatch {
   prevHash: string;
   hash: string;
   signature: string;
+}
+
+/** A sealed batch not yet written. */
+export interface PendingBatch extends SealedBatch {
+  def: StreamDef<unknown>;
 }
 
 /** Who seals and how batches are cut. */

@@ -3,29 +3,18 @@
 // space. No policy: the outbox says what to write, drop and acknowledge; this says how.
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from './integrity.js';
-import type { ChainState, PendingBatch } from './outbox-sealer.js';
+import type { ChainState, PendingBatch, SealedBatch } from './outbox-sealer.js';
 import type { VictimRow } from './outbox-retention.js';
 import { LANE_RANK, LANES, type Lane } from './stream.js';
 
 /** A sealed batch as stored: what the uplink publishes. */
-export interface StoredBatch {
+export interface StoredBatch extends SealedBatch {
   id: number;
   stream: string;
   type: string;
   lane: Lane;
   critical: boolean;
-  firstSeq: number;
-  lastSeq: number;
-  records: number;
-  firstTime: number;
-  lastTime: number;
-  sealedAt: number;
-  name: string;
   bytes: number;
-  payload: Buffer;
-  prevHash: string;
-  hash: string;
-  signature: string;
 }
 
 /** Unacknowledged batches of one lane. */

@@ -3,23 +3,18 @@
 // record counts, drops duplicates, reports gaps, and writes the accepted files to a directory.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { receiveMain } from '../../sync/receiver.js';
+import { receiveMain, type ReceiveMainOptions } from '../../sync/receive-main.js';
 import { fail, out, untilInterrupted } from './output.js';
 
-interface ReceiveOptions {
-  broker: string;
-  out: string;
-  key: string;
-  state?: string;
-  receiptKey?: string;
-  clientId?: string;
+/** The command line: receiveMain's own options as given, TLS as file paths, times in seconds. */
+type ReceiveOptions = Pick<ReceiveMainOptions, 'broker' | 'out' | 'key' | 'state' | 'receiptKey' | 'clientId'> & {
   ca?: string;
   cert?: string;
   clientKey?: string;
   insecure?: boolean;
   reportEvery: number;
   duration?: number;
-}
+};
 
 export function registerReceive(program: Command): void {
   program
