@@ -143,7 +143,7 @@ it('the running writer converts an old store by itself, between its batches, whi
   const n = oldStore(file);
   const db = openDatabase(file, { store: readingMigrations });
   // No retention: the test data is from January.
-  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY });
+  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY, layout: 'blocks' });
   try {
     const after = T0 + SECONDS * 1000;
     for (let i = 0; i < 50; i++) writer.enqueue({ point: 'T1', value: 0.4, unit: '%CH4', quality: 'good', wallTime: after + i * 1000, monoTime: 0, raw: [] });

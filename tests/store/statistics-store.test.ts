@@ -16,6 +16,8 @@ import { countReadings } from '../../edge/store/reading-reader.js';
 import { pruneReadings, ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
 import { backfillStatistics, queryStatistics } from '../../edge/store/statistics-store.js';
 
+type Layout = 'blocks' | 'segments';
+
 let dir: string;
 let file: string;
 const loggers: Logger[] = [];
@@ -63,11 +65,11 @@ function byPointAndStart(ws: readonly FiveMinuteWindow[]): FiveMinuteWindow[] {
   return [...ws].sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : a.start - b.start));
 }
 
-function write(db: Database.Database, rs: readonly Reading[]): void {
+function write(db: Database.Database, rs: readonly Reading[], layout: Layout = 'blocks'): void {
   const log = createLogger({ level: 'silent' });
   loggers.push(log);
   // One batch: every span is packed whole, in one compaction (the writer's own fast path).
-  const w = new ReadingWriter(db, { flushIntervalMs: 60_000, maxBatch: 100_000, logger: log });
+  const w = new ReadingWriter(db, { flushIntervalMs: 60_000, maxBatch: 100_000, logger: log, layout });
   for (const r of rs) w.enqueue(r);
   w.flush();
   w.close();
@@ -120,7 +122,7 @@ describe('stored five-minute statistics', () => {
     const log = createLogger({ level: 'silent' });
     loggers.push(log);
     // The writer's own timer runs the backfill, a step per tick; a reading keeps its ticks busy.
-    const w = new ReadingWriter(db, { flushIntervalMs: 10, logger: log });
+    const w = new ReadingWriter(db, { flushIntervalMs: 10, logger: log, layout: 'blocks' });
     w.enqueue({ ...rs[rs.length - 1]!, wallTime: Date.now() });
     await waitFor(() => storedRows(db) === 24 * POINTS.length, { timeoutMs: 10_000, what: 'statistics backfilled' });
     w.close();
