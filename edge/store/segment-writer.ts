@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import type { PointIds } from './block-store.js';
 import type { JournalReading } from './reading-journal.js';
 import { newestReadingTime } from './reading-reader.js';
+import { type ConversionStep, convertBlocksToSegments, resumeSegmentConversion } from './segment-conversion.js';
 import { hasStatistics, recomputeWindows, storeWindows } from './statistics-store.js';
 import { mineDayOf, SegmentAppender, type SegmentBatchPart, segmentRoot } from './segment-files.js';
 
@@ -41,6 +42,8 @@ export class SegmentWriter {
     private readonly log: Logger,
   ) {
     this.appender = new SegmentAppender(segmentRoot(db.name));
+    // Before any file is opened: a conversion step a crash interrupted is undone on the file side.
+    if (resumeSegmentConversion(db, this.appender.root)) this.log.info('an interrupted conversion step of packed blocks into segment files was undone; it is redone in the background');
     this.withStats = hasStatistics(db);
     let newest = Number.NEGATIVE_INFINITY;
     const recovered = this.appender.recoverNewestDay();
@@ -92,6 +95,11 @@ export class SegmentWriter {
       if (this.pending.length > MAX_PENDING_WINDOWS) this.pending.splice(0, this.pending.length - MAX_PENDING_WINDOWS);
       if (this.recompute.size > MAX_PENDING_WINDOWS) this.recompute = new Map([...this.recompute].slice(-MAX_PENDING_WINDOWS));
     }
+  }
+
+  /** One background step moving packed blocks of an older store into segment files (segment-conversion.ts). */
+  convertBlocks(): ConversionStep {
+    return convertBlocksToSegments(this.db, this.appender);
   }
 
   close(): void {
