@@ -22,6 +22,11 @@ import { mineDayOf, SegmentAppender, type SegmentBatchPart, segmentRoot } from '
 /** Windows waiting for a commit that keeps failing are capped: a day of 64 points. */
 const MAX_PENDING_WINDOWS = 64 * 288;
 const WINDOW_MS = FIVE_MINUTE_STATS_DEFAULTS.windowMs;
+/**
+ * Windows recomputed per call (each reads its point's day file from disk, a few ms): a backlog of
+ * late readings is worked off over the writer's turns instead of holding the event loop at once.
+ */
+const RECOMPUTE_PER_CALL = 16;
 
 export class SegmentWriter {
   private readonly appender: SegmentAppender;
@@ -74,19 +79,20 @@ export class SegmentWriter {
     for (const e of entries) this.feed(this.ids.codeOf(e.pointId), e);
   }
 
-  /** Store the windows closed by now (windows ending at or before `upTo`). */
-  storeStatistics(upTo: number): void {
+  /** Store the windows closed by now (windows ending at or before `upTo`); `all`: every window waiting to be recomputed too. */
+  storeStatistics(upTo: number, all = false): void {
     if (!this.withStats) return;
     this.take(this.stats.closeUpTo(upTo));
     if (this.pending.length === 0 && this.recompute.size === 0) return;
+    const some = [...this.recompute].slice(0, all ? undefined : RECOMPUTE_PER_CALL);
     try {
       this.db.transaction(() => {
         storeWindows(this.db, this.ids, this.pending);
         // After the windows from batches: a recomputed window replaces one stored from part of its readings.
-        for (const w of this.recompute.values()) recomputeWindows(this.db, this.ids, w.point, w.start, w.start + WINDOW_MS);
+        for (const [, w] of some) recomputeWindows(this.db, this.ids, w.point, w.start, w.start + WINDOW_MS);
       })();
       this.pending = [];
-      this.recompute.clear();
+      for (const [key] of some) this.recompute.delete(key);
       if (this.statsFailing) this.log.warn('storing five-minute statistics works again');
       this.statsFailing = false;
     } catch (err) {
@@ -103,7 +109,7 @@ export class SegmentWriter {
   }
 
   close(): void {
-    this.storeStatistics(Number.POSITIVE_INFINITY);
+    this.storeStatistics(Number.POSITIVE_INFINITY, true);
     this.appender.close();
   }
 

@@ -172,7 +172,14 @@ describe('stored five-minute statistics', () => {
     const win = queryStatistics(db, { fromMs: T0, toMs: T0 + 300_000, point: 'WIND-01' });
     expect(win[0]!.max).toBe(99);
     expect(win[0]!.samples).toBe(301);
+    // A backlog of late readings (one in each of the next 20 windows) is worked off over the
+    // writer's turns; close stores whatever is left.
+    for (let k = 1; k <= 20; k++) w.enqueue({ point: 'WIND-01', value: 98, unit: 'x', quality: 'good', wallTime: T0 + k * 300_000 + 60_500, monoTime: 1, raw: [] });
+    w.flush();
     w.close();
+    const later = queryStatistics(db, { fromMs: T0 + 300_000, toMs: T0 + 21 * 300_000, point: 'WIND-01' });
+    // Window 16 holds the missing value at s = 5000 (excluded, not a sample).
+    expect(later.map((x) => [x.samples, x.max])).toEqual(Array.from({ length: 20 }, (_, i) => [i + 1 === 16 ? 300 : 301, 98]));
     db.close();
   });
 });
