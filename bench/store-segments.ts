@@ -39,7 +39,19 @@ function usedBytes(db: Database.Database): number {
   return ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * pageSize;
 }
 
-/** The segment layout through the real writer, a batch per 250 ms of simulated time (16 readings at 64 points/s). */
+/**
+ * Readings through a writer as the gateway hands them over: a batch per 250 ms of simulated time
+ * (16 readings at 64 points/s), the writer's clock at each batch's newest reading.
+ */
+export function writeInPollBatches(writer: ReadingWriter, readings: readonly Reading[], setNow: (wallMs: number) => void): void {
+  for (let i = 0; i < readings.length; i += 16) {
+    for (let j = i; j < Math.min(i + 16, readings.length); j++) writer.enqueue(readings[j]!);
+    setNow(readings[Math.min(i + 15, readings.length - 1)]!.wallTime);
+    writer.flush();
+  }
+}
+
+/** The segment layout (the default) through the real writer, in poll batches (writeInPollBatches). */
 export function segmentLayout(dir: string, readings: Reading[], procIo: () => Record<string, number>): SegmentSide {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'minegate.db'), { store: readingMigrations });
@@ -47,13 +59,9 @@ export function segmentLayout(dir: string, readings: Reading[], procIo: () => Re
     db.pragma('wal_checkpoint(TRUNCATE)');
     const emptyBytes = usedBytes(db);
     let now = readings[0]!.wallTime;
-    const writer = new ReadingWriter(db, { layout: 'segments', flushIntervalMs: 3_600_000, maxQueued: readings.length, clock: { wall: () => now, mono: () => now } });
+    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, maxQueued: readings.length, clock: { wall: () => now, mono: () => now } });
     const before = procIo();
-    for (let i = 0; i < readings.length; i += 16) {
-      for (let j = i; j < Math.min(i + 16, readings.length); j++) writer.enqueue(readings[j]!);
-      now = readings[Math.min(i + 15, readings.length - 1)]!.wallTime;
-      writer.flush();
-    }
+    writeInPollBatches(writer, readings, (ms) => (now = ms));
     writer.close();
     db.pragma('wal_checkpoint(TRUNCATE)');
     const after = procIo();

@@ -23,7 +23,7 @@ import { journalFile } from '../edge/store/reading-journal.js';
 import { queryReadings } from '../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations } from '../edge/store/reading-store.js';
 import { type BenchContext, median, nowNs, elapsedMs, intArg } from './harness.js';
-import { segmentLayout, segmentRangeQuery } from './store-segments.js';
+import { segmentLayout, segmentRangeQuery, writeInPollBatches } from './store-segments.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -122,18 +122,14 @@ async function rowLayout(file: string, readings: Reading[]): Promise<Side> {
   }
 }
 
-/** The packed layout through the real writer, a batch per 250 ms of simulated time. */
+/** The packed-blocks layout (no longer the default: pinned) through the real writer, in poll batches. */
 async function packedLayout(file: string, readings: Reading[]): Promise<Side> {
   const db = openDatabase(file, { store: readingMigrations });
   try {
     let now = readings[0]!.wallTime;
-    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, maxQueued: readings.length, clock: { wall: () => now, mono: () => now } });
+    const writer = new ReadingWriter(db, { layout: 'blocks', flushIntervalMs: 3_600_000, maxQueued: readings.length, clock: { wall: () => now, mono: () => now } });
     const io = await measureIo(() => {
-      for (let i = 0; i < readings.length; i += 16) {
-        for (let j = i; j < Math.min(i + 16, readings.length); j++) writer.enqueue(readings[j]!);
-        now = readings[Math.min(i + 15, readings.length - 1)]!.wallTime;
-        writer.flush();
-      }
+      writeInPollBatches(writer, readings, (ms) => (now = ms));
       writer.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
     });

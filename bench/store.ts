@@ -35,7 +35,7 @@ export default async function storeBench(ctx: BenchContext): Promise<void> {
         (side === 'writer' ? writerRates : side === 'segments' ? segmentRates : rawRates).push(Math.round(rows / (ms / 1000)));
       }
     }
-    ctx.report({ figure: `ReadingWriter enqueue+flush, ${rows} rows (median of ${rounds})`, value: median(writerRates), unit: 'rows/s', baseline: median(rawRates) });
+    ctx.report({ figure: `ReadingWriter enqueue+flush, layout 'blocks', ${rows} rows (median of ${rounds})`, value: median(writerRates), unit: 'rows/s', baseline: median(rawRates) });
     ctx.report({ figure: `ReadingWriter enqueue+flush, layout 'segments', ${rows} rows (median of ${rounds})`, value: median(segmentRates), unit: 'rows/s', baseline: median(rawRates) });
 
     const [p50, p99] = enqueueLatencyNs(join(dir, 'latency.db'), readings);

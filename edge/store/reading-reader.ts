@@ -14,7 +14,7 @@ import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
 import { segmentRoot } from './segment-files.js';
-import { countSegmentReadings, latestSegmentReadings, segmentReadings } from './segment-reader.js';
+import { countSegmentReadings, latestSegmentReadings, type SegmentCaps, segmentReadings } from './segment-reader.js';
 
 export interface StoredReading {
   point: string;
@@ -93,7 +93,7 @@ export function* iterateReadings(db: Database.Database, range: ReadingRange = {}
       legacyRows(db, ids, fromMs, toMs, point, order),
       pointId === -1 ? [][Symbol.iterator]() : blockReadings(db, ids, fromMs, toMs, pointId, order),
       sorted(journal.map((j, seq) => ({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq })), dir)[Symbol.iterator](),
-      pointId === -1 ? [][Symbol.iterator]() : segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir, rank: RANK_SEGMENT }),
+      pointId === -1 ? [][Symbol.iterator]() : segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir, rank: RANK_SEGMENT, caps: segmentCaps(db) }),
     ];
     yield* merge(sources, dir);
   } finally {
@@ -119,7 +119,7 @@ export function countReadings(db: Database.Database, range: ReadingRange = {}): 
     else for (const r of decodeBlock(b.data)) if (r.wallTime >= fromMs && r.wallTime < toMs) n++;
   }
   for (const j of journalReadings(db, false)) if (j.wallTime >= fromMs && j.wallTime < toMs && (pointId === undefined || j.pointId === pointId)) n++;
-  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId);
+  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId, segmentCaps(db));
   return n;
 }
 
@@ -156,7 +156,7 @@ export function latestReadings(db: Database.Database): StoredReading[] {
     }
   }
   journalReadings(db, false).forEach((j, seq) => offer({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq }));
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(ids), RANK_SEGMENT)) offer(k);
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(ids), RANK_SEGMENT, segmentCaps(db))) offer(k);
   return [...best.values()].map((k) => k.r).sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : 0));
 }
 
@@ -169,15 +169,24 @@ export function newestReadingTime(db: Database.Database): number | null {
   if (hasLegacyRows(db)) take(db.prepare('SELECT max(wall_time) FROM readings_v1').pluck().get() as number | null);
   take(db.prepare('SELECT max(last_ms) FROM reading_blocks').pluck().get() as number | null);
   for (const j of journalReadings(db, false)) take(j.wallTime);
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT)) take(k.r.wallTime);
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, segmentCaps(db))) take(k.r.wallTime);
   return newest;
 }
 
 /** Wall time of the newest reading in segment files, or null without any (the statistics' open windows). */
 export function newestSegmentTime(db: Database.Database): number | null {
   let newest: number | null = null;
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT)) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, segmentCaps(db))) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
   return newest;
+}
+
+/**
+ * Segment files a block-to-segments conversion step is growing (segment-conversion.ts): in this
+ * snapshot the block is still there, so the files count only up to their size before the step.
+ */
+function segmentCaps(db: Database.Database): SegmentCaps | undefined {
+  const rows = db.prepare("SELECT key, value FROM reading_state WHERE key LIKE 'segment_convert_file:%'").all() as { key: string; value: number }[];
+  return rows.length === 0 ? undefined : new Map(rows.map((r) => [r.key.slice('segment_convert_file:'.length), r.value]));
 }
 
 /** Wall time of the oldest reading still in the open-span journal, or null when it is empty. */

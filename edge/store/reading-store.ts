@@ -115,7 +115,7 @@ export class ReadingWriter {
       retentionMs: this.opts.retentionMs,
       capBytes: this.opts.capBytes,
       classes: new ClassRetention(db, checkRetention(opts.retention ?? STORE_RETENTION_DEFAULTS), opts.recordTables ?? gatewayRecordTables),
-    });
+    }, this.segments ? () => this.segments!.convertBlocks() : undefined);
     openWriters.add(this.dbFile);
     // unref: a pending flush must not keep a finished process alive; close() does the final flush.
     this.timer = setInterval(() => this.onTick(), this.opts.flushIntervalMs).unref();
@@ -376,6 +376,7 @@ export class ReadingWriter {
       throw err;
     }
     if (!exact) this.housekeeping.statisticsPending();
+    this.housekeeping.blocksStored();
     const previous = this.journal;
     this.journal = new JournalAppender(nextFile, gen + 1, readJournal(nextFile)!.validBytes);
     previous.close();

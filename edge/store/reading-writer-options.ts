@@ -22,8 +22,11 @@ export const READING_WRITER_DEFAULTS = {
   retryMaxMs: 5_000,
   /** A span is packed this long after the newest reading has passed its end (late polls of slow devices). */
   closeGraceMs: 5_000,
-  /** Where batches go: write-once segment files (segment-files.ts) or the journal + SQLite blocks. */
-  layout: 'blocks' as 'segments' | 'blocks',
+  /**
+   * Where batches go: write-once segment files (segment-files.ts; written ≤ 2× stored, issue 17) or
+   * the journal + SQLite blocks (denser, but the journal, WAL and checkpoint write each byte ~5×).
+   */
+  layout: 'segments' as 'segments' | 'blocks',
 } as const;
 
 export interface ReadingWriterOptions {

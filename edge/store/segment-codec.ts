@@ -371,6 +371,22 @@ export function scanKeyFrames(buf: Uint8Array): KeyFrames {
 }
 
 /**
+ * Payload offset and length of the frame at `at`, one scanKeyFrames has already checked (so the
+ * LEB128 length is whole and the CRC is not read again).
+ */
+function checkedFrameAt(buf: Uint8Array, at: number): { start: number; len: number } {
+  let len = 0;
+  let mul = 1;
+  let i = at;
+  for (; (buf[i]! & 0x80) !== 0; i++) {
+    len += (buf[i]! & 0x7f) * mul;
+    mul *= 128;
+  }
+  len += (buf[i]! & 0x7f) * mul;
+  return { start: i + 1 + CRC_BYTES, len };
+}
+
+/**
  * Decode frames in [from, to) that scanKeyFrames has already checked (lengths and CRCs), `from`
  * being a key frame's offset: the reader's fast path, decoding in place without re-checking the
  * CRCs or copying the state per frame. Stops quietly at a payload that does not decode.
@@ -380,15 +396,7 @@ export function decodeCheckedFrames(buf: Uint8Array, from: number, to: number, o
   let at = from;
   try {
     while (at < to) {
-      let len = 0;
-      let mul = 1;
-      let i = at;
-      for (; (buf[i]! & 0x80) !== 0; i++) {
-        len += (buf[i]! & 0x7f) * mul;
-        mul *= 128;
-      }
-      len += (buf[i]! & 0x7f) * mul;
-      const start = i + 1 + CRC_BYTES;
+      const { start, len } = checkedFrameAt(buf, at);
       const rd = new BitReader(buf.subarray(0, start + len), start);
       if (rd.bit() === 1) Object.assign(s, freshSegmentState());
       const n = readVarBits(rd) + 1;
@@ -405,15 +413,7 @@ export function countCheckedFrames(buf: Uint8Array, from: number, to: number): n
   let n = 0;
   let at = from;
   while (at < to) {
-    let len = 0;
-    let mul = 1;
-    let i = at;
-    for (; (buf[i]! & 0x80) !== 0; i++) {
-      len += (buf[i]! & 0x7f) * mul;
-      mul *= 128;
-    }
-    len += (buf[i]! & 0x7f) * mul;
-    const start = i + 1 + CRC_BYTES;
+    const { start, len } = checkedFrameAt(buf, at);
     const rd = new BitReader(buf.subarray(0, start + len), start);
     rd.bit();
     n += readVarBits(rd) + 1;

@@ -13,7 +13,7 @@
 //
 // A file whose wall times go backwards (a late poll, the clock stepped back) gets a marker file
 // `<pointId>.unsorted` before the frame is written, so readers know they must sort it.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BlockReading } from './reading-codec.js';
 import { decodeSegment, encodeFrame, freshSegmentState, scanKeyFrames, type SegmentState } from './segment-codec.js';
@@ -163,6 +163,22 @@ export class SegmentAppender {
     return segmentPoints(this.root, day).map((pointId) => ({ pointId, readings: this.openWith(day, pointId).tail }));
   }
 
+  /** Bytes of a file's good frames (0 when it does not exist yet); opens it as an append would. */
+  sizeOf(day: string, pointId: number): number {
+    return this.open(day, pointId).size;
+  }
+
+  /** Cut a file back to `size` bytes (a batch whose other half could not be committed); reopened on its next append. */
+  cutBack(day: string, pointId: number, size: number): void {
+    const key = `${day}/${pointId}`;
+    const f = this.files.get(key);
+    if (f) {
+      closeSync(f.fd);
+      this.files.delete(key);
+    }
+    ftruncateOrRemove(segmentFile(this.root, day, pointId), size);
+  }
+
   close(): void {
     for (const f of this.files.values()) closeSync(f.fd);
     this.files.clear();
@@ -213,4 +229,11 @@ export class SegmentAppender {
       throw err;
     }
   }
+}
+
+/** Cut a closed file to `size` bytes; a file that did not exist before (size 0) is removed. */
+export function ftruncateOrRemove(path: string, size: number): void {
+  if (!existsSync(path)) return;
+  if (size === 0) rmSync(path);
+  else if (statSync(path).size > size) truncateSync(path, size);
 }

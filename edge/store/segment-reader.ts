@@ -28,6 +28,8 @@ export interface SegmentRange {
   /** 1 oldest first, -1 newest first. */
   dir: 1 | -1;
   rank: number;
+  /** Files to read only up to a size, by `${day}/${pointId}`: a conversion step not yet committed (segment-conversion.ts). */
+  caps?: SegmentCaps;
 }
 
 // Position within a file: chunk offset times this plus index within the chunk (a chunk is 10 minutes).
@@ -37,9 +39,14 @@ function compare(a: SegmentKeyed, b: SegmentKeyed): number {
   return a.r.wallTime - b.r.wallTime || a.pointId - b.pointId || a.seq - b.seq;
 }
 
-function readFile(path: string): Buffer | undefined {
+/** Byte sizes to read segment files up to, by `${day}/${pointId}` (segment-conversion.ts segmentCaps). */
+export type SegmentCaps = ReadonlyMap<string, number>;
+
+function readFile(root: string, day: string, pointId: number, caps: SegmentCaps | undefined): Buffer | undefined {
   try {
-    return readFileSync(path);
+    const buf = readFileSync(segmentFile(root, day, pointId));
+    const cap = caps?.get(`${day}/${pointId}`);
+    return cap === undefined || cap >= buf.length ? buf : buf.subarray(0, cap);
   } catch (err) {
     // Retention removed the day between listing and reading it: nothing there any more.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -49,7 +56,7 @@ function readFile(path: string): Buffer | undefined {
 
 /** One file's readings in the range, in order `dir`. */
 function* fileReadings(root: string, day: string, pointId: number, code: string, q: SegmentRange): Generator<SegmentKeyed> {
-  const buf = readFile(segmentFile(root, day, pointId));
+  const buf = readFile(root, day, pointId, q.caps);
   if (!buf) return;
   const keyed = (r: BlockReading, seq: number): SegmentKeyed => {
     const s = r as SegmentReading;
@@ -143,7 +150,7 @@ export function* segmentReadings(root: string, codeOf: (pointId: number) => stri
 }
 
 /** The newest reading of every point that has segment files (by wall time, then file order). */
-export function latestSegmentReadings(root: string, codeOf: (pointId: number) => string | undefined, rank: number): SegmentKeyed[] {
+export function latestSegmentReadings(root: string, codeOf: (pointId: number) => string | undefined, rank: number, caps?: SegmentCaps): SegmentKeyed[] {
   const out: SegmentKeyed[] = [];
   const seen = new Set<number>();
   for (const day of segmentDays(root).reverse()) {
@@ -151,7 +158,7 @@ export function latestSegmentReadings(root: string, codeOf: (pointId: number) =>
       const code = codeOf(p);
       if (seen.has(p) || code === undefined) continue;
       // Newest first, so the first reading is the newest (ties: the later one in the file).
-      const it = fileReadings(root, day, p, code, { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY, pointId: p, dir: -1, rank });
+      const it = fileReadings(root, day, p, code, { fromMs: Number.NEGATIVE_INFINITY, toMs: Number.POSITIVE_INFINITY, pointId: p, dir: -1, rank, ...(caps ? { caps } : {}) });
       const newest = it.next();
       it.return(undefined);
       if (newest.done) continue;
@@ -167,12 +174,12 @@ export function latestSegmentReadings(root: string, codeOf: (pointId: number) =>
  * wholly inside the range is counted from its frames' counts; only the chunks at the range's ends
  * (and unsorted files) are decoded. Export's total and the capacity figures use it.
  */
-export function countSegmentReadings(root: string, fromMs: number, toMs: number, pointId: number | undefined): number {
+export function countSegmentReadings(root: string, fromMs: number, toMs: number, pointId: number | undefined, caps?: SegmentCaps): number {
   let n = 0;
   for (const day of segmentDays(root).filter((d) => mineDayEnd(d) > fromMs && mineDayStart(d) < toMs)) {
     for (const p of segmentPoints(root, day)) {
       if (pointId !== undefined && p !== pointId) continue;
-      const buf = readFile(segmentFile(root, day, p));
+      const buf = readFile(root, day, p, caps);
       if (!buf) continue;
       const inRange = (r: BlockReading): void => {
         if (r.wallTime >= fromMs && r.wallTime < toMs) n++;

@@ -126,9 +126,18 @@ export function markBlocksCovered(db: Database.Database, maxIdBefore: number): v
 
 /** Windows of every stored reading of one point's span (windows overlapping it, aligned outwards). */
 function recomputeSpan(db: Database.Database, ids: PointIds, point: string, spanStart: number, blockMs: number): void {
+  recomputeWindows(db, ids, point, spanStart, spanStart + blockMs);
+}
+
+/**
+ * Recompute and store the windows of one point overlapping [fromMs, toMs) (aligned outwards) from
+ * every stored reading of them, whatever layout holds them (reading-reader.ts). For windows whose
+ * readings a writer did not all see in one run: late readings, a restart, another layout's readings.
+ */
+export function recomputeWindows(db: Database.Database, ids: PointIds, point: string, fromMs: number, toMs: number): void {
   const stats = new FiveMinuteStats();
-  const from = stats.windowStart(spanStart);
-  const to = stats.windowStart(spanStart + blockMs - 1) + WINDOW_MS;
+  const from = stats.windowStart(fromMs);
+  const to = stats.windowStart(toMs - 1) + WINDOW_MS;
   const readings = [...iterateReadings(db, { point, fromMs: from, toMs: to })];
   storeWindows(db, ids, windowsOf(point, readings));
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { convertLegacyReadings } from './reading-migration.js';
 import { enforceReadingRetention, type RetentionRun } from './reading-retention.js';
 import { CLASS_RETENTION_DEFAULTS, RETENTION_MINIMUM_DAYS, type ClassRetention, type ClassRetentionRun } from './retention-classes.js';
+import type { ConversionStep } from './segment-conversion.js';
 import { backfillStatistics } from './statistics-store.js';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +32,9 @@ export class StoreHousekeeping {
   private migrateStep: NodeJS.Immediate | undefined;
   private stopped = false;
   private migrating = false;
+  private converting = false;
+  /** Set once no block was left to move into segment files; statisticsPending() re-arms it. */
+  private segmentsDone = false;
   /** Set once a backfill step found nothing; statisticsPending() re-arms it. */
   private backfillDone = false;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
@@ -44,6 +48,8 @@ export class StoreHousekeeping {
     private readonly log: Logger,
     private readonly clock: { wall: () => number; mono: () => number },
     private limits: { retentionMs: number; capBytes: number; classes: ClassRetention },
+    /** The segment layout's conversion of packed blocks (segment-writer.ts), when the writer writes segments. */
+    private readonly toSegments?: () => ConversionStep,
   ) {}
 
   /** New limits (a reload that changed store.retention); they apply from the next run on. */
@@ -58,12 +64,20 @@ export class StoreHousekeeping {
     if (this.stopped) return;
     if (!this.migrateStep) this.migrate();
     if (!this.migrateStep) this.backfill();
+    // After the rows: the blocks they become are moved once their statistics are stored.
+    if (!this.migrateStep) this.convertToSegments();
     this.retain();
   }
 
   /** Blocks were stored without their statistics (a late block): the backfill has work again. */
   statisticsPending(): void {
     this.backfillDone = false;
+    this.segmentsDone = false;
+  }
+
+  /** The writer packed blocks (a journal left by a blocks-layout run): with segments, they move on. */
+  blocksStored(): void {
+    this.segmentsDone = false;
   }
 
   stop(): void {
@@ -81,7 +95,10 @@ export class StoreHousekeeping {
     if (this.stopped) return;
     try {
       const step = convertLegacyReadings(this.db);
-      if (step.converted > 0) this.backfillDone = false; // converted blocks need their statistics
+      if (step.converted > 0) {
+        this.backfillDone = false; // converted blocks need their statistics
+        this.segmentsDone = false; // and then move on into segment files, when the writer writes those
+      }
       if (step.remaining && stepsLeft > 1) this.migrateStep = setImmediate(() => this.migrate(stepsLeft - 1)).unref();
       if (step.converted > 0 && !this.migrating) {
         this.migrating = true;
@@ -93,6 +110,26 @@ export class StoreHousekeeping {
       }
     } catch (err) {
       this.log.warn({ error: describe(err) }, 'converting stored readings failed this time; will retry');
+    }
+  }
+
+  /** One step of moving packed blocks into segment files per tick (~4 blocks: a few ms). */
+  private convertToSegments(): void {
+    if (!this.toSegments || this.segmentsDone) return;
+    try {
+      const step = this.toSegments();
+      if (step.converted > 0 && !this.converting) {
+        this.converting = true;
+        this.log.info('moving packed reading blocks into segment files in the background');
+      }
+      if (!step.remaining && this.converting) {
+        this.converting = false;
+        this.log.info('packed reading blocks moved into segment files');
+      }
+      // Nothing left that may move: look again only when new blocks can appear (rows converted, a late span packed).
+      if (step.converted === 0 && !step.remaining && this.backfillDone && !this.migrating) this.segmentsDone = true;
+    } catch (err) {
+      this.log.warn({ error: describe(err) }, 'moving packed blocks into segment files failed this time; will retry');
     }
   }
 

@@ -12,12 +12,15 @@ import { openDatabase } from '../../edge/store/database.js';
 import { convertAllLegacyReadings } from '../../edge/store/reading-migration.js';
 import { countReadings, iterateReadings } from '../../edge/store/reading-reader.js';
 import { ReadingWriter, readingMigrations } from '../../edge/store/reading-store.js';
+import { segmentDays, segmentPoints, segmentRoot } from '../../edge/store/segment-files.js';
+import { backfillStatistics } from '../../edge/store/statistics-store.js';
 import { exportCsv } from '../../sync/export.js';
 import { runCli } from '../cli/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { writeOnePointHeadingConfig } from '../helpers/one-point-heading.js';
 
 const child = fileURLToPath(new URL('./fixtures/migrate-child.mjs', import.meta.url));
+const segmentChild = fileURLToPath(new URL('./fixtures/segment-convert-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'minegate-migrate-'));
 let running: ChildProcess | undefined;
 afterEach(() => {
@@ -143,7 +146,7 @@ it('the running writer converts an old store by itself, between its batches, whi
   const n = oldStore(file);
   const db = openDatabase(file, { store: readingMigrations });
   // No retention: the test data is from January.
-  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY });
+  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY, layout: 'blocks' });
   try {
     const after = T0 + SECONDS * 1000;
     for (let i = 0; i < 50; i++) writer.enqueue({ point: 'T1', value: 0.4, unit: '%CH4', quality: 'good', wallTime: after + i * 1000, monoTime: 0, raw: [] });
@@ -157,4 +160,87 @@ it('the running writer converts an old store by itself, between its batches, whi
     writer.close();
     db.close();
   }
+}, 90_000);
+
+/** Run the blocks -> segments child to its end, or until it SIGKILLs itself as `kill` says. */
+async function toSegments(file: string, kill: 'none' | 'after-append' | 'after-step', n = 0): Promise<void> {
+  const proc = spawn(process.execPath, [segmentChild, file, kill, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running = proc;
+  let out = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => proc.on('close', (c, s) => resolve([c, s])));
+  if (kill === 'none') expect({ code, tail: out.slice(-5) }, stderr).toEqual({ code: 0, tail: 'done\n' });
+  else expect(signal, `conversion child ended by itself (code ${code}): ${stderr}`).toBe('SIGKILL');
+}
+
+function blocksLeft(file: string): number {
+  const db = openDatabase(file, { store: readingMigrations }, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM reading_blocks').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+it('moves a packed-block store into segment files across SIGKILLs mid-step and between steps: no reading lost or doubled, export and replay byte-identical', async () => {
+  // A directory of its own: segment files live in readings/ next to the database file.
+  const file = join(mkdtempSync(join(dir, 'to-segments-')), 'minegate.db');
+  const n = oldStore(file);
+  const db = openDatabase(file, { store: readingMigrations });
+  convertAllLegacyReadings(db);
+  while (backfillStatistics(db) > 0);
+  const blocks = db.prepare('SELECT count(*) FROM reading_blocks').pluck().get() as number;
+  db.close();
+  expect(blocks).toBeGreaterThan(12);
+  const csvBefore = exported(file);
+  const replayBefore = await replayed(file);
+
+  // Killed between a block's append to its file and the commit that deletes the block (the second
+  // step's first block): the file holds readings the block still holds too, readers count them once.
+  await toSegments(file, 'after-append', 5);
+  expect(blocksLeft(file)).toBe(blocks - 4);
+  expect(exported(file)).toBe(csvBefore);
+
+  // The next start undoes the file side of that step first; killed after its third step.
+  await toSegments(file, 'after-step', 3);
+  const left = blocksLeft(file);
+  expect(left).toBe(blocks - 4 - 12);
+  expect(exported(file)).toBe(csvBefore);
+
+  await toSegments(file, 'none');
+  expect(blocksLeft(file)).toBe(0);
+  const after = openDatabase(file, { store: readingMigrations }, { readonly: true });
+  try {
+    expect(countReadings(after)).toBe(n);
+    const root = segmentRoot(file);
+    expect(segmentDays(root).flatMap((d) => segmentPoints(root, d))).toHaveLength(3); // one mine day, three points
+    expect(after.prepare("SELECT count(*) FROM reading_state WHERE key LIKE 'segment_convert%'").pluck().get()).toBe(0);
+  } finally {
+    after.close();
+  }
+  expect(exported(file)).toBe(csvBefore);
+  expect(await replayed(file)).toBe(replayBefore);
+}, 120_000);
+
+it('a writer of the default layout moves an old store into segment files by itself (rows, then blocks) while new readings arrive', async () => {
+  const file = join(mkdtempSync(join(dir, 'by-segment-writer-')), 'minegate.db');
+  const n = oldStore(file);
+  openDatabase(file, { store: readingMigrations }).close();
+  const csvBefore = exported(file);
+  const db = openDatabase(file, { store: readingMigrations });
+  const writer = new ReadingWriter(db, { flushIntervalMs: 10, retentionMs: Number.POSITIVE_INFINITY });
+  try {
+    const after = T0 + SECONDS * 1000;
+    for (let i = 0; i < 50; i++) writer.enqueue({ point: 'T1', value: 0.4, unit: '%CH4', quality: 'good', wallTime: after + i * 1000, monoTime: 0, raw: [] });
+    const moved = (): boolean => db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'readings_v1'").pluck().get() === 0 && db.prepare('SELECT count(*) FROM reading_blocks').pluck().get() === 0;
+    await waitFor(() => moved() || undefined, { timeoutMs: 60_000, what: 'rows and blocks moved into segment files' });
+    expect(countReadings(db)).toBe(n + 50);
+    expect([...iterateReadings(db, { fromMs: after - 1000 })].map((r) => r.value).slice(-50)).toEqual(Array(50).fill(0.4));
+  } finally {
+    writer.close();
+    db.close();
+  }
+  expect(exported(file)).toBe(csvBefore);
 }, 90_000);

@@ -53,7 +53,7 @@ function store(layout: Layout, rows: Row[]): void {
     return;
   }
   // 'open journal': a clock at 1970 keeps every span open, so the readings stay in the journal.
-  const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, clock: { wall: () => 0, mono: () => 0 } });
+  const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, layout: 'blocks', clock: { wall: () => 0, mono: () => 0 } });
   writers.push(w);
   for (const r of rows) w.enqueue({ point: r.point, value: r.value, unit: '', quality: r.quality ?? 'good', wallTime: r.wallTime, monoTime: 0, raw: r.raw ?? [] });
   expect(w.flush()).toBe(rows.length);
@@ -144,7 +144,8 @@ describe('ReadingWriter retention', () => {
   it('prunes readings past 8 days, at most once a minute', () => {
     vi.useFakeTimers();
     const clock = { wallNow: 100 * DAY, monoNow: 0 };
-    const w = new ReadingWriter(db, { flushIntervalMs: 10, clock: { wall: () => clock.wallNow, mono: () => clock.monoNow } });
+    // The blocks layout's retention (whole blocks by age); segment files go by whole day (segment-store.test.ts).
+    const w = new ReadingWriter(db, { flushIntervalMs: 10, layout: 'blocks', clock: { wall: () => clock.wallNow, mono: () => clock.monoNow } });
     const at = (ageMs: number, value: number): Reading => ({
       point: 'CH4-1',
       value,
@@ -176,7 +177,7 @@ describe('ReadingWriter retention', () => {
 
   it('keeps packed readings under the byte cap, oldest span first', () => {
     const clock = { wallNow: 100 * DAY };
-    const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, capBytes: 4_000, clock: { wall: () => clock.wallNow, mono: () => 0 } });
+    const w = new ReadingWriter(db, { flushIntervalMs: 3_600_000, capBytes: 4_000, layout: 'blocks', clock: { wall: () => clock.wallNow, mono: () => 0 } });
     writers.push(w);
     // Four hours of one point at 1 s: 8 blocks of 1,800 readings.
     for (let i = 0; i < 4 * 3600; i++) w.enqueue({ point: 'CO-1', value: (i * 7919) % 100, unit: 'ppm', quality: 'good', wallTime: clock.wallNow - 5 * 3600_000 + i * 1000, monoTime: 0, raw: [] });
@@ -184,7 +185,7 @@ describe('ReadingWriter retention', () => {
     w.close();
     const before = countReadings(db);
     const newest = newestReadingTime(db);
-    const w2 = new ReadingWriter(db, { flushIntervalMs: 1, capBytes: 4_000, clock: { wall: () => clock.wallNow, mono: () => 1e9 } });
+    const w2 = new ReadingWriter(db, { flushIntervalMs: 1, capBytes: 4_000, layout: 'blocks', clock: { wall: () => clock.wallNow, mono: () => 1e9 } });
     writers.push(w2);
     w2.enqueue({ point: 'CO-1', value: 1, unit: 'ppm', quality: 'good', wallTime: clock.wallNow, monoTime: 0, raw: [] });
     w2.flush();

@@ -140,7 +140,7 @@ describe('ReadingWriter', () => {
     // Readings 2 s apart from the start of a 30-minute block span: after 903 of them the span is
     // closed and must be packed into SQLite, which the capped file refuses (SQLITE_FULL).
     const base = 20_000 * 86_400_000;
-    const w = writer({ flushIntervalMs: 10, maxBatch: 100, maxQueued: 2_000, retryMaxMs: 40, logger, clock: { wall: () => base, mono: () => performance.now() } });
+    const w = writer({ flushIntervalMs: 10, maxBatch: 100, maxQueued: 2_000, retryMaxMs: 40, logger, layout: 'blocks', clock: { wall: () => base, mono: () => performance.now() } });
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
 
     let enqueued = 0;

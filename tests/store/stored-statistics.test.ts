@@ -15,7 +15,7 @@ it('five-minute statistics from the store equal the live ones, across packed blo
     const T0 = Date.UTC(2026, 0, 10, 0, 0, 0);
     const end = T0 + 50 * 60_000;
     // The clock sits at the last reading: the first 30-minute span is packed, the rest stays open.
-    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, clock: { wall: () => end, mono: () => 0 } });
+    const writer = new ReadingWriter(db, { flushIntervalMs: 3_600_000, layout: 'blocks', clock: { wall: () => end, mono: () => 0 } });
     const live = new FiveMinuteStats();
     const liveWindows = [];
     for (let s = 0; s < 50 * 60; s++) {
