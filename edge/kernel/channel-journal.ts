@@ -21,7 +21,8 @@ export class ChannelJournal implements RecordJournal {
   record(events: readonly SafetyEvent[]): void {
     if (events.length === 0) return;
     this.sent += events.length;
-    this.channel.send({ t: 'records', n: this.sent, events: [...events] });
+    // After the cycle's coil writes: the write-ahead file already has them (write-ahead-journal.ts).
+    this.channel.sendAfterTurn({ t: 'records', n: this.sent, events: [...events] });
   }
 
   /** The holds as last saved: what a reload's next loop restores (the store has them too, a moment later). */
@@ -30,7 +31,7 @@ export class ChannelJournal implements RecordJournal {
   saveHolds(holds: PersistedHold[]): void {
     this.lastHolds = holds;
     this.sent++;
-    this.channel.send({ t: 'records', n: this.sent, holds });
+    this.channel.sendAfterTurn({ t: 'records', n: this.sent, holds });
   }
 
   /** The gateway process's answer. */

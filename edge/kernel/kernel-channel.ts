@@ -22,6 +22,8 @@ export class KernelChannel {
   private consumed = 0;
   private statesUnseen = 0;
   private pendingState: (() => FromKernel) | undefined;
+  /** Messages held until the current turn's synchronous work (the cycle and its coil writes) is done. */
+  private afterTurn: FromKernel[] = [];
   readonly dropped = { readings: 0, logs: 0, states: 0 };
 
   constructor(
@@ -31,6 +33,28 @@ export class KernelChannel {
 
   /** Never dropped here; a closed port (gateway process gone) is ignored, the write-ahead file has it. */
   send(message: FromKernel): void {
+    if (this.afterTurn.length > 0) this.flushAfterTurn();
+    this.post(message);
+  }
+
+  /**
+   * Like send, but posted once the current synchronous turn is over (a microtask): the records an
+   * interlock cycle journals are made inside the engine's evaluation, before the cycle writes the
+   * coils, and serialising them for the pipe must not delay the cut (measured: 0.06 ms warm,
+   * 0.7-1.8 ms for the first one after start). Order is kept: any send flushes these first.
+   */
+  sendAfterTurn(message: FromKernel): void {
+    this.afterTurn.push(message);
+    if (this.afterTurn.length === 1) queueMicrotask(() => this.flushAfterTurn());
+  }
+
+  private flushAfterTurn(): void {
+    const held = this.afterTurn;
+    this.afterTurn = [];
+    for (const m of held) this.post(m);
+  }
+
+  private post(message: FromKernel): void {
     try {
       this.port.postMessage(message);
     } catch {

@@ -45,3 +45,23 @@ describe('kernel channel', () => {
     expect(channel.routine({ t: 'readings', readings: [], device: {} as never }, 'readings')).toBe(true);
   });
 });
+
+describe('kernel channel: records of a cycle leave after the cycle', () => {
+  it('holds records until the synchronous turn (the cycle and its coil writes) is over, and never lets a later message overtake them', async () => {
+    const port = deafPort();
+    const channel = new KernelChannel(port, 10);
+    channel.sendAfterTurn({ t: 'records', n: 1, events: [] });
+    channel.sendAfterTurn({ t: 'records', n: 2, holds: [] });
+    // Still inside the cycle: nothing has been serialised for the pipe yet.
+    expect(port.sent).toHaveLength(0);
+    // The cycle's events go out in the same turn, after the coil writes: the records go first.
+    channel.send({ t: 'events', events: [] });
+    expect(port.sent.map((m) => (m.t === 'records' ? `records ${m.n}` : m.t))).toEqual(['records 1', 'records 2', 'events']);
+    // Alone, they go at the end of the turn.
+    channel.sendAfterTurn({ t: 'records', n: 3, events: [] });
+    expect(port.sent).toHaveLength(3);
+    await Promise.resolve();
+    expect(port.sent.at(-1)).toMatchObject({ t: 'records', n: 3 });
+    expect(port.sent).toHaveLength(4);
+  });
+});

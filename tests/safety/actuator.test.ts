@@ -124,6 +124,28 @@ describe('output actuator', () => {
     expect(b.find((r) => r.output === 'heading-power')).toMatchObject({ energize: false, confirmed: true });
   });
 
+  it('a cut arriving while a run is writing is sent at once, not when the run\'s write returns, and written once', async () => {
+    const relay = new FakeDriver('relay-1');
+    const actuator = new OutputActuator({ outputs, drivers: { 'relay-1': relay }, refreshMs: Infinity });
+    await actuator.apply(decisions({ 'heading-power': true }));
+    relay.writes.length = 0;
+    let open!: () => void;
+    relay.gate = new Promise<void>((r) => (open = r));
+    // The siren write is on the wire (a heartbeat toggle on the relay bus, in the field)...
+    const siren = actuator.apply(decisions({ 'heading-power': true, siren: true }));
+    // ...when the heading must be cut: the cut is with the device before the siren's answer comes,
+    // so the bus master sends it next instead of a poll queued meanwhile.
+    const cut = actuator.apply(decisions({ 'heading-power': false, siren: true }));
+    expect(relay.writes).toEqual(['c6=1', 'c0=0']);
+    relay.gate = undefined;
+    open();
+    const [, b] = await Promise.all([siren, cut]);
+    expect(relay.writes).toEqual(['c6=1', 'c0=0']);
+    expect(b.find((r) => r.output === 'heading-power')).toMatchObject({ energize: false, confirmed: true });
+    expect(relay.state('c0')).toBe(false);
+    await actuator.idle();
+  });
+
   it('re-reads a device at most once per refreshMs, whatever the number of applications', async () => {
     const relay = new FakeDriver('relay-1');
     let now = 0;
