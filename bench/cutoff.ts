@@ -333,19 +333,7 @@ export default async function cutoffBench(ctx: BenchContext): Promise<void> {
     writeFileSync(configFile, configText(points, pollMs, baud, await fieldTap.listen(), await relayTap.listen()));
     const trigger = sim.device('field', TRIGGER_UNIT);
     const relay = sim.device('relay', 1);
-    const rawOver = Math.round(OVER_LIMIT / 0.01);
-
-    // Baseline: bare read → write on our master, through the same taps.
-    const base = spawnChild(['baseline', configFile, dir, String(defaults.baselineSamples)]);
-    children.push(base.child);
-    if ((await base.exited) !== 0) throw new Error('bench cutoff: the baseline child failed');
-    const baseline: number[] = [];
-    for (const w of writes.filter((x) => x.address === BASELINE_COIL)) {
-      const reply = replies.filter((r) => r.unit === TRIGGER_UNIT && r.at <= w.at).at(-1);
-      if (reply) baseline.push(w.at - reply.at);
-    }
-    replies.length = 0;
-    writes.length = 0;
+    const baseline = await measureBaseline(configFile, dir, children, replies, writes);
 
     // The gateway with a busy store.
     const gw = spawnChild(['gateway', configFile, join(dir, 'data'), String(storeRows)]);
@@ -353,53 +341,94 @@ export default async function cutoffBench(ctx: BenchContext): Promise<void> {
     await until(() => gw.lines.some((l) => (l as { type?: string }).type === 'ready'), 'the gateway child to start', 30_000);
     await until(() => relay.get(`coil${CUT_COIL}`) === true, 'the zone energised', 15_000);
 
-    const replyToCut: number[] = [];
-    const endToEnd: number[] = [];
-    for (let i = 0; i < trials; i++) {
-      // A random phase against the poll cycle, as a real gas change has.
-      await new Promise((r) => setTimeout(r, Math.random() * pollMs));
-      const changed = performance.now();
-      trigger.set('value', OVER_LIMIT);
-      const coilOff = await until(() => relay.get(`coil${CUT_COIL}`) === false, 'the cut on the relay module', pollMs + 5_000);
-      endToEnd.push(coilOff - changed);
-      const reply = replies.find((r) => r.at >= changed && r.unit === TRIGGER_UNIT && r.firstWord === rawOver);
-      const cut = reply && writes.find((w) => w.at >= reply.at && w.address === CUT_COIL && !w.on);
-      if (!reply || !cut) throw new Error(`bench cutoff: trial ${i}: the over-limit reply or the cut command was not seen on the wire`);
-      replyToCut.push(cut.at - reply.at);
-      if (process.env.CUTOFF_DEBUG) process.stderr.write(`trial ${i}: reply→cut ${(cut.at - reply.at).toFixed(2)} ms, e2e ${(coilOff - changed).toFixed(1)} ms\n`);
-      trigger.set('value', NORMAL);
-      await until(() => relay.get(`coil${CUT_COIL}`) === true, 'the zone energised again', 10_000);
-      replies.length = 0;
-      writes.length = 0;
-    }
+    const { replyToCut, endToEnd } = await runTrials({ trials, pollMs, trigger, relay, replies, writes });
     gw.child.kill('SIGTERM');
     await gw.exited;
     const stats = gw.lines.find((l) => (l as { type?: string }).type === 'stats') as ChildStats | undefined;
 
-    const [r50, r99] = percentiles(replyToCut, [50, 99]);
-    const [b50, b99] = percentiles(baseline, [50, 99]);
-    const [e50, e99] = percentiles(endToEnd, [50, 99]);
-    const where = `${points} points polled every ${pollMs} ms, store busy (${stats?.storeRowsPerSec ?? '?'} rows/s)`;
-    ctx.report({ figure: `cut-off p50: Modbus reply with the over-limit value → cut command on the relay bus (${where}; baseline: bare read→write on our master)`, value: round2(r50!), unit: 'ms', baseline: round2(b50!) });
-    ctx.report({ figure: `cut-off p99: Modbus reply with the over-limit value → cut command on the relay bus (${where}; goal ≤ 20 ms)`, value: round2(r99!), unit: 'ms', baseline: round2(b99!) });
-    ctx.report({ figure: 'first cut after start (trial 0): reply → cut command (baseline: the p50 of all trials)', value: round2(replyToCut[0]!), unit: 'ms', baseline: round2(r50!) });
-    ctx.report({ figure: `end to end p50: simulated value change → simulated relay coil off (${baud} baud relay bus)`, value: round2(e50!), unit: 'ms', baseline: null });
-    ctx.report({ figure: `end to end p99: simulated value change → simulated relay coil off (goal ≤ poll interval + 100 ms = ${pollMs + 100} ms; the standard allows 2000 ms)`, value: round2(e99!), unit: 'ms', baseline: null });
-    ctx.report({ figure: 'end to end max over all trials', value: round2(Math.max(...endToEnd)), unit: 'ms', baseline: null });
-    if (stats) {
-      ctx.report({ figure: 'store load during the trials (readings + other writers, rows/s)', value: stats.storeRowsPerSec, unit: 'rows/s', baseline: null });
-      ctx.report({ figure: 'longest store transaction blocking the gateway event loop', value: round2(stats.storeTxMaxMs), unit: 'ms', baseline: null });
-      ctx.report({ figure: 'safety kernel event-loop max stall during the trials (goal ≤ 5 ms; baseline: the gateway main process with the busy store)', value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(stats.mainMaxStallMs) });
-      // A stall with little CPU time and much run-queue wait is the box's load, not the kernel's work.
-      ctx.report({ figure: 'safety kernel process: time runnable but waiting for a CPU during the trials (baseline: its time on a CPU)', value: round2(stats.kernelCpuWaitMs), unit: 'ms', baseline: round2(stats.kernelCpuMs) });
-      ctx.report({ figure: 'RSS of the gateway: main + safety kernel process (baseline: the main process alone)', value: Math.round((stats.rssMainBytes + stats.rssKernelBytes) / 1e6), unit: 'MB', baseline: Math.round(stats.rssMainBytes / 1e6) });
-    }
+    reportCutoff(ctx, { points, pollMs, baud }, { replyToCut, endToEnd, baseline }, stats);
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fieldTap.close();
     await relayTap.close();
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Baseline: bare read → write on our master, through the same taps. */
+async function measureBaseline(configFile: string, dir: string, children: ChildProcess[], replies: SensorReply[], writes: CoilWrite[]): Promise<number[]> {
+  const base = spawnChild(['baseline', configFile, dir, String(defaults.baselineSamples)]);
+  children.push(base.child);
+  if ((await base.exited) !== 0) throw new Error('bench cutoff: the baseline child failed');
+  const baseline: number[] = [];
+  for (const w of writes.filter((x) => x.address === BASELINE_COIL)) {
+    const reply = replies.filter((r) => r.unit === TRIGGER_UNIT && r.at <= w.at).at(-1);
+    if (reply) baseline.push(w.at - reply.at);
+  }
+  replies.length = 0;
+  writes.length = 0;
+  return baseline;
+}
+
+interface TrialRig {
+  trials: number;
+  pollMs: number;
+  trigger: { set(field: string, value: number): void };
+  relay: { get(field: string): unknown };
+  replies: SensorReply[];
+  writes: CoilWrite[];
+}
+
+/** Over-limit, wait for the cut on the relay module, back to normal, wait for re-energising: `trials` times. */
+async function runTrials(rig: TrialRig): Promise<{ replyToCut: number[]; endToEnd: number[] }> {
+  const { trials, pollMs, trigger, relay, replies, writes } = rig;
+  const rawOver = Math.round(OVER_LIMIT / 0.01);
+  const replyToCut: number[] = [];
+  const endToEnd: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    // A random phase against the poll cycle, as a real gas change has.
+    await new Promise((r) => setTimeout(r, Math.random() * pollMs));
+    const changed = performance.now();
+    trigger.set('value', OVER_LIMIT);
+    const coilOff = await until(() => relay.get(`coil${CUT_COIL}`) === false, 'the cut on the relay module', pollMs + 5_000);
+    endToEnd.push(coilOff - changed);
+    const reply = replies.find((r) => r.at >= changed && r.unit === TRIGGER_UNIT && r.firstWord === rawOver);
+    const cut = reply && writes.find((w) => w.at >= reply.at && w.address === CUT_COIL && !w.on);
+    if (!reply || !cut) throw new Error(`bench cutoff: trial ${i}: the over-limit reply or the cut command was not seen on the wire`);
+    replyToCut.push(cut.at - reply.at);
+    if (process.env.CUTOFF_DEBUG) process.stderr.write(`trial ${i}: reply→cut ${(cut.at - reply.at).toFixed(2)} ms, e2e ${(coilOff - changed).toFixed(1)} ms\n`);
+    trigger.set('value', NORMAL);
+    await until(() => relay.get(`coil${CUT_COIL}`) === true, 'the zone energised again', 10_000);
+    replies.length = 0;
+    writes.length = 0;
+  }
+  return { replyToCut, endToEnd };
+}
+
+function reportCutoff(
+  ctx: BenchContext,
+  { points, pollMs, baud }: { points: number; pollMs: number; baud: number },
+  { replyToCut, endToEnd, baseline }: { replyToCut: number[]; endToEnd: number[]; baseline: number[] },
+  stats: ChildStats | undefined,
+): void {
+  const [r50, r99] = percentiles(replyToCut, [50, 99]);
+  const [b50, b99] = percentiles(baseline, [50, 99]);
+  const [e50, e99] = percentiles(endToEnd, [50, 99]);
+  const where = `${points} points polled every ${pollMs} ms, store busy (${stats?.storeRowsPerSec ?? '?'} rows/s)`;
+  ctx.report({ figure: `cut-off p50: Modbus reply with the over-limit value → cut command on the relay bus (${where}; baseline: bare read→write on our master)`, value: round2(r50!), unit: 'ms', baseline: round2(b50!) });
+  ctx.report({ figure: `cut-off p99: Modbus reply with the over-limit value → cut command on the relay bus (${where}; goal ≤ 20 ms)`, value: round2(r99!), unit: 'ms', baseline: round2(b99!) });
+  ctx.report({ figure: 'first cut after start (trial 0): reply → cut command (baseline: the p50 of all trials)', value: round2(replyToCut[0]!), unit: 'ms', baseline: round2(r50!) });
+  ctx.report({ figure: `end to end p50: simulated value change → simulated relay coil off (${baud} baud relay bus)`, value: round2(e50!), unit: 'ms', baseline: null });
+  ctx.report({ figure: `end to end p99: simulated value change → simulated relay coil off (goal ≤ poll interval + 100 ms = ${pollMs + 100} ms; the standard allows 2000 ms)`, value: round2(e99!), unit: 'ms', baseline: null });
+  ctx.report({ figure: 'end to end max over all trials', value: round2(Math.max(...endToEnd)), unit: 'ms', baseline: null });
+  if (stats) {
+    ctx.report({ figure: 'store load during the trials (readings + other writers, rows/s)', value: stats.storeRowsPerSec, unit: 'rows/s', baseline: null });
+    ctx.report({ figure: 'longest store transaction blocking the gateway event loop', value: round2(stats.storeTxMaxMs), unit: 'ms', baseline: null });
+    ctx.report({ figure: 'safety kernel event-loop max stall during the trials (goal ≤ 5 ms; baseline: the gateway main process with the busy store)', value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(stats.mainMaxStallMs) });
+    // A stall with little CPU time and much run-queue wait is the box's load, not the kernel's work.
+    ctx.report({ figure: 'safety kernel process: time runnable but waiting for a CPU during the trials (baseline: its time on a CPU)', value: round2(stats.kernelCpuWaitMs), unit: 'ms', baseline: round2(stats.kernelCpuMs) });
+    ctx.report({ figure: 'RSS of the gateway: main + safety kernel process (baseline: the main process alone)', value: Math.round((stats.rssMainBytes + stats.rssKernelBytes) / 1e6), unit: 'MB', baseline: Math.round(stats.rssMainBytes / 1e6) });
   }
 }
 
