@@ -3,6 +3,7 @@
 // delivery with an in-flight window per session, offline queues, keepalive, closing.
 import type { Socket } from 'node:net';
 import { generate, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { BoundedQueue } from '../../core/bounded-queue.js';
 import type { SyncLogger } from '../sync-error.js';
 import { topicMatches } from './topic-filter.js';
 
@@ -19,7 +20,8 @@ export interface Session {
   connection: Connection | null;
   /** Kept after the connection closes (MQTT 3.1.1 clean=false, or MQTT 5 session expiry > 0). */
   persistent: boolean;
-  queue: Message[];
+  /** Waiting for the client (away, or its in-flight window full); drop-oldest at the broker's cap. */
+  queue: BoundedQueue<Message>;
   inFlight: Map<number, Message>;
   nextId: number;
 }
@@ -44,7 +46,7 @@ export class BrokerCore {
 
   constructor(
     /** Messages queued per offline persistent session before the oldest are dropped (RAM bound). */
-    private readonly maxQueued: number,
+    readonly maxQueued: number,
     readonly log: SyncLogger,
   ) {}
 
@@ -61,11 +63,7 @@ export class BrokerCore {
     const c = s.connection;
     if (!c) {
       if (m.qos === 1 && s.persistent) {
-        s.queue.push(m);
-        if (s.queue.length > this.maxQueued) {
-          s.queue.shift();
-          this.log.warn({ clientId: s.clientId }, 'embedded broker: offline queue full, oldest message dropped');
-        }
+        this.enqueue(s, m);
       }
       return;
     }
@@ -74,7 +72,7 @@ export class BrokerCore {
     if (m.qos === 1) {
       if (id === undefined) {
         if (s.inFlight.size >= MAX_IN_FLIGHT_PER_SESSION) {
-          s.queue.push(m);
+          this.enqueue(s, m);
           return;
         }
         id = nextMessageId(s);
@@ -85,9 +83,19 @@ export class BrokerCore {
     this.send(c, packet);
   }
 
+  /** A new session's state, its queue bounded by the broker's cap. */
+  newSession(clientId: string, persistent: boolean): Session {
+    return { clientId, subscriptions: new Map(), connection: null, persistent, queue: new BoundedQueue<Message>(this.maxQueued), inFlight: new Map(), nextId: 0 };
+  }
+
+  /** Queues `m` for the session; when its queue is full the oldest message goes (RAM bound), logged. */
+  private enqueue(s: Session, m: Message): void {
+    if (s.queue.push(m) !== undefined) this.log.warn({ clientId: s.clientId }, 'embedded broker: session queue full, oldest message dropped');
+  }
+
   /** Sends what queued while the client was away or its window was full, as far as the window allows. */
   flushQueue(s: Session): void {
-    while (s.connection && s.queue.length > 0 && s.inFlight.size < MAX_IN_FLIGHT_PER_SESSION) this.deliver(s, s.queue.shift()!);
+    while (s.connection && s.queue.size > 0 && s.inFlight.size < MAX_IN_FLIGHT_PER_SESSION) this.deliver(s, s.queue.shift()!);
   }
 
   /** Delivers `m` to every session with a matching subscription, at the lower of the two QoS. Returns how many. */
@@ -127,7 +135,7 @@ export class BrokerCore {
     return {
       connections: this.connections.size,
       sessions: this.sessions.size,
-      queued: [...this.sessions.values()].reduce((n, s) => n + s.queue.length + s.inFlight.size, 0),
+      queued: [...this.sessions.values()].reduce((n, s) => n + s.queue.size + s.inFlight.size, 0),
     };
   }
 }

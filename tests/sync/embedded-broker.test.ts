@@ -78,6 +78,23 @@ describe('embedded broker', () => {
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
+  it('keeps an offline session queue within its cap: the oldest messages go, the newest arrive in order', async () => {
+    broker = await startEmbeddedBroker({ maxQueuedPerSession: 3 });
+    const sessionOpts = { protocolVersion: 5 as const, clientId: 'platform', clean: false, properties: { sessionExpiryInterval: 3600 } };
+    const first = await client(sessionOpts);
+    await first.subscribeAsync('q/#', { qos: 1 });
+    await first.endAsync();
+    const pub = await client({ protocolVersion: 5, clientId: 'pub' });
+    for (let i = 0; i < 5; i++) await pub.publishAsync('q/x', String(i), { qos: 1 });
+    expect(broker.stats().queued).toBe(3);
+    const seen: string[] = [];
+    const back = mqtt.connect(broker.url, { ...sessionOpts, reconnectPeriod: 0 });
+    clients.push(back);
+    back.on('message', (_t, p) => seen.push(p.toString()));
+    await waitFor(() => seen.length === 3 && broker!.stats().queued === 0, { what: 'the kept messages delivered and acknowledged' });
+    expect(seen).toEqual(['2', '3', '4']);
+  });
+
   it('matches topic filters the MQTT way', () => {
     expect(topicMatches('minegate/+/+/+', 'minegate/150622000001/FZ01/CDSS')).toBe(true);
     expect(topicMatches('minegate/+/+/+', 'minegate/150622000001/FZ01')).toBe(false);

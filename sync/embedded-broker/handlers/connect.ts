@@ -37,7 +37,7 @@ export function handleConnect(broker: BrokerCore, c: Connection, p: IConnectPack
   }
   const sessionPresent = s !== undefined;
   if (!s) {
-    s = { clientId, subscriptions: new Map(), connection: null, persistent, queue: [], inFlight: new Map(), nextId: 0 };
+    s = broker.newSession(clientId, persistent);
     broker.sessions.set(clientId, s);
   }
   s.persistent = persistent;
