@@ -14,7 +14,7 @@ import { blockMsOf, hasLegacyRows, hasPackedLayout, journalGenOf, type LegacyRow
 import { type BlockReading, decodeBlock } from './reading-codec.js';
 import { journalFile, type JournalReading, readJournal } from './reading-journal.js';
 import { segmentRoot } from './segment-files.js';
-import { countSegmentReadings, latestSegmentReadings, type SegmentCaps, segmentReadings } from './segment-reader.js';
+import { countSegmentReadings, latestSegmentReadings, type SegmentCaps, segmentReadings, segmentSizes } from './segment-reader.js';
 
 export interface StoredReading {
   point: string;
@@ -81,6 +81,7 @@ export function queryReadings(db: Database.Database, q: ReadingQuery = {}): Stor
 export function* iterateReadings(db: Database.Database, range: ReadingRange = {}, order: 'asc' | 'desc' = 'asc'): Generator<StoredReading> {
   const { fromMs, toMs, point } = checkRange(range);
   if (!hasPackedLayout(db)) throw new TypeError('reading store has no packed layout; open the database with { store: readingMigrations }');
+  const sizes = segmentSizes(segmentRoot(db.name), fromMs, toMs);
   const snapshot = db.readonly && !db.inTransaction;
   if (snapshot) db.exec('BEGIN');
   try {
@@ -93,7 +94,7 @@ export function* iterateReadings(db: Database.Database, range: ReadingRange = {}
       legacyRows(db, ids, fromMs, toMs, point, order),
       pointId === -1 ? [][Symbol.iterator]() : blockReadings(db, ids, fromMs, toMs, pointId, order),
       sorted(journal.map((j, seq) => ({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq })), dir)[Symbol.iterator](),
-      pointId === -1 ? [][Symbol.iterator]() : segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir, rank: RANK_SEGMENT, caps: segmentCaps(db) }),
+      pointId === -1 ? [][Symbol.iterator]() : segmentReadings(segmentRoot(db.name), codesOf(ids), { fromMs, toMs, pointId, dir, rank: RANK_SEGMENT, caps: readerCaps(db, sizes) }),
     ];
     yield* merge(sources, dir);
   } finally {
@@ -104,6 +105,10 @@ export function* iterateReadings(db: Database.Database, range: ReadingRange = {}
 /** Readings in the range (export's progress total). */
 export function countReadings(db: Database.Database, range: ReadingRange = {}): number {
   const { fromMs, toMs, point } = checkRange(range);
+  return inSnapshot(db, fromMs, toMs, (caps) => countIn(db, fromMs, toMs, point, caps));
+}
+
+function countIn(db: Database.Database, fromMs: number, toMs: number, point: string | undefined, caps: SegmentCaps): number {
   const ids = new PointIds(db);
   const pointId = point === undefined ? undefined : (ids.find(point) ?? -1);
   let n = 0;
@@ -119,12 +124,16 @@ export function countReadings(db: Database.Database, range: ReadingRange = {}): 
     else for (const r of decodeBlock(b.data)) if (r.wallTime >= fromMs && r.wallTime < toMs) n++;
   }
   for (const j of journalReadings(db, false)) if (j.wallTime >= fromMs && j.wallTime < toMs && (pointId === undefined || j.pointId === pointId)) n++;
-  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId, segmentCaps(db));
+  if (pointId !== -1) n += countSegmentReadings(segmentRoot(db.name), fromMs, toMs, pointId, caps);
   return n;
 }
 
 /** The newest stored reading of every point, ordered by point code. */
 export function latestReadings(db: Database.Database): StoredReading[] {
+  return inSnapshot(db, MIN_MS, MAX_MS, (caps) => latestIn(db, caps));
+}
+
+function latestIn(db: Database.Database, caps: SegmentCaps): StoredReading[] {
   const ids = new PointIds(db);
   const best = new Map<string, Keyed>();
   const offer = (k: Keyed): void => {
@@ -156,12 +165,16 @@ export function latestReadings(db: Database.Database): StoredReading[] {
     }
   }
   journalReadings(db, false).forEach((j, seq) => offer({ r: toStored(j, ids), pointId: j.pointId, rank: RANK_JOURNAL, seq }));
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(ids), RANK_SEGMENT, segmentCaps(db))) offer(k);
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(ids), RANK_SEGMENT, caps)) offer(k);
   return [...best.values()].map((k) => k.r).sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : 0));
 }
 
 /** Wall time of the newest stored reading, or null for an empty store (doctor's clock check). */
 export function newestReadingTime(db: Database.Database): number | null {
+  return inSnapshot(db, MIN_MS, MAX_MS, (caps) => newestIn(db, caps));
+}
+
+function newestIn(db: Database.Database, caps: SegmentCaps): number | null {
   let newest: number | null = null;
   const take = (t: number | null | undefined): void => {
     if (typeof t === 'number' && (newest === null || t > newest)) newest = t;
@@ -169,24 +182,53 @@ export function newestReadingTime(db: Database.Database): number | null {
   if (hasLegacyRows(db)) take(db.prepare('SELECT max(wall_time) FROM readings_v1').pluck().get() as number | null);
   take(db.prepare('SELECT max(last_ms) FROM reading_blocks').pluck().get() as number | null);
   for (const j of journalReadings(db, false)) take(j.wallTime);
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, segmentCaps(db))) take(k.r.wallTime);
+  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, caps)) take(k.r.wallTime);
   return newest;
 }
 
 /** Wall time of the newest reading in segment files, or null without any (the statistics' open windows). */
 export function newestSegmentTime(db: Database.Database): number | null {
-  let newest: number | null = null;
-  for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, segmentCaps(db))) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
-  return newest;
+  return inSnapshot(db, MIN_MS, MAX_MS, (caps) => {
+    let newest: number | null = null;
+    for (const k of latestSegmentReadings(segmentRoot(db.name), codesOf(new PointIds(db)), RANK_SEGMENT, caps)) if (newest === null || k.r.wallTime > newest) newest = k.r.wallTime;
+    return newest;
+  });
 }
 
 /**
- * Segment files a block-to-segments conversion step is growing (segment-conversion.ts): in this
- * snapshot the block is still there, so the files count only up to their size before the step.
+ * How far this reader reads each segment file: its size captured before the snapshot began
+ * (`sizes`), lowered to a conversion step's recorded size where this snapshot sees its marker
+ * (segment-conversion.ts). Call it inside the snapshot that also reads the blocks.
+ * Why both: a step appends a block's readings after its marker commits and deletes the block
+ * after the append. An append after the size capture is past the size. An append before it
+ * followed its marker's commit, so this snapshot (begun after the capture) sees the marker (the
+ * file is cut at the step's size, the block counts) or the block already deleted (the file
+ * counts). Either way each reading once, whichever process converts.
  */
-function segmentCaps(db: Database.Database): SegmentCaps | undefined {
+function readerCaps(db: Database.Database, sizes: Map<string, number>): SegmentCaps {
   const rows = db.prepare("SELECT key, value FROM reading_state WHERE key LIKE 'segment_convert_file:%'").all() as { key: string; value: number }[];
-  return rows.length === 0 ? undefined : new Map(rows.map((r) => [r.key.slice('segment_convert_file:'.length), r.value]));
+  for (const r of rows) {
+    const key = r.key.slice('segment_convert_file:'.length);
+    const size = sizes.get(key);
+    if (size !== undefined && r.value < size) sizes.set(key, r.value);
+  }
+  return sizes;
+}
+
+/**
+ * Run `read` in one read snapshot (BEGIN..COMMIT unless the connection is in a transaction: the
+ * blocks and the markers must come from the same snapshot), with the segment file sizes of
+ * [fromMs, toMs) captured before it began (readerCaps says why).
+ */
+function inSnapshot<T>(db: Database.Database, fromMs: number, toMs: number, read: (caps: SegmentCaps) => T): T {
+  const sizes = segmentSizes(segmentRoot(db.name), fromMs, toMs);
+  const snapshot = !db.inTransaction;
+  if (snapshot) db.exec('BEGIN');
+  try {
+    return read(readerCaps(db, sizes));
+  } finally {
+    if (snapshot) db.exec('COMMIT');
+  }
 }
 
 /** Wall time of the oldest reading still in the open-span journal, or null when it is empty. */

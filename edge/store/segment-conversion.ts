@@ -7,12 +7,12 @@
 //   3. delete the block and the marker in one transaction.
 // A SIGKILL before 3 leaves the marker: the next start cuts those files back to the recorded sizes
 // (resumeSegmentConversion, before anything opens them) and the block, still there, is moved again.
-// Readers read marked files only up to the recorded size (reading-reader.ts), so neither a reader
-// during a step nor one after a crash sees a reading twice; no reading is lost. Only blocks whose five-minute statistics are stored are
-// moved (statistics_through_block): the backfill finds its work by block id.
-// Known limit: a reader in another process whose snapshot began before step 1 and that reads the
-// file after step 2 sees that block's readings twice (a long export while the gateway converts);
-// the gateway's own readers run between steps.
+// Readers record every segment file's size before their SQLite read snapshot begins and read no
+// file past it, nor a marked file past the recorded size (reading-reader.ts readerCaps). So no
+// reader sees a reading twice, in any process: not one during a step, not one whose snapshot
+// began before step 1 and that reads the file after step 2 (a long export while the gateway
+// converts), not one after a crash; no reading is lost. Only blocks whose five-minute statistics
+// are stored are moved (statistics_through_block): the backfill finds its work by block id.
 import type Database from 'better-sqlite3';
 import { decodeBlock, type BlockReading } from './reading-codec.js';
 import { ftruncateOrRemove, mineDayOf, type SegmentAppender, type SegmentBatchPart, segmentFile } from './segment-files.js';

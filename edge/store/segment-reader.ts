@@ -5,7 +5,7 @@
 // A point's file is entered at the key frame before the range (scanKeyFrames checks every frame's
 // CRC but decodes only key frames' first wall time), so a 24 h query of one point decodes that day
 // and nothing of the other points.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { BlockReading } from './reading-codec.js';
 import { countCheckedFrames, decodeCheckedFrames, decodeSegment, scanKeyFrames } from './segment-codec.js';
 import { mineDayEnd, mineDayStart, segmentDays, segmentFile, segmentPoints, segmentUnsorted } from './segment-files.js';
@@ -28,7 +28,7 @@ export interface SegmentRange {
   /** 1 oldest first, -1 newest first. */
   dir: 1 | -1;
   rank: number;
-  /** Files to read only up to a size, by `${day}/${pointId}`: a conversion step not yet committed (segment-conversion.ts). */
+  /** Files to read only up to a size, by `${day}/${pointId}` (see SegmentCaps). */
   caps?: SegmentCaps;
 }
 
@@ -39,13 +39,37 @@ function compare(a: SegmentKeyed, b: SegmentKeyed): number {
   return a.r.wallTime - b.r.wallTime || a.pointId - b.pointId || a.seq - b.seq;
 }
 
-/** Byte sizes to read segment files up to, by `${day}/${pointId}` (segment-conversion.ts segmentCaps). */
+/**
+ * Byte sizes to read segment files up to, by `${day}/${pointId}`: each file's size when the reader
+ * started, lowered to a conversion step's recorded size (reading-reader.ts readerCaps). A file not
+ * in it was created after the reader started and is not read. Undefined: read files whole.
+ */
 export type SegmentCaps = ReadonlyMap<string, number>;
 
+/**
+ * The size of every segment file of the days overlapping [fromMs, toMs), taken before a reader
+ * opens its SQLite snapshot (why: reading-reader.ts readerCaps).
+ */
+export function segmentSizes(root: string, fromMs: number, toMs: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const day of segmentDays(root).filter((d) => mineDayEnd(d) > fromMs && mineDayStart(d) < toMs)) {
+    for (const p of segmentPoints(root, day)) {
+      try {
+        out.set(`${day}/${p}`, statSync(segmentFile(root, day, p)).size);
+      } catch (err) {
+        // Retention removed the day between listing and stat: nothing to read there.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+  }
+  return out;
+}
+
 function readFile(root: string, day: string, pointId: number, caps: SegmentCaps | undefined): Buffer | undefined {
+  const cap = caps?.get(`${day}/${pointId}`);
+  if (caps !== undefined && cap === undefined) return undefined;
   try {
     const buf = readFileSync(segmentFile(root, day, pointId));
-    const cap = caps?.get(`${day}/${pointId}`);
     return cap === undefined || cap >= buf.length ? buf : buf.subarray(0, cap);
   } catch (err) {
     // Retention removed the day between listing and reading it: nothing there any more.
