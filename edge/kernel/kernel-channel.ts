@@ -24,6 +24,8 @@ export class KernelChannel {
   private pendingState: (() => FromKernel) | undefined;
   /** Messages held until the current turn's synchronous work (the cycle and its coil writes) is done. */
   private afterTurn: FromKernel[] = [];
+  private stateAfter: (() => FromKernel) | undefined;
+  private flushScheduled = false;
   readonly dropped = { readings: 0, logs: 0, states: 0 };
 
   constructor(
@@ -33,25 +35,45 @@ export class KernelChannel {
 
   /** Never dropped here; a closed port (gateway process gone) is ignored, the write-ahead file has it. */
   send(message: FromKernel): void {
-    if (this.afterTurn.length > 0) this.flushAfterTurn();
+    if (this.afterTurn.length > 0 || this.stateAfter) this.flushAfterTurn();
     this.post(message);
   }
 
   /**
-   * Like send, but posted once the current synchronous turn is over (a microtask): the records an
-   * interlock cycle journals are made inside the engine's evaluation, before the cycle writes the
-   * coils, and serialising them for the pipe must not delay the cut (measured: 0.06 ms warm,
-   * 0.7-1.8 ms for the first one after start). Order is kept: any send flushes these first.
+   * Like send, but posted after the current turn of the event loop (setImmediate: once every
+   * callback of this poll phase has run, the cycle's coil writes among them). An interlock cycle
+   * makes its records, events and the state change inside the engine's evaluation, before it writes
+   * the coils; serialising them for the pipe (0.06-1.8 ms, a state snapshot 0.4-2.5 ms) inside the
+   * same turn made the turn that cuts the longest one of the kernel's event loop. Order is kept:
+   * any send flushes these first, so a reply never overtakes the records of what it did.
    */
   sendAfterTurn(message: FromKernel): void {
     this.afterTurn.push(message);
-    if (this.afterTurn.length === 1) queueMicrotask(() => this.flushAfterTurn());
+    this.flushSoon();
+  }
+
+  /** A state snapshot (see state()) built and posted after the turn, once however often asked within it. */
+  stateAfterTurn(build: () => FromKernel): void {
+    this.stateAfter = build;
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushAfterTurn();
+    });
   }
 
   private flushAfterTurn(): void {
     const held = this.afterTurn;
     this.afterTurn = [];
     for (const m of held) this.post(m);
+    const state = this.stateAfter;
+    this.stateAfter = undefined;
+    if (state) this.state(state);
   }
 
   private post(message: FromKernel): void {

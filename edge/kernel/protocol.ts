@@ -92,6 +92,10 @@ export interface KernelState {
   cycle: CycleStats;
   /** Worst event-loop delay of the kernel process since start, ms (perf_hooks histogram). */
   maxStallMs: number;
+  /** 99th percentile of the same, ms. */
+  stallP99Ms: number;
+  /** Longest interlock cycle run for a poll result (rules and actuation, the cut path), ms. Both reset by 'resetStall'. */
+  longestReadingCycleMs: number;
   /** Routine copies the kernel dropped because the gateway process did not keep up. */
   dropped: { readings: number; logs: number; states: number };
   monoNow: number;

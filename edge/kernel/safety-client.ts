@@ -175,6 +175,12 @@ export class SafetyClient {
     return this.call('resetStall', []) as Promise<void>;
   }
 
+  /** The kernel's stall figures since start or the last reset (as of the mirror: `sync()` first for now). */
+  stallFigures(): Pick<KernelState, 'maxStallMs' | 'stallP99Ms' | 'longestReadingCycleMs'> {
+    const { maxStallMs, stallP99Ms, longestReadingCycleMs } = this.mirror();
+    return { maxStallMs, stallP99Ms, longestReadingCycleMs };
+  }
+
   /** Resolves once the mirror holds the kernel's state as of now (a round trip). */
   sync(): Promise<void> {
     return this.call('sync', []) as Promise<void>;

@@ -44,6 +44,8 @@ export class SafetyKernel {
   /** Bus links by id, with the config that opened them (a reload keeps the unchanged ones open). */
   private masters = new Map<string, { master: ModbusMaster; definition: string }>();
   private readonly stall: IntervalHistogram;
+  /** The kernel's own work per poll result (rules and actuation, the cut path), ms: what a stall is when it is not the box. */
+  private longestReadingCycleMs = 0;
   private readonly calibrations: Map<string, number>;
   private stateTimer: NodeJS.Timeout | undefined;
   private swapping = false;
@@ -177,6 +179,8 @@ export class SafetyKernel {
       writeAhead: loop.writeAheadStats(),
       cycle: loop.cycleStats(),
       maxStallMs: this.stall.max / 1e6,
+      stallP99Ms: this.stall.count > 0 ? this.stall.percentile(99) / 1e6 : 0,
+      longestReadingCycleMs: this.longestReadingCycleMs,
       dropped: { ...this.channel.dropped },
       monoNow: this.clock.mono(),
     };
@@ -203,10 +207,11 @@ export class SafetyKernel {
       confirmation: () => how.confirmation,
       ...(how.takeOver ? { takeOver: how.takeOver } : {}),
     });
-    // Events mean holds, alarms or outputs changed: the mirror follows at once, not at the next snapshot.
+    // Events mean holds, alarms or outputs changed: the mirror follows in this turn of the loop, not
+    // at the next snapshot, but after the cycle's coil writes (kernel-channel.ts sendAfterTurn).
     loop.onEvents((events) => {
-      this.channel.send({ t: 'events', events: [...events] });
-      this.sendState();
+      this.channel.sendAfterTurn({ t: 'events', events: [...events] });
+      if (!this.stopped) this.channel.stateAfterTurn(() => ({ t: 'state', state: this.state() }));
     });
     return { loaded, points, loop, pollers, links: new Map(), unwatch: [] };
   }
@@ -286,7 +291,10 @@ export class SafetyKernel {
       gen.points.update(readings[i]!);
     }
     // Safety first: rules and actuation before the copy leaves for the store and capabilities.
+    const began = performance.now();
     gen.loop.onReadings();
+    const took = performance.now() - began;
+    if (took > this.longestReadingCycleMs) this.longestReadingCycleMs = took;
     if (readings.length > 0) this.channel.routine({ t: 'readings', readings, device }, 'readings');
   }
 
@@ -327,6 +335,7 @@ export class SafetyKernel {
       case 'processFault':
         return this.loop.processFault(a[0]);
       case 'resetStall':
+        this.longestReadingCycleMs = 0;
         return this.stall.reset();
       case 'sync':
         return undefined;

@@ -57,11 +57,36 @@ describe('kernel channel: records of a cycle leave after the cycle', () => {
     // The cycle's events go out in the same turn, after the coil writes: the records go first.
     channel.send({ t: 'events', events: [] });
     expect(port.sent.map((m) => (m.t === 'records' ? `records ${m.n}` : m.t))).toEqual(['records 1', 'records 2', 'events']);
-    // Alone, they go at the end of the turn.
+    // Alone, they go after the turn: not in its microtasks (still the cycle's turn), at setImmediate.
     channel.sendAfterTurn({ t: 'records', n: 3, events: [] });
     expect(port.sent).toHaveLength(3);
     await Promise.resolve();
+    expect(port.sent).toHaveLength(3);
+    await new Promise((r) => setImmediate(r));
     expect(port.sent.at(-1)).toMatchObject({ t: 'records', n: 3 });
     expect(port.sent).toHaveLength(4);
+  });
+
+  it('a state asked for several times in one turn is built once, after the turn, behind the records and events of that turn', async () => {
+    const port = deafPort();
+    const channel = new KernelChannel(port, 10);
+    let builds = 0;
+    const build = () => {
+      builds++;
+      return { t: 'state', state: {} as never } as const;
+    };
+    channel.sendAfterTurn({ t: 'records', n: 1, events: [] });
+    channel.stateAfterTurn(build);
+    channel.sendAfterTurn({ t: 'events', events: [] });
+    channel.stateAfterTurn(build);
+    expect(builds).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(builds).toBe(1);
+    expect(port.sent.map((m) => m.t)).toEqual(['records', 'events', 'state']);
+    // A reply sent inside a later turn flushes what that turn held first: it never overtakes them.
+    channel.sendAfterTurn({ t: 'records', n: 2, events: [] });
+    channel.stateAfterTurn(build);
+    channel.send({ t: 'reply', id: 1, ok: true, value: null, state: {} as never });
+    expect(port.sent.map((m) => m.t)).toEqual(['records', 'events', 'state', 'records', 'state', 'reply']);
   });
 });
