@@ -4,7 +4,6 @@
 // records, the point table's readings, the capabilities' events and the status mirror.
 // Nothing the gateway process does can slow the kernel: it never waits for an answer from here.
 import { existsSync } from 'node:fs';
-import { constants as osConstants, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type ChildProcess, fork } from 'node:child_process';
 import { MessageChannel } from 'node:worker_threads';
@@ -22,6 +21,7 @@ import { WriteAheadJournal } from '../safety/write-ahead-journal.js';
 import type Database from 'better-sqlite3';
 import type { FromKernel, KernelReloadResult, KernelInit, KernelOp, KernelState, ToKernel } from './protocol.js';
 import { SafetyClient } from './safety-client.js';
+import { KERNEL_SCHEDULING_DEFAULTS, raiseKernelScheduling, type SchedulingOutcome } from './kernel-scheduling.js';
 import { SafetyKernel } from './safety-kernel.js';
 
 /**
@@ -59,16 +59,8 @@ export const KERNEL_HOST_DEFAULTS = {
   readyTimeoutMs: 15_000,
   callTimeoutMs: 10_000,
   stopTimeoutMs: 5_000,
-  /**
-   * Scheduling priority (nice) of the kernel process: -14 (os PRIORITY_HIGH). On this 2-core box,
-   * shared with SQLite batches, sync and everything else, the kernel's event-loop stalls were the
-   * kernel waiting for a CPU, not work of its own (timer gaps of 6-20 ms with nothing running in
-   * the kernel). Its CPU use is small and bounded (polling and rules), so a high priority costs the
-   * rest little; not real-time (SCHED_FIFO): a kernel stuck in a loop must not starve the system,
-   * the watchdog relay handles that. Lowering a nice value needs root or CAP_SYS_NICE (systemd
-   * `AmbientCapabilities=CAP_SYS_NICE`); without it the kernel runs at normal priority, logged.
-   */
-  kernelNice: osConstants.priority.PRIORITY_HIGH,
+  /** How the kernel process is scheduled (real time where allowed, else nice): kernel-scheduling.ts. */
+  scheduling: KERNEL_SCHEDULING_DEFAULTS,
 } as const;
 
 interface Pending {
@@ -187,17 +179,20 @@ export class KernelHost {
     await ready;
   }
 
-  /** Best effort (KERNEL_HOST_DEFAULTS.kernelNice): a refusal (EACCES, EPERM) is logged, never fatal. */
+  /** Best effort (kernel-scheduling.ts): a refusal (EPERM without root or CAP_SYS_NICE) is logged, never fatal. */
   private raisePriority(pid: number | undefined): void {
     if (pid === undefined) return;
-    try {
-      setPriority(pid, KERNEL_HOST_DEFAULTS.kernelNice);
-      this.log.info({ pid, nice: KERNEL_HOST_DEFAULTS.kernelNice }, 'safety kernel process runs at high scheduling priority');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      this.log.warn({ pid, nice: KERNEL_HOST_DEFAULTS.kernelNice, err: code }, 'safety kernel process runs at normal scheduling priority: raising it was refused (needs root or CAP_SYS_NICE)');
-    }
+    this.scheduling = raiseKernelScheduling(pid).then((outcome) => {
+      const fields = { pid, ...outcome };
+      if (outcome.policy === 'realtime') this.log.info(fields, `safety kernel process runs real-time (SCHED_RR ${KERNEL_SCHEDULING_DEFAULTS.realtimePriority})`);
+      else if (outcome.policy === 'nice') this.log.warn(fields, `safety kernel process runs at nice ${KERNEL_SCHEDULING_DEFAULTS.nice}, not real-time (needs root or CAP_SYS_NICE, and chrt)`);
+      else this.log.warn(fields, 'safety kernel process runs at normal scheduling priority: raising it was refused (needs root or CAP_SYS_NICE)');
+      return outcome;
+    });
   }
+
+  /** What scheduling the kernel process got (mode 'process'; undefined inline or before start). */
+  scheduling: Promise<SchedulingOutcome> | undefined;
 
   private onReady: () => void = () => {};
   private onStartFailure: (err: Error) => void = () => {};
