@@ -21,7 +21,7 @@ import { WriteAheadJournal } from '../safety/write-ahead-journal.js';
 import type Database from 'better-sqlite3';
 import type { FromKernel, KernelReloadResult, KernelInit, KernelOp, KernelState, ToKernel } from './protocol.js';
 import { SafetyClient } from './safety-client.js';
-import { KERNEL_SCHEDULING_DEFAULTS, raiseKernelScheduling, type SchedulingOutcome } from './kernel-scheduling.js';
+import { KERNEL_SCHEDULING_DEFAULTS, raiseKernelScheduling } from './kernel-scheduling.js';
 import { SafetyKernel } from './safety-kernel.js';
 
 /**
@@ -182,17 +182,13 @@ export class KernelHost {
   /** Best effort (kernel-scheduling.ts): a refusal (EPERM without root or CAP_SYS_NICE) is logged, never fatal. */
   private raisePriority(pid: number | undefined): void {
     if (pid === undefined) return;
-    this.scheduling = raiseKernelScheduling(pid).then((outcome) => {
+    void raiseKernelScheduling(pid).then((outcome) => {
       const fields = { pid, ...outcome };
       if (outcome.policy === 'realtime') this.log.info(fields, `safety kernel process runs real-time (SCHED_RR ${KERNEL_SCHEDULING_DEFAULTS.realtimePriority})`);
       else if (outcome.policy === 'nice') this.log.warn(fields, `safety kernel process runs at nice ${KERNEL_SCHEDULING_DEFAULTS.nice}, not real-time (needs root or CAP_SYS_NICE, and chrt)`);
       else this.log.warn(fields, 'safety kernel process runs at normal scheduling priority: raising it was refused (needs root or CAP_SYS_NICE)');
-      return outcome;
     });
   }
-
-  /** What scheduling the kernel process got (mode 'process'; undefined inline or before start). */
-  scheduling: Promise<SchedulingOutcome> | undefined;
 
   private onReady: () => void = () => {};
   private onStartFailure: (err: Error) => void = () => {};
