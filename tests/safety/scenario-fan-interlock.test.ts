@@ -56,7 +56,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.press(PIN.unlockKey, 1);
     await rig.waitCoil(COIL.fan, true, 5000, 'fan supply back after the key unlock');
     rig.press(PIN.unlockKey, 0);
-    expect(rig.events.find((e) => e.type === 'unlock')).toMatchObject({ operator: 'key.fan1', outputs: ['fan-power'] });
+    expect(await rig.waitEvent((e) => e.type === 'unlock', 'unlock event')).toMatchObject({ operator: 'key.fan1', outputs: ['fan-power'] });
     // T1 at 2.0 % still cuts the heading itself.
     expect(rig.coil(COIL.heading)).toBe(false);
   });
@@ -81,7 +81,8 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.sim.setStuck('relay', RELAY.fan, false);
     rig.methane(FIELD.t2, 1.4);
     await rig.waitCoil(COIL.fan, true);
-    expect(rig.events.filter((e) => e.type === 'release' && e.rule === 'fan-lock').at(-1)!.message).toContain('below 1.5 %');
+    // The automatic release (not the earlier manual unlock) is recorded with its reason.
+    await rig.waitEvent((e) => e.type === 'release' && e.rule === 'fan-lock' && e.message.includes('below 1.5 %'), 'automatic fan-lock release event');
     // 1.4 % is still over T2's own 1.0 % cut-off: the heading waits for that too.
     expect(rig.coil(COIL.heading)).toBe(false);
     rig.methane(FIELD.t2, 0.6);

@@ -19,8 +19,9 @@ describe('scenario 4: fault lockout', () => {
     await rig.waitRunning();
     rig.field(FIELD.t2).setStatus({ sensorFault: true });
     await rig.waitCoil(COIL.heading, false);
-    expect(rig.holdsOn('heading-power')).toEqual(['fault-lockout:T2']);
-    const lockout = rig.events.find((e) => e.type === 'lockout' && e.key === 'fault-lockout:T2')!;
+    // The kernel's state and events reach the gateway process after its turn: wait for them, not the coil.
+    await waitFor(() => rig!.holdsOn('heading-power').join() === 'fault-lockout:T2', { what: 'fault-lockout hold on heading-power' });
+    const lockout = await rig.waitEvent((e) => e.type === 'lockout' && e.key === 'fault-lockout:T2', 'lockout event');
     expect(lockout).toMatchObject({ abnormality: '004', point: 'T2' });
 
     // Good again for part of the hold (two more good polls), then a relapse: the count starts over.
@@ -42,7 +43,8 @@ describe('scenario 4: fault lockout', () => {
     // Never before the hold has passed (allow the few ms between the gateway's reading and ours).
     expect(on - goodAgain).toBeGreaterThanOrEqual(HOLD_MS - 50);
     expect(on - goodAgain).toBeLessThan(HOLD_MS + 1500);
-    expect(rig.events.find((e) => e.type === 'release' && e.key === 'fault-lockout:T2')!.message).toContain(`read normally for ${HOLD_MS / 1000} s`);
+    const release = await rig.waitEvent((e) => e.type === 'release' && e.key === 'fault-lockout:T2', 'fault-lockout release event');
+    expect(release.message).toContain(`read normally for ${HOLD_MS / 1000} s`);
   });
 
   it('a device that stops answering is a fault too (comm loss, abnormality 006)', async () => {
@@ -71,7 +73,7 @@ describe('scenario 5: feed verification', () => {
     const cutAt = await rig.waitCoil(COIL.heading, false);
     const upstreamAt = await rig.waitCoil(COIL.upstream, false, 5000, 'upstream supply cut by escalation');
     expect(upstreamAt - cutAt).toBeGreaterThanOrEqual(1000 - 50);
-    const abnormal = rig.events.find((e) => e.type === 'feed-abnormal')!;
+    const abnormal = await rig.waitEvent((e) => e.type === 'feed-abnormal', 'feed-abnormal event');
     expect(abnormal).toMatchObject({ point: 'FEED-H', value: 1, outputs: ['heading-power'], abnormality: '003' });
     expect(rig.alarmKeys()).toContain('feed:heading-power');
     expect(rig.holdsOn('upstream-power')).toEqual(['feed-escalation:heading-power']);

@@ -38,7 +38,7 @@ describe('scenario 6: remote cut', () => {
     const cutAt = await rig.waitCoil(COIL.heading, false);
     const backAt = await rig.waitCoil(COIL.heading, true, 5000, 'heading back after expiry');
     expect(backAt - cutAt).toBeGreaterThanOrEqual(1000 - 50);
-    expect(rig.events.find((e) => e.type === 'remote-expired')).toMatchObject({ authority: 'dispatch' });
+    expect(await rig.waitEvent((e) => e.type === 'remote-expired', 'remote-expired event')).toMatchObject({ authority: 'dispatch' });
   });
 });
 
