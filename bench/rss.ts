@@ -6,7 +6,11 @@
 // and signed with the demo's own substation key, as after an outage, which the gateway drains to
 // the demo platform while it is sampled. Baseline (same run): the same demo on an empty data dir.
 // RSS is sampled from /proc/<pid>/status every 100 ms; VmHWM (the kernel's own peak) is read just
-// before the demo is stopped.
+// before the demo is stopped. PSS (/proc/<pid>/smaps_rollup, every second) counts the pages the two
+// processes share (Node's own code, ~40 MiB each in RSS) once: what the pair takes from the box.
+// Each process starts as it is started for real: `run` with the Node flags and environment of the
+// systemd unit's ExecStart= (deploy/systemd/minegate.service), `demo` with those of `npm start`
+// (package.json), both read from those files, so the bench cannot drift from them.
 // Usage: npm run bench -- rss [records] [--seconds 40]   (default 1000000 records, 40 s per side)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +42,14 @@ interface Memory {
   hwmDemo: number;
   hwmKernel: number;
   rssKernelMax: number;
+  /** Largest sampled sum of Pss over both processes. */
+  pssMax: number;
+}
+
+/** How a command line is started: Node's own flags and extra environment. */
+interface Launch {
+  nodeArgs: string[];
+  env: Record<string, string>;
 }
 
 export default async function rss(ctx: BenchContext): Promise<void> {
@@ -50,6 +62,7 @@ export default async function rss(ctx: BenchContext): Promise<void> {
 
   const baseDir = mkdtempSync(join(tmpdir(), 'minegate-bench-rss-empty-'));
   const fullDir = mkdtempSync(join(tmpdir(), 'minegate-bench-rss-backlog-'));
+  const aloneDir = mkdtempSync(join(tmpdir(), 'minegate-bench-rss-alone-'));
   try {
     const baseline = await measureDemo(baseDir, seconds);
     const t0 = Date.now();
@@ -66,12 +79,20 @@ export default async function rss(ctx: BenchContext): Promise<void> {
     // The gateway alone, as installed: `minegate run` on the demo config with its sync section
     // pointed at a real Mosquitto (no receiver: the backlog stays, as on a link that is up but
     // whose platform does not receipt), the simulated substation in a process of its own.
-    const alone = await measureGatewayAlone(fullDir, baseDir, seconds);
-    ctx.report({ figure: `RSS, largest sample: \`minegate run\` + safety kernel on the demo config, ${n} records backlog held (simulator and Mosquitto in their own processes; goal ≤ 128 MB); baseline: empty data dir`, value: mb(alone.measured.rssMax), unit: 'MiB', baseline: mb(alone.baseline.rssMax) });
+    ctx.report({ figure: `PSS sum, largest sample (shared pages counted once): ${label}`, value: mb(measured.pssMax), unit: 'MiB', baseline: mb(baseline.pssMax) });
+    // A backlog of its own: the demo above has drained most of the first one.
+    buildBacklog(aloneDir, n);
+    const alone = await measureGatewayAlone(aloneDir, baseDir, seconds);
+    const aloneLabel = `\`minegate run\` (unit's Node flags: ${installedLaunch().nodeArgs.join(' ') || 'none'}) + safety kernel on the demo config, ${n} records backlog held (simulator and Mosquitto in their own processes; goal ≤ 128 MB); baseline: empty data dir`;
+    ctx.report({ figure: `RSS, largest sample: ${aloneLabel}`, value: mb(alone.measured.rssMax), unit: 'MiB', baseline: mb(alone.baseline.rssMax) });
+    ctx.report({ figure: `RSS, largest sample in the last 10 s: ${aloneLabel}`, value: mb(alone.measured.rssSettled), unit: 'MiB', baseline: mb(alone.baseline.rssSettled) });
     ctx.report({ figure: `VmHWM sum: \`minegate run\` + safety kernel, ${n} records backlog held; baseline: empty data dir`, value: mb(alone.measured.hwmDemo + alone.measured.hwmKernel), unit: 'MiB', baseline: mb(alone.baseline.hwmDemo + alone.baseline.hwmKernel) });
+    ctx.report({ figure: `PSS sum, largest sample (shared pages counted once): \`minegate run\` + safety kernel, ${n} records backlog held; baseline: empty data dir`, value: mb(alone.measured.pssMax), unit: 'MiB', baseline: mb(alone.baseline.pssMax) });
+    ctx.report({ figure: 'RSS of the safety-kernel process alone under `minegate run`, largest sample (with backlog; baseline: empty data dir)', value: mb(alone.measured.rssKernelMax), unit: 'MiB', baseline: mb(alone.baseline.rssKernelMax) });
   } finally {
     rmSync(baseDir, { recursive: true, force: true });
     rmSync(fullDir, { recursive: true, force: true });
+    rmSync(aloneDir, { recursive: true, force: true });
   }
 }
 
@@ -89,7 +110,7 @@ async function measureGatewayAlone(fullDir: string, emptyDir: string, seconds: n
     writeFileSync(configFile, `${readFileSync(demoConfig, 'utf8')}\nsync:\n  brokerUrl: ${broker.url}\n`);
     const run = (dataDir: string): Promise<Memory> => {
       ensureDemoKeys(dataDir);
-      return measure([cli, 'run', '-c', configFile, '-d', dataDir], /data in/, seconds);
+      return measure(installedLaunch(), [cli, 'run', '-c', configFile, '-d', dataDir], /data in/, seconds);
     };
     const baseline = await run(emptyDir);
     const measured = await run(fullDir);
@@ -137,13 +158,45 @@ function cdssRecord(pointCode: string, dataTime: number, i: number): CdssRecord 
 }
 
 function measureDemo(dataDir: string, seconds: number): Promise<Memory> {
-  return measure([cli, 'demo', '-d', dataDir, '--dashboard-port', '0', '--refresh-ms', '1000'], /dashboard on http/, seconds);
+  return measure(npmStartLaunch(), [cli, 'demo', '-d', dataDir, '--dashboard-port', '0', '--refresh-ms', '1000'], /dashboard on http/, seconds);
+}
+
+/**
+ * The unit's ExecStart= Node flags (the words between `node` and the script) and its Environment=
+ * settings, PATH aside (the bench's own PATH finds Node here).
+ */
+function installedLaunch(): Launch {
+  const unit = readFileSync(join(root, 'deploy/systemd/minegate.service'), 'utf8');
+  const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1];
+  if (!exec) throw new Error('rss: deploy/systemd/minegate.service has no ExecStart= line');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) if (m[1] !== 'PATH') env[m[1]!] = m[2]!;
+  return { nodeArgs: nodeFlags(exec.split(/\s+/), 'ExecStart='), env };
+}
+
+/** `npm start`'s Node flags and leading VAR=value assignments (package.json scripts.start, after its build step). */
+function npmStartLaunch(): Launch {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split('&&').at(-1)!.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
+    const [k, ...v] = words.shift()!.split('=');
+    env[k!] = v.join('=');
+  }
+  return { nodeArgs: nodeFlags(words, 'npm start'), env };
+}
+
+function nodeFlags(words: string[], where: string): string[] {
+  const node = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  const script = words.findIndex((w) => w.endsWith('edge/cli.js'));
+  if (node < 0 || script < node) throw new Error(`rss: cannot find \`node … edge/cli.js\` in ${where}: ${words.join(' ')}`);
+  return words.slice(node + 1, script);
 }
 
 /** The processes of one command line (the process and its safety-kernel child), sampled for `seconds`. */
-async function measure(args: string[], ready: RegExp, seconds: number): Promise<Memory> {
+async function measure(launch: Launch, args: string[], ready: RegExp, seconds: number): Promise<Memory> {
   if (args[1] === 'demo') await demoPortsFree();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launch.nodeArgs, ...args], { cwd: root, env: { ...process.env, ...launch.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -156,8 +209,9 @@ async function measure(args: string[], ready: RegExp, seconds: number): Promise<
     let rssMax = 0;
     let rssSettled = 0;
     let rssKernelMax = 0;
+    let pssMax = 0;
     let kernelPid: number | undefined;
-    while (Date.now() < end) {
+    for (let i = 0; Date.now() < end; i++) {
       kernelPid ??= childPids(child.pid!)[0];
       const demo = status(child.pid!);
       const kernel = kernelPid ? status(kernelPid) : undefined;
@@ -166,12 +220,13 @@ async function measure(args: string[], ready: RegExp, seconds: number): Promise<
       rssMax = Math.max(rssMax, sum);
       rssKernelMax = Math.max(rssKernelMax, kernel?.rss ?? 0);
       if (end - Date.now() <= 10_000) rssSettled = Math.max(rssSettled, sum);
+      if (i % 10 === 0) pssMax = Math.max(pssMax, pss(child.pid!) + (kernelPid ? pss(kernelPid) : 0));
       await new Promise((r) => setTimeout(r, 100));
     }
     if (!kernelPid) throw new Error(`rss: no safety-kernel child process found:\n${output}`);
     const hwmDemo = status(child.pid!)?.hwm ?? 0;
     const hwmKernel = status(kernelPid)?.hwm ?? 0;
-    return { rssMax, rssSettled, hwmDemo, hwmKernel, rssKernelMax };
+    return { rssMax, rssSettled, hwmDemo, hwmKernel, rssKernelMax, pssMax };
   } finally {
     await stop(child, exited);
   }
@@ -188,6 +243,15 @@ function status(pid: number): { rss: number; hwm: number } | undefined {
   }
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Pss of a process in bytes (its share of each page), 0 once it is gone. */
+function pss(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 function childPids(pid: number): number[] {

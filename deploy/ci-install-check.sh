@@ -127,3 +127,23 @@ minegate user list -d /var/lib/minegate | grep -q chief
 # The install leaves the release as shipped (npm ci must not rewrite package.json / the lock).
 cmp "$release/package.json" /opt/minegate/package.json
 cmp "$release/package-lock.json" /opt/minegate/package-lock.json
+# Capabilities: exactly CAP_SYS_NICE (the safety-kernel child's higher priority, kernel-host.ts
+# kernelNice), in the bounding and the ambient set, with NoNewPrivileges= still on.
+unit=/etc/systemd/system/minegate.service
+[ "$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")" = CAP_SYS_NICE ]
+[ "$(sed -n 's/^AmbientCapabilities=//p' "$unit")" = CAP_SYS_NICE ]
+[ "$(sed -n 's/^NoNewPrivileges=//p' "$unit")" = yes ]
+# And that it works as the unit sets it up (service user, that one capability ambient and bounding,
+# no_new_privs, Node exec'd after it): Node lowers the nice value of a process it started, as the
+# gateway does for its kernel child. Only where this container holds CAP_SYS_NICE itself.
+if [ $(( 0x$(sed -n 's/^CapBnd:\s*//p' /proc/self/status) >> 23 & 1 )) -eq 1 ]; then
+  setpriv --reuid=minegate --regid=minegate --init-groups --inh-caps=-all,+sys_nice --ambient-caps=-all,+sys_nice \
+    --bounding-set=-all,+sys_nice --no-new-privs -- env -i PATH="$path" node -e '
+      const child = require("node:child_process").spawn("sleep", ["10"]);
+      require("node:os").setPriority(child.pid, -14);
+      const nice = require("node:os").getPriority(child.pid);
+      child.kill();
+      if (nice !== -14) throw new Error(`nice ${nice}, expected -14`);'
+else
+  echo "(note: this container has no CAP_SYS_NICE to hand on; the priority check did not run)"
+fi

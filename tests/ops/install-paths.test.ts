@@ -33,6 +33,18 @@ describe('installed locations: INSTALL.md, the unit and the command defaults agr
     expect(unit).not.toMatch(/Exec\w*=\/usr\/bin\/node /);
   });
 
+  it('npm start runs Node with the memory flags and environment the unit runs the gateway with', () => {
+    // `npm run bench -- rss` measures each as started; a flag added to one only would make the demo
+    // figure say nothing about the installed gateway (issue 11).
+    const start = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const launch = start.split('&&').at(-1)!.trim();
+    const unitFlags = /^ExecStart=\/usr\/bin\/env node ((?:--\S+ )*)\/opt\/minegate\/dist\/edge\/cli\.js run /m.exec(unit)?.[1];
+    const unitEnv = [...unit.matchAll(/^Environment=(MALLOC_\w+=\S+)$/gm)].map((m) => m[1]!);
+    expect(unitFlags).toMatch(/--max-semi-space-size=\d+ /);
+    expect(unitEnv).not.toEqual([]);
+    expect(launch).toBe(`${unitEnv.join(' ')} node ${unitFlags}dist/edge/cli.js demo`);
+  });
+
   it('systemd-analyze verify accepts the unit', () => {
     // Throws (with systemd's complaint in the message) on a non-zero exit.
     execFileSync('systemd-analyze', ['verify', unitFile], { stdio: 'pipe' });
