@@ -127,23 +127,31 @@ minegate user list -d /var/lib/minegate | grep -q chief
 # The install leaves the release as shipped (npm ci must not rewrite package.json / the lock).
 cmp "$release/package.json" /opt/minegate/package.json
 cmp "$release/package-lock.json" /opt/minegate/package-lock.json
-# Capabilities: exactly CAP_SYS_NICE (the safety-kernel child's higher priority, kernel-host.ts
-# kernelNice), in the bounding and the ambient set, with NoNewPrivileges= still on.
+# Capabilities: exactly CAP_SYS_NICE (the safety-kernel child's nice -14 and SCHED_RR 10,
+# edge/kernel/kernel-scheduling.ts), in the bounding and the ambient set, with NoNewPrivileges=
+# still on, and no RestrictRealtime= (it would refuse SCHED_RR to the whole unit).
 unit=/etc/systemd/system/minegate.service
 [ "$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")" = CAP_SYS_NICE ]
 [ "$(sed -n 's/^AmbientCapabilities=//p' "$unit")" = CAP_SYS_NICE ]
 [ "$(sed -n 's/^NoNewPrivileges=//p' "$unit")" = yes ]
+if grep -q '^RestrictRealtime=' "$unit"; then echo "the unit refuses real-time scheduling (RestrictRealtime=)"; exit 1; fi
 # And that it works as the unit sets it up (service user, that one capability ambient and bounding,
-# no_new_privs, Node exec'd after it): Node lowers the nice value of a process it started, as the
-# gateway does for its kernel child. Only where this container holds CAP_SYS_NICE itself.
+# no_new_privs, Node exec'd after it): Node lowers the nice value of a process it started and runs
+# chrt on it, as the gateway does for its kernel child. Only where this container holds
+# CAP_SYS_NICE itself.
 if [ $(( 0x$(sed -n 's/^CapBnd:\s*//p' /proc/self/status) >> 23 & 1 )) -eq 1 ]; then
   setpriv --reuid=minegate --regid=minegate --init-groups --inh-caps=-all,+sys_nice --ambient-caps=-all,+sys_nice \
     --bounding-set=-all,+sys_nice --no-new-privs -- env -i PATH="$path" node -e '
-      const child = require("node:child_process").spawn("sleep", ["10"]);
-      require("node:os").setPriority(child.pid, -14);
-      const nice = require("node:os").getPriority(child.pid);
-      child.kill();
-      if (nice !== -14) throw new Error(`nice ${nice}, expected -14`);'
+      const { spawn, execFileSync } = require("node:child_process");
+      const child = spawn("sleep", ["10"]);
+      try {
+        require("node:os").setPriority(child.pid, -14);
+        const nice = require("node:os").getPriority(child.pid);
+        if (nice !== -14) throw new Error(`nice ${nice}, expected -14`);
+        execFileSync("chrt", ["-a", "-r", "-p", "10", String(child.pid)]);
+        const policy = execFileSync("chrt", ["-p", String(child.pid)]).toString();
+        if (!/SCHED_RR/.test(policy) || !/priority: 10/.test(policy)) throw new Error(`chrt: ${policy}`);
+      } finally { child.kill(); }'
 else
   echo "(note: this container has no CAP_SYS_NICE to hand on; the priority check did not run)"
 fi
