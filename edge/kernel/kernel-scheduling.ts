@@ -1,10 +1,10 @@
 // How the safety kernel process is scheduled: real-time round-robin at a low real-time priority
 // where the box allows it, a high nice value otherwise. Measured with `npm run bench -- cutoff` on
 // the shared 2-core VM, three interleaved runs each: at nice -14 the kernel still waited 500-730 ms
-// for a CPU during the trials and its longest event-loop stall was 5.8-9.5 ms; at SCHED_RR 10 it
-// waited 18-73 ms and stalled 3.4-3.8 ms, except in the run where the hypervisor stole 1.7 s of
-// CPU (9.3 ms). Under CFS/EEVDF a woken task, however high its weight, may wait for the running
-// task's slice; a real-time task runs at once.
+// for a CPU during the trials; at SCHED_RR 10 it waited 11-81 ms. Under CFS/EEVDF a woken task,
+// however high its weight, may wait for the running task's slice; a real-time task runs at once.
+// What is left of its stalls (3.4-26 ms) is mostly the VM: a bare 1 ms timer process at this priority
+// stalls 7-20 ms in the same trials (the bench reports it).
 // Why real time is safe here: the kernel's CPU use is small and bounded (polling and rules, one JS
 // thread); a kernel stuck in a loop is throttled by Linux (sched_rt_runtime_us, 95 % by default),
 // holds one CPU at most, stops toggling the heartbeat so the relay module's watchdog drops the
