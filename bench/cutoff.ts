@@ -10,10 +10,8 @@
 // Usage: npm run bench -- cutoff [--trials 30] [--points 64] [--poll-ms 1000] [--store-rows 5000] [--baud 9600]
 // (CUTOFF_DEBUG=1 prints every trial on stderr.) The store is kept busy by another writer on the
 // gateway's database connection, in transactions of store-rows/10 rows every 100 ms.
-// The kernel's event-loop stall has a same-run baseline of its own: a bare process scheduled as the
-// kernel is (kernel-scheduling.ts) that does nothing but time a 1 ms timer during the trials. What
-// it sees is what this box gives any process at that priority (hypervisor steal, interrupts); the
-// kernel's stall above it is the kernel's.
+// The kernel's event-loop stall has a same-run floor of its own (stall-floor.ts): a bare process
+// scheduled as the kernel is, timing a 1 ms timer during the trials.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -24,11 +22,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createMaster } from '../edge/bus-factory.js';
 import { loadConfig } from '../edge/config/load-config.js';
 import { Gateway } from '../edge/gateway.js';
-import { raiseKernelScheduling } from '../edge/kernel/kernel-scheduling.js';
 import { createLogger } from '../edge/log.js';
 import { parseScenario } from '../simulator/scenario.js';
 import { SubstationSimulator } from '../simulator/substation-sim.js';
 import { type BenchContext, percentiles } from './harness.js';
+import { type StallFloor, startStallFloor } from './stall-floor.js';
 
 const defaults = { trials: 30, points: 64, pollMs: 1000, storeRows: 5_000, baud: 9600, baselineSamples: 200 };
 
@@ -201,15 +199,6 @@ interface ChildStats {
   stealMs: number;
 }
 
-/** The bare timer process: its event-loop stall over the trials, at the kernel's scheduling. */
-interface TimerStats {
-  type: 'timer';
-  maxStallMs: number;
-  stallP99Ms: number;
-  /** What scheduling applied (the kernel's, or why not). */
-  policy: string;
-}
-
 /** /proc/stat steal time so far, ms over all CPUs (USER_HZ is 100 on Linux); 0 where /proc is not there. */
 function stealOf(): number {
   try {
@@ -240,23 +229,10 @@ function schedOf(pid: number | null): [number, number] {
   }
 }
 
-/** Child: the bare baseline loop, the bare timer process, or the gateway with a busy store. Talks JSON lines on stdout. */
+/** Child: either the bare baseline loop, or the gateway with a busy store. Talks JSON lines on stdout. */
 async function childMain(argv: string[]): Promise<void> {
   const [mode, configFile, dataDir, extra] = argv;
   const say = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
-  if (mode === 'timer') {
-    const outcome = await raiseKernelScheduling(process.pid);
-    const stall = monitorEventLoopDelay({ resolution: 1 });
-    stall.enable();
-    // The histogram's own timer does not keep a process alive.
-    const alive = setInterval(() => undefined, 60_000);
-    say({ type: 'ready' });
-    await new Promise<void>((done) => process.once('SIGTERM', () => done()));
-    clearInterval(alive);
-    stall.disable();
-    say({ type: 'timer', maxStallMs: stall.max / 1e6, stallP99Ms: stall.percentile(99) / 1e6, policy: outcome.refused ? `${outcome.policy} (${outcome.refused})` : outcome.policy } satisfies TimerStats);
-    return;
-  }
   const loaded = loadConfig(configFile!);
   if (mode === 'baseline') {
     const field = createMaster(loaded.busesById.get('field')!);
@@ -387,18 +363,19 @@ export default async function cutoffBench(ctx: BenchContext): Promise<void> {
     children.push(gw.child);
     await until(() => gw.lines.some((l) => (l as { type?: string }).type === 'ready'), 'the gateway child to start', 30_000);
     await until(() => relay.get(`coil${CUT_COIL}`) === true, 'the zone energised', 15_000);
-    const timer = spawnChild(['timer']);
-    children.push(timer.child);
-    await until(() => timer.lines.some((l) => (l as { type?: string }).type === 'ready'), 'the bare timer process to start', 10_000);
-
-    const { replyToCut, endToEnd } = await runTrials({ trials, pollMs, trigger, relay, replies, writes });
-    gw.child.kill('SIGTERM');
-    timer.child.kill('SIGTERM');
-    await Promise.all([gw.exited, timer.exited]);
+    const floor = await startStallFloor();
+    let results: { replyToCut: number[]; endToEnd: number[] };
+    let floorStats: StallFloor;
+    try {
+      results = await runTrials({ trials, pollMs, trigger, relay, replies, writes });
+      gw.child.kill('SIGTERM');
+      [floorStats] = await Promise.all([floor.stop(), gw.exited]);
+    } finally {
+      floor.kill();
+    }
     const stats = gw.lines.find((l) => (l as { type?: string }).type === 'stats') as ChildStats | undefined;
-    const timerStats = timer.lines.find((l) => (l as { type?: string }).type === 'timer') as TimerStats | undefined;
 
-    reportCutoff(ctx, { points, pollMs, baud }, { replyToCut, endToEnd, baseline }, stats, timerStats);
+    reportCutoff(ctx, { points, pollMs, baud }, { ...results, baseline }, stats, floorStats);
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fieldTap.close();
@@ -463,7 +440,7 @@ function reportCutoff(
   { points, pollMs, baud }: { points: number; pollMs: number; baud: number },
   { replyToCut, endToEnd, baseline }: { replyToCut: number[]; endToEnd: number[]; baseline: number[] },
   stats: ChildStats | undefined,
-  timer: TimerStats | undefined,
+  timer: StallFloor,
 ): void {
   const [r50, r99] = percentiles(replyToCut, [50, 99]);
   const [b50, b99] = percentiles(baseline, [50, 99]);
@@ -479,11 +456,9 @@ function reportCutoff(
     ctx.report({ figure: 'store load during the trials (readings + other writers, rows/s)', value: stats.storeRowsPerSec, unit: 'rows/s', baseline: null });
     ctx.report({ figure: 'longest store transaction blocking the gateway event loop', value: round2(stats.storeTxMaxMs), unit: 'ms', baseline: null });
     ctx.report({ figure: 'safety kernel event-loop max stall during the trials (goal ≤ 5 ms; baseline: the gateway main process with the busy store)', value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(stats.mainMaxStallMs) });
-    if (timer) {
-      // The floor on this box: a process with nothing to do, at the kernel's priority, during the same trials.
-      ctx.report({ figure: `safety kernel event-loop max stall during the trials (baseline: a bare 1 ms timer process scheduled as the kernel, ${timer.policy}, in the same trials)`, value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(timer.maxStallMs) });
-      ctx.report({ figure: 'safety kernel event-loop stall p99 during the trials (baseline: the bare timer process\'s p99)', value: round2(stats.kernelStallP99Ms), unit: 'ms', baseline: round2(timer.stallP99Ms) });
-    }
+    // The floor on this box: a process with nothing to do, at the kernel's priority, during the same trials.
+    ctx.report({ figure: `safety kernel event-loop max stall during the trials (baseline: a bare 1 ms timer process scheduled as the kernel, ${timer.policy}, in the same trials)`, value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(timer.maxStallMs) });
+    ctx.report({ figure: 'safety kernel event-loop stall p99 during the trials (baseline: the bare timer process\'s p99)', value: round2(stats.kernelStallP99Ms), unit: 'ms', baseline: round2(timer.stallP99Ms) });
     // A stall with little CPU time and much run-queue wait is the box's load, not the kernel's work.
     ctx.report({ figure: 'safety kernel process: time runnable but waiting for a CPU during the trials (baseline: its time on a CPU)', value: round2(stats.kernelCpuWaitMs), unit: 'ms', baseline: round2(stats.kernelCpuMs) });
     // The kernel's own work on the cut path; a max stall far above it is garbage collection or the box.

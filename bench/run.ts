@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createBenchContext } from './harness.js';
 
 /** Modules in bench/ that are tooling, not benches. */
-const NOT_BENCHES = new Set(['run', 'harness', 'chromium', 'mosquitto']);
+const NOT_BENCHES = new Set(['run', 'harness', 'chromium', 'mosquitto', 'stall-floor']);
 const BENCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 function availableBenches(dir: string): string[] {
