@@ -18,7 +18,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     await rig.waitRunning();
     rig.tripFan();
     await rig.waitCoil(COIL.heading, false);
-    expect(rig.holdsOn('heading-power')).toEqual(['fan-stopped:fan1']);
+    await rig.waitHolds('heading-power', ['fan-stopped:fan1']);
     // The fan's own supply stays on: it can be restarted.
     expect(rig.coil(COIL.fan)).toBe(true);
     rig.sim.setStuck('relay', RELAY.fan, false);
@@ -27,7 +27,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
 
     rig.relayBus(RELAY.fan).set('airflow', 120);
     await rig.waitCoil(COIL.heading, false);
-    expect(rig.holdsOn('heading-power')).toEqual(['duct-airflow-low:fan1']);
+    await rig.waitHolds('heading-power', ['duct-airflow-low:fan1']);
     rig.relayBus(RELAY.fan).set('airflow', 200);
     await rig.waitCoil(COIL.heading, true);
   });
@@ -38,7 +38,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.methane(FIELD.t1, 3.2);
     rig.tripFan();
     await rig.waitCoil(COIL.fan, false, 5000, 'fan supply locked off');
-    expect(rig.holdsOn('fan-power')).toEqual(['fan-lock:fan1']);
+    await rig.waitHolds('fan-power', ['fan-lock:fan1']);
     await rig.waitPin(PIN.evacuation, 1);
     rig.sim.setStuck('relay', RELAY.fan, false);
 
@@ -95,7 +95,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     rig.methane(FIELD.t3, 0.7);
     rig.tripFan();
     await rig.waitCoil(COIL.fan, false, 5000, 'restart withheld');
-    expect(rig.holdsOn('fan-power')).toEqual(['fan-restart:fan1']);
+    await rig.waitHolds('fan-power', ['fan-restart:fan1']);
     rig.sim.setStuck('relay', RELAY.fan, false);
     rig.methane(FIELD.t3, 0.5);
     await rig.waitCoil(COIL.fan, true, 5000, 'restart permitted at 0.5 %');
@@ -111,7 +111,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     // The fan sensor's fault bit covers both its channels (run state and duct airflow).
     await waitFor(() => rig!.holdsOn('heading-power').join() === 'fault-lockout:FAN-AIR,fault-lockout:FAN-RUN,fault-lockout:T1', { what: 'every fault locking out the heading' });
     expect(rig.coil(COIL.fan)).toBe(true);
-    expect(rig.holdsOn('fan-power')).toEqual([]);
+    await rig.waitHolds('fan-power', []);
   });
 
   it('heading T3 second stage: ≥ 1.5 % also cuts the local fan, restored below 0.5 %', async () => {
@@ -122,7 +122,7 @@ describe('scenario 3: methane-wind-power interlock', () => {
     expect(rig.coil(COIL.fan)).toBe(true);
     rig.methane(FIELD.t3, 1.5);
     await rig.waitCoil(COIL.fan, false);
-    expect(rig.holdsOn('fan-power')).toEqual(['fan-cutoff:T3']);
+    await rig.waitHolds('fan-power', ['fan-cutoff:T3']);
     rig.methane(FIELD.t3, 0.6);
     await rig.waitReading('T3', 0.6);
     expect(rig.coil(COIL.fan)).toBe(false);

@@ -20,7 +20,7 @@ describe('scenario 4: fault lockout', () => {
     rig.field(FIELD.t2).setStatus({ sensorFault: true });
     await rig.waitCoil(COIL.heading, false);
     // The kernel's state and events reach the gateway process after its turn: wait for them, not the coil.
-    await waitFor(() => rig!.holdsOn('heading-power').join() === 'fault-lockout:T2', { what: 'fault-lockout hold on heading-power' });
+    await rig.waitHolds('heading-power', ['fault-lockout:T2']);
     const lockout = await rig.waitEvent((e) => e.type === 'lockout' && e.key === 'fault-lockout:T2', 'lockout event');
     expect(lockout).toMatchObject({ abnormality: '004', point: 'T2' });
 
@@ -76,7 +76,7 @@ describe('scenario 5: feed verification', () => {
     const abnormal = await rig.waitEvent((e) => e.type === 'feed-abnormal', 'feed-abnormal event');
     expect(abnormal).toMatchObject({ point: 'FEED-H', value: 1, outputs: ['heading-power'], abnormality: '003' });
     expect(rig.alarmKeys()).toContain('feed:heading-power');
-    expect(rig.holdsOn('upstream-power')).toEqual(['feed-escalation:heading-power']);
+    await rig.waitHolds('upstream-power', ['feed-escalation:heading-power']);
 
     // Gas gone and the contactor repaired: the heading is energised again, the escalation ends.
     rig.sim.setStuck('relay', RELAY.feedHeading, false);

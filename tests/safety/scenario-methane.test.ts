@@ -25,7 +25,7 @@ describe('scenario 2: methane over-limit (relay coils and panel pins)', () => {
     await rig.waitCoil(COIL.heading, false);
     await rig.waitPin(PIN.evacuation, 1);
     expect(rig.coil(COIL.fan)).toBe(true);
-    expect(rig.holdsOn('heading-power')).toEqual(['over-limit:T1']);
+    await rig.waitHolds('heading-power', ['over-limit:T1']);
 
     // Back to 1.2 %: above restore, the cut holds.
     rig.methane(FIELD.t1, 1.2);
@@ -37,7 +37,7 @@ describe('scenario 2: methane over-limit (relay coils and panel pins)', () => {
     await rig.waitReading('T2', 1.0);
     rig.methane(FIELD.t1, 0.6);
     await rig.waitReading('T1', 0.6);
-    expect(rig.holdsOn('heading-power')).toEqual(['over-limit:T2']);
+    await rig.waitHolds('heading-power', ['over-limit:T2']);
     expect(rig.coil(COIL.heading)).toBe(false);
     const release = rig.events.find((e) => e.type === 'release' && e.key === 'over-limit:T1')!;
     expect(release.message).toContain('still held by other rules: heading-power');

@@ -57,7 +57,7 @@ describe('scenario 7: calibration never suppresses protection', () => {
     await rig.waitCoil(COIL.heading, false);
     await rig.waitPin(PIN.siren, 1);
     expect(rig.gateway.points.current('T1').quality).toBe('calibrating');
-    expect(rig.holdsOn('heading-power')).toEqual(['over-limit:T1']);
+    await rig.waitHolds('heading-power', ['over-limit:T1']);
 
     rig.methane(FIELD.t1, 0.3);
     rig.field(FIELD.t1).setStatus({ calibrating: false });
@@ -72,7 +72,7 @@ describe('scenario 7: calibration never suppresses protection', () => {
     await rig.gateway.safety.setCalibrating('T2', true);
     rig.methane(FIELD.t2, 1.2);
     await rig.waitCoil(COIL.heading, false);
-    expect(rig.holdsOn('heading-power')).toEqual(['over-limit:T2']);
+    await rig.waitHolds('heading-power', ['over-limit:T2']);
     await rig.gateway.safety.setCalibrating('T2', false);
   });
 });

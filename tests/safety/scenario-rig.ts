@@ -326,6 +326,15 @@ export class ScenarioRig {
     }, { timeoutMs, intervalMs: 5, what: `${point} read as ${value}` });
   }
 
+  /**
+   * Wait until the gateway's copy of the kernel's holds on `output` is exactly `keys`: the copy
+   * arrives after the kernel's turn, so it may trail what the wire already shows.
+   */
+  async waitHolds(output: string, keys: string[], timeoutMs = 3000): Promise<void> {
+    const want = [...keys].sort().join();
+    await waitFor(() => this.holdsOn(output).join() === want, { timeoutMs, intervalMs: 5, what: `holds on ${output} to be [${keys.join(', ')}]` });
+  }
+
   holdsOn(output: string): string[] {
     return this.gateway.safety.engine
       .holds()
