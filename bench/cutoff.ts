@@ -232,8 +232,8 @@ function schedOf(pid: number | null): [number, number] {
 /** Child: either the bare baseline loop, or the gateway with a busy store. Talks JSON lines on stdout. */
 async function childMain(argv: string[]): Promise<void> {
   const [mode, configFile, dataDir, extra] = argv;
-  const say = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
   const loaded = loadConfig(configFile!);
+  const say = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
   if (mode === 'baseline') {
     const field = createMaster(loaded.busesById.get('field')!);
     const relay = createMaster(loaded.busesById.get('relay')!);
@@ -440,7 +440,7 @@ function reportCutoff(
   { points, pollMs, baud }: { points: number; pollMs: number; baud: number },
   { replyToCut, endToEnd, baseline }: { replyToCut: number[]; endToEnd: number[]; baseline: number[] },
   stats: ChildStats | undefined,
-  timer: StallFloor,
+  floor: StallFloor,
 ): void {
   const [r50, r99] = percentiles(replyToCut, [50, 99]);
   const [b50, b99] = percentiles(baseline, [50, 99]);
@@ -457,8 +457,8 @@ function reportCutoff(
     ctx.report({ figure: 'longest store transaction blocking the gateway event loop', value: round2(stats.storeTxMaxMs), unit: 'ms', baseline: null });
     ctx.report({ figure: 'safety kernel event-loop max stall during the trials (goal ≤ 5 ms; baseline: the gateway main process with the busy store)', value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(stats.mainMaxStallMs) });
     // The floor on this box: a process with nothing to do, at the kernel's priority, during the same trials.
-    ctx.report({ figure: `safety kernel event-loop max stall during the trials (baseline: a bare 1 ms timer process scheduled as the kernel, ${timer.policy}, in the same trials)`, value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(timer.maxStallMs) });
-    ctx.report({ figure: 'safety kernel event-loop stall p99 during the trials (baseline: the bare timer process\'s p99)', value: round2(stats.kernelStallP99Ms), unit: 'ms', baseline: round2(timer.stallP99Ms) });
+    ctx.report({ figure: `safety kernel event-loop max stall during the trials (baseline: a bare 1 ms timer process scheduled as the kernel, ${floor.policy}, in the same trials)`, value: round2(stats.kernelMaxStallMs), unit: 'ms', baseline: round2(floor.maxStallMs) });
+    ctx.report({ figure: 'safety kernel event-loop stall p99 during the trials (baseline: the bare timer process\'s p99)', value: round2(stats.kernelStallP99Ms), unit: 'ms', baseline: round2(floor.stallP99Ms) });
     // A stall with little CPU time and much run-queue wait is the box's load, not the kernel's work.
     ctx.report({ figure: 'safety kernel process: time runnable but waiting for a CPU during the trials (baseline: its time on a CPU)', value: round2(stats.kernelCpuWaitMs), unit: 'ms', baseline: round2(stats.kernelCpuMs) });
     // The kernel's own work on the cut path; a max stall far above it is garbage collection or the box.

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { raiseKernelScheduling } from '../edge/kernel/kernel-scheduling.js';
 
@@ -25,32 +26,19 @@ export interface RunningStallFloor {
 /** Start the bare timer process; resolves once it is scheduled as the kernel and measuring. */
 export async function startStallFloor(timeoutMs = 10_000): Promise<RunningStallFloor> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  let buf = '';
-  let onLine: (() => void) | undefined;
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      onLine?.();
-    }
-  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const nextLine = (what: string) =>
-    new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`bench stall floor: no ${what} within ${timeoutMs} ms`)), timeoutMs);
-      const check = () => {
-        const line = lines.shift();
-        if (line === undefined) return;
-        clearTimeout(timer);
-        onLine = undefined;
-        ok(line);
-      };
-      onLine = check;
-      check();
-    });
+  const nextLine = async (what: string): Promise<string> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`bench stall floor: no ${what} within ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      const next = await Promise.race([lines.next(), late]);
+      if (next.done) throw new Error(`bench stall floor: the process ended before its ${what}`);
+      return next.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   if ((await nextLine('ready line')) !== 'ready') throw new Error('bench stall floor: unexpected first line');
   return {
     async stop() {
